@@ -1,0 +1,39 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import ApiToken, Organisation, User
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "province", "county", "service_center", "is_active")
+    list_filter = ("kind", "province", "is_active")
+    search_fields = ("name", "county", "village")
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "display_name", "role", "organisation", "is_active")
+    list_filter = ("role", "is_active", "organisation__kind")
+    search_fields = ("username", "display_name", "phone")
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (_("平台"), {"fields": ("display_name", "phone", "role", "organisation")}),
+    )
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("key_prefix", "user", "name", "created_at", "expires_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("user__username", "key_prefix")
+    readonly_fields = ("key_prefix", "key_hash", "created_at", "last_used_at")
+    actions = ["revoke"]
+
+    @admin.action(description=_("吊销所选令牌"))
+    def revoke(self, request, queryset):
+        from .services import api_token_revoke
+
+        for token in queryset:
+            api_token_revoke(token=token)

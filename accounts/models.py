@@ -1,0 +1,117 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Organisation(models.Model):
+    """A merchant company, a workshop, a regional service center, or the platform operator."""
+
+    class Kind(models.TextChoices):
+        MERCHANT = "merchant", _("商家")
+        WORKSHOP = "workshop", _("共富工坊")
+        SERVICE_CENTER = "service_center", _("区域服务中心")
+        OPERATOR = "operator", _("平台运营")
+
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("名称"), max_length=120)
+    province = models.CharField(_("省"), max_length=40, blank=True)
+    county = models.CharField(_("县"), max_length=40, blank=True)
+    township = models.CharField(_("乡镇"), max_length=40, blank=True)
+    village = models.CharField(_("村"), max_length=40, blank=True)
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(
+        _("经度"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    # The regional service center that serves a workshop (送料、收货上门) and whose checkers
+    # inspect its lots.
+    service_center = models.ForeignKey(
+        "self",
+        verbose_name=_("服务中心"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="served_organisations",
+        limit_choices_to={"kind": "service_center"},
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("机构")
+        verbose_name_plural = _("机构")
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "name"], name="organisation_kind_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def region_label(self) -> str:
+        return " ".join(
+            part for part in (self.province, self.county, self.township, self.village) if part
+        )
+
+
+class User(AbstractUser):
+    """A person who signs in. Households without a login are not users."""
+
+    class Role(models.TextChoices):
+        MERCHANT = "merchant", _("商家")
+        OPERATOR = "operator", _("平台运营")
+        LEAD = "lead", _("工坊带头人")
+        CHECKER = "checker", _("质检员")
+        TRAINER = "trainer", _("实训老师")
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("所属机构"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+    )
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices, blank=True)
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    display_name = models.CharField(_("姓名"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        constraints = [
+            # A role always comes with an organisation (superusers may have neither).
+            models.CheckConstraint(
+                condition=models.Q(role="") | models.Q(organisation__isnull=False),
+                name="user_role_needs_organisation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+
+class ApiToken(models.Model):
+    """A bearer token for a phone client. Only a hash of the key is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("设备"), max_length=80, blank=True)
+    key_prefix = models.CharField(_("前缀"), max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("过期时间"))
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+        indexes = [models.Index(fields=["expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.key_prefix}… ({self.user})"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

@@ -1,0 +1,139 @@
+"""Writes for accounts: users, and the bearer tokens phone clients sign in with."""
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from config.errors import BadRequest, NotAuthenticated, TooManyRequests
+
+from .models import ApiToken, Organisation, User
+from .permissions import ROLE_ORGANISATION_KINDS
+
+TOKEN_PREFIX = "sc_"
+
+
+def _hash_key(raw_key: str) -> str:
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+class InvalidCredentials(NotAuthenticated):
+    code = "invalid_credentials"
+    message = _("用户名或密码错误。")
+
+
+class TokenInvalid(NotAuthenticated):
+    code = "token_invalid"
+    message = _("登录凭证无效，请重新登录。")
+
+
+class TokenExpired(NotAuthenticated):
+    code = "token_expired"
+    message = _("登录已过期，请重新登录。")
+
+
+class TokenRevoked(NotAuthenticated):
+    code = "token_revoked"
+    message = _("登录凭证已被注销，请重新登录。")
+
+
+class LoginLockedOut(TooManyRequests):
+    code = "login_locked_out"
+    message = _("登录失败次数过多，请 15 分钟后再试。")
+
+
+class RoleOrganisationMismatch(BadRequest):
+    code = "role_organisation_mismatch"
+    message = _("该角色不能属于这类机构。")
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str,
+    role: str,
+    organisation: Organisation,
+    display_name: str = "",
+    phone: str = "",
+    is_staff: bool = False,
+) -> User:
+    if organisation.kind not in ROLE_ORGANISATION_KINDS.get(role, set()):
+        raise RoleOrganisationMismatch(
+            detail={"role": role, "organisation_kind": organisation.kind}
+        )
+    user = User(
+        username=username,
+        role=role,
+        organisation=organisation,
+        display_name=display_name,
+        phone=phone,
+        is_staff=is_staff,
+    )
+    user.set_password(password)
+    user.save()
+    return user
+
+
+def api_token_issue(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """Make a token; the raw key is returned once and never stored."""
+    raw_key = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name[:80],
+        key_prefix=raw_key[:10],
+        key_hash=_hash_key(raw_key),
+        expires_at=timezone.now() + settings.API_TOKEN_TTL,
+    )
+    return token, raw_key
+
+
+def auth_token_obtain(
+    *, request: HttpRequest, username: str, password: str, device: str = ""
+) -> tuple[ApiToken, str]:
+    """Check a username and password (rate-limited by django-axes) and issue a token."""
+    user = authenticate(request, username=username, password=password)
+    if getattr(request, "axes_locked_out", False):
+        raise LoginLockedOut()
+    if user is None or not user.is_active:
+        raise InvalidCredentials()
+    return api_token_issue(user=user, name=device)
+
+
+def api_token_authenticate(*, raw_key: str) -> User:
+    """The user a bearer key belongs to, or a 401 that says why not."""
+    token = (
+        ApiToken.objects.select_related("user", "user__organisation")
+        .filter(key_hash=_hash_key(raw_key))
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        raise TokenInvalid()
+    now = timezone.now()
+    if token.revoked_at is not None:
+        raise TokenRevoked()
+    if token.expires_at <= now:
+        raise TokenExpired()
+    # Touch at most once a minute: a phone polling must not write on every request.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    token.user.api_token = token
+    return token.user
+
+
+def api_token_revoke(*, token: ApiToken) -> None:
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def api_token_purge_expired(*, now: datetime | None = None) -> int:
+    """Delete tokens that expired or were revoked more than a day ago. Returns how many."""
+    cutoff = (now or timezone.now()) - settings.API_TOKEN_PURGE_GRACE
+    deleted, _ = ApiToken.objects.filter(expires_at__lt=cutoff).delete()
+    revoked, _ = ApiToken.objects.filter(revoked_at__lt=cutoff).delete()
+    return deleted + revoked

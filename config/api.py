@@ -1,0 +1,130 @@
+"""The one NinjaAPI at /api/v1/: auth, routers of every app, and the one error body."""
+
+import logging
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+
+from accounts.api import router as accounts_router
+from accounts.auth import api_auth
+from orders.api import router as orders_router
+from payouts.api import router as payouts_router
+from quality.api import router as quality_router
+from trainees.api import router as trainees_router
+from workshops.api import router as workshops_router
+
+from .errors import ApplicationError
+
+log = logging.getLogger("shouchuang.api")
+
+api = NinjaAPI(
+    title="Shouchuang 手创 API",
+    version="1.0.0",
+    description=(
+        "Order distribution for cross-region handicraft cooperation (手创共富). "
+        "Sign in with POST /auth/token and send `Authorization: Bearer <token>`; "
+        "errors are always {code, message, detail}."
+    ),
+    auth=api_auth,
+    urls_namespace="api",
+)
+
+STATUS_CODES = {
+    400: ("bad_request", _("请求有误。")),
+    401: ("not_authenticated", _("请先登录。")),
+    403: ("forbidden", _("您的角色无权执行此操作。")),
+    404: ("not_found", _("未找到，或不属于您。")),
+    405: ("method_not_allowed", _("不支持此请求方法。")),
+    409: ("conflict", _("当前状态不允许此操作。")),
+    413: ("payload_too_large", _("提交的内容过大。")),
+    429: ("too_many_requests", _("请求过于频繁，请稍后再试。")),
+    500: ("server_error", _("服务器出错了，请稍后再试。")),
+}
+
+
+def error_response(
+    request: HttpRequest, status: int, code: str | None = None, message=None, detail=None
+) -> HttpResponse:
+    default_code, default_message = STATUS_CODES.get(status, STATUS_CODES[400])
+    body = {
+        "code": code or default_code,
+        "message": str(message or default_message),
+        "detail": detail or {},
+    }
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(ApplicationError)
+def on_application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    return api.create_response(request, exc.body(), status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = [
+        {
+            "loc": [str(part) for part in error.get("loc", ())],
+            "msg": str(error.get("msg", "")),
+            "type": str(error.get("type", "")),
+        }
+        for error in exc.errors
+    ]
+    return error_response(
+        request,
+        422,
+        code="validation_error",
+        message=_("提交的数据有误，请检查标出的字段。"),
+        detail={"errors": errors},
+    )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400 and "parse request body" in str(exc):
+        return error_response(
+            request, 400, code="malformed_body", message=_("请求内容不是有效的 JSON。")
+        )
+    return error_response(request, exc.status_code)
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(request, 401)
+
+
+@api.exception_handler(Throttled)
+def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    return error_response(request, 429, detail={"retry_after": exc.wait})
+
+
+@api.exception_handler(Http404)
+def on_http404(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(request, 404)
+
+
+@api.exception_handler(ObjectDoesNotExist)
+def on_does_not_exist(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(request, 404)
+
+
+@api.exception_handler(DjangoPermissionDenied)
+def on_permission_denied(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(request, 403)
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    log.exception("Unhandled error on %s %s", request.method, request.path)
+    return error_response(request, 500)
+
+
+api.add_router("", accounts_router)
+api.add_router("", workshops_router)
+api.add_router("", orders_router)
+api.add_router("", quality_router)
+api.add_router("", payouts_router)
+api.add_router("", trainees_router)

@@ -1,0 +1,38 @@
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
+
+from .api import api
+
+admin.site.site_header = _("手创 Shouchuang 运营后台")
+admin.site.site_title = _("手创 Shouchuang")
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness for the container health check: the database answers."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Unknown addresses under /api/ answer in the API's error shape, pages in HTML."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"code": "not_found", "message": _("未找到，或不属于您。"), "detail": {}}, status=404
+        )
+    return page_not_found(request, exception)
+
+
+handler404 = not_found

@@ -1,0 +1,109 @@
+import os
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from accounts.models import User
+
+from .factories import bearer, make_user, make_workshop
+
+
+def pytest_report_header(config):
+    return [
+        f"database: {os.environ.get('DATABASE_URL', 'sqlite (default)')}",
+        f"redis: {os.environ.get('REDIS_URL', 'none (tasks run in-process)')}",
+    ]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def on_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def api():
+    """A Django test client that speaks JSON to /api/v1/."""
+    return ApiClient()
+
+
+class ApiClient:
+    prefix = "/api/v1"
+
+    def __init__(self) -> None:
+        self.client = Client()
+        self.headers: dict[str, str] = {}
+
+    def as_user(self, user: User) -> "ApiClient":
+        self.headers = bearer(user)
+        return self
+
+    def _call(self, method: str, path: str, data=None, headers=None, **kwargs):
+        all_headers = {**self.headers, **(headers or {})}
+        if (
+            method in {"post", "put", "patch", "delete"}
+            and data is not None
+            and "content_type" not in kwargs
+        ):
+            kwargs["content_type"] = "application/json"
+        return getattr(self.client, method)(
+            self.prefix + path, data=data, headers=all_headers, **kwargs
+        )
+
+    def get(self, path, data=None, **kwargs):
+        return self._call("get", path, data, **kwargs)
+
+    def post(self, path, data=None, **kwargs):
+        return self._call("post", path, data if data is not None else {}, **kwargs)
+
+    def put(self, path, data=None, **kwargs):
+        return self._call("put", path, data, **kwargs)
+
+    def patch(self, path, data=None, **kwargs):
+        return self._call("patch", path, data, **kwargs)
+
+    def delete(self, path, data=None, **kwargs):
+        return self._call("delete", path, data, **kwargs)
+
+
+@pytest.fixture
+def operator(db) -> User:
+    return make_user(User.Role.OPERATOR, username="operator")
+
+
+@pytest.fixture
+def merchant(db) -> User:
+    return make_user(User.Role.MERCHANT)
+
+
+@pytest.fixture
+def workshop(db):
+    return make_workshop()
+
+
+@pytest.fixture
+def lead(workshop) -> User:
+    return workshop.lead
+
+
+@pytest.fixture
+def checker(workshop) -> User:
+    return make_user(User.Role.CHECKER, organisation=workshop.organisation.service_center)
+
+
+@pytest.fixture
+def trainer(db) -> User:
+    return make_user(User.Role.TRAINER)

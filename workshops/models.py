@@ -1,0 +1,173 @@
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class SkillLevel(models.IntegerChoices):
+    BEGINNER = 1, _("初级")
+    INTERMEDIATE = 2, _("中级")
+    ADVANCED = 3, _("高级")
+
+
+class Skill(models.Model):
+    """The catalogue of handicraft skills: 绕线, 打结, 编织, 钩针, 刺绣, 串珠 …"""
+
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=40)
+    name_en = models.CharField(_("英文名称"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("技能")
+        verbose_name_plural = _("技能")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Workshop(models.Model):
+    """A common-prosperity workshop (共富工坊): its organisation, lead, capacity and skills."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("正常")
+        SUSPENDED = "suspended", _("暂停")
+
+    organisation = models.OneToOneField(
+        "accounts.Organisation",
+        verbose_name=_("机构"),
+        on_delete=models.PROTECT,
+        related_name="workshop",
+        limit_choices_to={"kind": "workshop"},
+    )
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("带头人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_workshops",
+    )
+    daily_capacity = models.PositiveIntegerField(
+        _("日产能（件）"), validators=[MinValueValidator(1)], default=500
+    )
+    status = models.CharField(
+        _("状态"), max_length=20, choices=Status.choices, default=Status.ACTIVE
+    )
+    skills = models.ManyToManyField(Skill, through="WorkshopSkill", verbose_name=_("技能"))
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("共富工坊")
+        verbose_name_plural = _("共富工坊")
+        ordering = ["organisation__name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(daily_capacity__gte=1), name="workshop_capacity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.organisation.name
+
+    @property
+    def name(self) -> str:
+        return self.organisation.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class WorkshopSkill(models.Model):
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="skill_levels")
+    skill = models.ForeignKey(Skill, on_delete=models.PROTECT, related_name="+")
+    level = models.PositiveSmallIntegerField(
+        _("等级"), choices=SkillLevel.choices, default=SkillLevel.BEGINNER
+    )
+
+    class Meta:
+        verbose_name = _("工坊技能")
+        verbose_name_plural = _("工坊技能")
+        constraints = [
+            models.UniqueConstraint(fields=["workshop", "skill"], name="workshop_skill_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workshop} · {self.skill} · {self.get_level_display()}"
+
+
+def mask_phone(phone: str) -> str:
+    """138****5678: enough for a lead to recognise, not enough to misuse."""
+    if len(phone) < 7:
+        return "*" * len(phone)
+    return f"{phone[:3]}****{phone[-4:]}"
+
+
+def mask_account(account: str) -> str:
+    """Payment accounts show only their last four characters."""
+    if len(account) <= 4:
+        return "*" * len(account)
+    return f"****{account[-4:]}"
+
+
+class Household(models.Model):
+    """A member household (农户) of one workshop. Households usually have no login."""
+
+    workshop = models.ForeignKey(
+        Workshop, verbose_name=_("工坊"), on_delete=models.PROTECT, related_name="households"
+    )
+    name = models.CharField(_("户主姓名"), max_length=60)
+    members = models.PositiveSmallIntegerField(
+        _("参与人数"), default=1, validators=[MinValueValidator(1)]
+    )
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    payment_account = models.CharField(_("收款账户"), max_length=40, blank=True)
+    payment_account_name = models.CharField(_("收款人"), max_length=60, blank=True)
+    skills = models.ManyToManyField(Skill, through="HouseholdSkill", verbose_name=_("技能"))
+    joined_on = models.DateField(_("加入日期"), default=timezone.localdate)
+    is_active = models.BooleanField(_("在册"), default=True)
+
+    class Meta:
+        verbose_name = _("农户")
+        verbose_name_plural = _("农户")
+        ordering = ["workshop_id", "name", "pk"]
+        indexes = [models.Index(fields=["workshop", "is_active"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def payment_account_masked(self) -> str:
+        return mask_account(self.payment_account)
+
+
+class HouseholdSkill(models.Model):
+    class Source(models.TextChoices):
+        DECLARED = "declared", _("自报")
+        CERTIFIED = "certified", _("考核认证")
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="skill_levels")
+    skill = models.ForeignKey(Skill, on_delete=models.PROTECT, related_name="+")
+    level = models.PositiveSmallIntegerField(
+        _("等级"), choices=SkillLevel.choices, default=SkillLevel.BEGINNER
+    )
+    source = models.CharField(
+        _("来源"), max_length=20, choices=Source.choices, default=Source.DECLARED
+    )
+    certified_on = models.DateField(_("认证日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("农户技能")
+        verbose_name_plural = _("农户技能")
+        constraints = [
+            models.UniqueConstraint(fields=["household", "skill"], name="household_skill_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} · {self.skill}"

@@ -1,0 +1,120 @@
+"""Writes for the workshop registry."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organisation, User
+from accounts.permissions import ensure_role, is_operator
+from config.errors import BadRequest, Forbidden, NotFound
+
+from .models import Household, HouseholdSkill, Skill, SkillLevel, Workshop, WorkshopSkill
+
+Role = User.Role
+
+
+class UnknownSkill(BadRequest):
+    code = "unknown_skill"
+    message = _("技能不在目录中。")
+
+
+class UnknownServiceCenter(BadRequest):
+    code = "unknown_service_center"
+    message = _("服务中心不存在。")
+
+
+def skills_by_code(codes: list[str]) -> dict[str, Skill]:
+    """The catalogue rows for ``codes``; any unknown code is a 400 that names it."""
+    found = {skill.code: skill for skill in Skill.objects.filter(code__in=codes)}
+    unknown = sorted(set(codes) - set(found))
+    if unknown:
+        raise UnknownSkill(detail={"unknown": unknown})
+    return found
+
+
+@transaction.atomic
+def workshop_create(
+    *,
+    actor: User,
+    name: str,
+    province: str,
+    county: str,
+    township: str = "",
+    village: str = "",
+    service_center_id: int,
+    daily_capacity: int,
+    skills: dict[str, int],
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+    lead: User | None = None,
+) -> Workshop:
+    ensure_role(actor, Role.OPERATOR)
+    center = Organisation.objects.filter(
+        pk=service_center_id, kind=Organisation.Kind.SERVICE_CENTER
+    ).first()
+    if center is None:
+        raise UnknownServiceCenter(detail={"service_center_id": service_center_id})
+    catalogue = skills_by_code(list(skills))
+    organisation = Organisation.objects.create(
+        kind=Organisation.Kind.WORKSHOP,
+        name=name,
+        province=province,
+        county=county,
+        township=township,
+        village=village,
+        latitude=latitude,
+        longitude=longitude,
+        service_center=center,
+    )
+    workshop = Workshop.objects.create(
+        organisation=organisation, daily_capacity=daily_capacity, lead=lead
+    )
+    WorkshopSkill.objects.bulk_create(
+        WorkshopSkill(workshop=workshop, skill=catalogue[code], level=level)
+        for code, level in skills.items()
+    )
+    return workshop
+
+
+@transaction.atomic
+def household_create(
+    *,
+    actor: User,
+    workshop_id: int,
+    name: str,
+    members: int = 1,
+    phone: str = "",
+    payment_account: str = "",
+    payment_account_name: str = "",
+    skills: dict[str, int] | None = None,
+    joined_on: date | None = None,
+) -> Household:
+    """An operator, or the lead of this workshop, registers a household."""
+    ensure_role(actor, Role.OPERATOR, Role.LEAD)
+    workshop = Workshop.objects.filter(pk=workshop_id).first()
+    if workshop is None or not (
+        is_operator(actor) or workshop.organisation_id == actor.organisation_id
+    ):
+        raise NotFound(code="workshop_not_found")
+    if workshop.status != Workshop.Status.ACTIVE and not is_operator(actor):
+        raise Forbidden(_("工坊已暂停，不能登记新农户。"), code="workshop_suspended")
+    skills = skills or {}
+    catalogue = skills_by_code(list(skills))
+    household = Household(
+        workshop=workshop,
+        name=name,
+        members=members,
+        phone=phone,
+        payment_account=payment_account,
+        payment_account_name=payment_account_name or name,
+    )
+    if joined_on is not None:
+        household.joined_on = joined_on
+    household.save()
+    HouseholdSkill.objects.bulk_create(
+        HouseholdSkill(household=household, skill=catalogue[code], level=SkillLevel(level))
+        for code, level in skills.items()
+    )
+    return household
