@@ -1,10 +1,13 @@
 """Keep the catalogues whole: the source strings are Simplified Chinese, English is second.
 
-    .venv/bin/python scripts/i18n.py sync          # makemessages, zh_Hans = source, compile
-    .venv/bin/python scripts/i18n.py missing       # English entries still untranslated
-    .venv/bin/python scripts/i18n.py set FILE.json # merge {"中文": "English"} into the en catalogue
+    .venv/bin/python scripts/i18n.py sync      # makemessages, zh_Hans = source, English from
+                                               # locale/en/*.json, compile; lists what is missing
+    .venv/bin/python scripts/i18n.py missing   # English entries still untranslated
 
-.mo files are committed so that a machine without GNU gettext still serves both languages.
+English translations live in one JSON glossary per app, ``locale/en/<app>.json``
+({"中文原文": "English"}), so that people working on different apps never edit the same file;
+the .po/.mo catalogues are generated from the sources and those glossaries. .mo files are
+committed so that a machine without GNU gettext still serves both languages.
 """
 
 import json
@@ -59,8 +62,7 @@ def sync() -> None:
         if "fuzzy" in entry.flags:
             entry.flags.remove("fuzzy")
     zh.save()
-    compile_all()
-    missing()
+    merge_glossaries()
 
 
 def missing() -> int:
@@ -72,8 +74,10 @@ def missing() -> int:
     return len(todo)
 
 
-def merge(json_path: str) -> None:
-    table = json.loads(Path(json_path).read_text())
+def merge_glossaries() -> None:
+    table: dict[str, str] = {}
+    for glossary in sorted((LOCALE / "en").glob("*.json")):
+        table.update(json.loads(glossary.read_text(encoding="utf-8")))
     en = polib.pofile(str(EN))
     for entry in en:
         if entry.msgid in table:
@@ -94,7 +98,5 @@ if __name__ == "__main__":
         sync()
     elif command == "missing":
         sys.exit(1 if missing() else 0)
-    elif command == "set":
-        merge(sys.argv[2])
     else:
         sys.exit(__doc__)
