@@ -11,6 +11,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 
 from accounts.api import router as accounts_router
 from accounts.auth import api_auth
+from jobs.api import router as jobs_router
 from orders.api import router as orders_router
 from payouts.api import router as payouts_router
 from quality.api import router as quality_router
@@ -128,3 +129,4 @@ api.add_router("", orders_router)
 api.add_router("", quality_router)
 api.add_router("", payouts_router)
 api.add_router("", trainees_router)
+api.add_router("", jobs_router)
