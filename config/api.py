@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+from ninja.renderers import JSONRenderer
 
 from accounts.api import router as accounts_router
 from accounts.auth import api_auth
@@ -22,6 +23,13 @@ from .errors import ApplicationError
 
 log = logging.getLogger("shouchuang.api")
 
+
+class Utf8JSONRenderer(JSONRenderer):
+    """Chinese as UTF-8 (3 bytes a character), not \\uXXXX escapes (6): phones on thin signal."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
     title="Shouchuang 手创 API",
     version="1.0.0",
@@ -31,6 +39,7 @@ api = NinjaAPI(
         "errors are always {code, message, detail}."
     ),
     auth=api_auth,
+    renderer=Utf8JSONRenderer(),
     urls_namespace="api",
 )
 

@@ -127,3 +127,11 @@ def test_purge_expired_tokens_deletes_only_old_ones():
     assert api_token_purge_expired() == 1
     assert list(ApiToken.objects.values_list("pk", flat=True)) == [fresh.pk]
     assert api_token_purge_expired() == 0
+
+
+def test_chinese_is_sent_as_utf8_not_escapes(api):
+    make_user(User.Role.LEAD, username="lead-utf8", display_name="格桑卓玛")
+    raw = api.post("/auth/token", {"username": "lead-utf8", "password": PASSWORD}).json()["token"]
+    response = api.get("/me", headers={"Authorization": f"Bearer {raw}"})
+    assert "格桑卓玛".encode() in response.content
+    assert b"\\u" not in response.content
