@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Batch, BatchEvent, Order, Ticket, TicketReturn
+from .models import Batch, BatchEvent, MinimumWage, Order, OrderPhoto, Ticket, TicketReturn
 
 
 class BatchInline(admin.TabularInline):
@@ -51,3 +51,22 @@ class TicketAdmin(admin.ModelAdmin):
     list_select_related = ("batch__order", "household")
     readonly_fields = ("issued", "returned", "lost")
     inlines = [TicketReturnInline]
+
+
+@admin.register(MinimumWage)
+class MinimumWageAdmin(admin.ModelAdmin):
+    list_display = ("province", "hourly", "tier", "effective_from", "source")
+    list_filter = ("province",)
+    search_fields = ("province", "source")
+    readonly_fields = ("recorded_by", "recorded_at")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(OrderPhoto)
+class OrderPhotoAdmin(admin.ModelAdmin):
+    list_display = ("order", "caption", "width", "height", "uploaded_by", "uploaded_at")
+    readonly_fields = ("image", "thumbnail", "width", "height", "uploaded_by", "uploaded_at")

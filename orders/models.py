@@ -63,8 +63,43 @@ class Order(models.Model):
     inspection_level = models.CharField(
         _("检验水平"), max_length=3, choices=InspectionLevel.choices, default=InspectionLevel.II
     )
+    # The cooperation region the merchant sends materials to (送料上门): when set, only
+    # workshops served by this service center may take its batches.
+    service_center = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("目标服务中心"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="targeted_orders",
+        limit_choices_to={"kind": "service_center"},
+    )
     status = models.CharField(
         _("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    # Fair-pay hint at publication: what the fee implies per hour, the minimum it was compared
+    # with, and who acknowledged publishing below it (empty when at or above the minimum).
+    fair_pay_hourly = models.DecimalField(
+        _("折合时薪（元/小时）"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    fair_pay_minimum = models.ForeignKey(
+        "orders.MinimumWage",
+        verbose_name=_("对照的最低小时工资"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    fair_pay_acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("低于最低工资确认人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    fair_pay_acknowledged_at = models.DateTimeField(
+        _("低于最低工资确认时间"), null=True, blank=True
     )
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
@@ -99,6 +134,81 @@ class Order(models.Model):
         return (
             self.fee_per_piece if self.rework_fee_per_piece is None else self.rework_fee_per_piece
         )
+
+
+class MinimumWage(models.Model):
+    """The minimum hourly wage of a province, kept by operators, with where the value comes from.
+
+    The fair-pay hint compares an order's implied hourly earnings with the newest row of the
+    province (effective on or before today).
+    """
+
+    province = models.CharField(_("省"), max_length=40)
+    hourly = models.DecimalField(
+        _("最低小时工资（元）"),
+        max_digits=8,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    tier = models.CharField(_("档次"), max_length=60, blank=True)
+    effective_from = models.DateField(_("执行日期"))
+    source = models.CharField(_("来源"), max_length=300)
+    source_url = models.URLField(_("来源链接"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("记录时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("最低小时工资")
+        verbose_name_plural = _("最低小时工资")
+        ordering = ["province", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province", "effective_from"], name="minimum_wage_unique_per_date"
+            ),
+            models.CheckConstraint(condition=models.Q(hourly__gt=0), name="minimum_wage_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.province} {self.hourly} ({self.effective_from})"
+
+
+def order_photo_path(photo: "OrderPhoto", filename: str) -> str:
+    return f"orders/{photo.order_id}/{filename}"
+
+
+class OrderPhoto(models.Model):
+    """A sample photo of the product: re-encoded without EXIF, resized, with a phone thumbnail."""
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("订单"), on_delete=models.CASCADE, related_name="photos"
+    )
+    image = models.ImageField(_("图片"), upload_to=order_photo_path)
+    thumbnail = models.ImageField(_("缩略图"), upload_to=order_photo_path)
+    width = models.PositiveIntegerField(_("宽"))
+    height = models.PositiveIntegerField(_("高"))
+    caption = models.CharField(_("说明"), max_length=120, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("样品照片")
+        verbose_name_plural = _("样品照片")
+        ordering = ["order_id", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.image.name}"
 
 
 class Batch(models.Model):
@@ -145,6 +255,7 @@ class Batch(models.Model):
         verbose_name = _("批次")
         verbose_name_plural = _("批次")
         ordering = ["order_id", "number"]
+        indexes = [models.Index(fields=["workshop", "status"])]
         constraints = [
             models.UniqueConstraint(
                 fields=["order", "number"], name="batch_number_unique_in_order"
@@ -230,6 +341,8 @@ class Ticket(models.Model):
         related_name="+",
     )
     issued_at = models.DateTimeField(_("发放时间"), default=timezone.now)
+    # A phone may send the same write twice (poor signal): the client's key makes it count once.
+    idempotency_key = models.UUIDField(_("幂等键"), null=True, blank=True, unique=True)
 
     class Meta:
         verbose_name = _("派工单")
@@ -267,6 +380,7 @@ class TicketReturn(models.Model):
         related_name="+",
     )
     recorded_at = models.DateTimeField(_("记录时间"), default=timezone.now)
+    idempotency_key = models.UUIDField(_("幂等键"), null=True, blank=True, unique=True)
 
     class Meta:
         verbose_name = _("交回记录")
