@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .models import Organisation, User
-from .services import user_create
+from .services import operator_grant_admin, user_create
 
 # Printed for the demo logins; production users set their own.
 DEMO_PASSWORD = "shouchuang-demo"
@@ -125,24 +125,4 @@ def seed(ctx: DemoContext) -> None:
         org="danba_center",
         name="余小鑫",
     )
-    _grant_admin(ctx.users["operator"])
-
-
-def _grant_admin(user: User) -> None:
-    """Operators run the admin: give them every permission of the platform's own apps."""
-    from django.contrib.auth.models import Group, Permission
-
-    group, _ = Group.objects.get_or_create(name="平台运营")
-    group.permissions.set(
-        Permission.objects.filter(
-            content_type__app_label__in=[
-                "accounts",
-                "workshops",
-                "orders",
-                "quality",
-                "payouts",
-                "trainees",
-            ]
-        )
-    )
-    user.groups.add(group)
+    operator_grant_admin(user=ctx.users["operator"])

@@ -137,3 +137,19 @@ def api_token_purge_expired(*, now: datetime | None = None) -> int:
     deleted, _ = ApiToken.objects.filter(expires_at__lt=cutoff).delete()
     revoked, _ = ApiToken.objects.filter(revoked_at__lt=cutoff).delete()
     return deleted + revoked
+
+
+PLATFORM_APPS = ["accounts", "jobs", "workshops", "orders", "quality", "payouts", "trainees"]
+
+
+@transaction.atomic
+def operator_grant_admin(*, user: User) -> None:
+    """Operators run the admin: staff status and every permission of the platform's own apps."""
+    from django.contrib.auth.models import Group, Permission
+
+    if user.role != User.Role.OPERATOR:
+        raise RoleOrganisationMismatch(_("只有平台运营可以使用管理后台。"), code="not_an_operator")
+    group, _created = Group.objects.get_or_create(name="平台运营")
+    group.permissions.set(Permission.objects.filter(content_type__app_label__in=PLATFORM_APPS))
+    user.groups.add(group)
+    User.objects.filter(pk=user.pk).update(is_staff=True)
