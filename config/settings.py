@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_htmx",
     "axes",
     "accounts",
     "jobs",
@@ -60,17 +61,23 @@ INSTALLED_APPS = [
     "quality",
     "payouts",
     "trainees",
+    "pages",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files with hashed names and far-future cache headers (no CDN, no nginx needed).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Pages speak Chinese unless the person chose English (the API follows Accept-Language).
+    "pages.middleware.ChineseFirstPagesMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: it turns a lock-out into a response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -119,7 +126,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "pages:login"
+LOGIN_REDIRECT_URL = "pages:home"
 
 # Login rate limiting (django-axes): per username and address, five failures lock for 15 min.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
@@ -127,7 +135,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_LOCKOUT_CALLABLE = "accounts.auth.lockout_response"
+# The pages' wrapper renders a locked-out page and defers to accounts.auth for the API.
+AXES_LOCKOUT_CALLABLE = "pages.views.lockout_response"
 
 # Bearer tokens for phone clients.
 API_TOKEN_TTL = timedelta(days=int(os.environ.get("API_TOKEN_TTL_DAYS", "30")))
@@ -142,6 +151,19 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing root
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Hashed, compressed static files (collectstatic) when not in DEBUG; plain files in DEBUG and
+# in tests, so that nothing needs collecting first. SHOUCHUANG_STATIC_MANIFEST=1 forces hashing.
+STATIC_MANIFEST = env_bool("SHOUCHUANG_STATIC_MANIFEST", not DEBUG)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("SHOUCHUANG_MEDIA_ROOT", VAR_DIR / "media"))
 
@@ -169,7 +191,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.api_token_purge_expired_task",
         "schedule": timedelta(hours=6),
     },
+    # Claimed batches whose materials never arrived go back to open (orders).
+    "release-expired-batch-claims": {
+        "task": "orders.tasks.batch_claims_expire_task",
+        "schedule": timedelta(minutes=30),
+    },
 }
+
+# --- Orders: claims, photos, notifications -----------------------------------------------
+# A claimed batch whose materials are not received within this many hours reopens.
+BATCH_CLAIM_TTL_HOURS = int(os.environ.get("BATCH_CLAIM_TTL_HOURS", "72"))
+ORDER_PHOTO_MAX_BYTES = int(os.environ.get("ORDER_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))
+# Notices to people (accounts.notifications): log by default, or an HTTP SMS gateway.
+NOTIFIER_BACKEND = os.environ.get("NOTIFIER_BACKEND", "accounts.notifications.LogBackend")
+SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")
+SMS_GATEWAY_SIGN = os.environ.get("SMS_GATEWAY_SIGN", "手创")
+SMS_GATEWAY_TIMEOUT = float(os.environ.get("SMS_GATEWAY_TIMEOUT", "5"))
 
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL

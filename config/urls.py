@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.urls import path
+from django.urls import include, path
 from django.utils.translation import gettext as _
 from django.views.defaults import page_not_found
 
@@ -23,6 +23,9 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    # The phone pages (server-rendered, htmx); each app owns its page URLs.
+    path("", include("pages.urls")),
 ]
 
 

@@ -1,0 +1,75 @@
+"""The shell of the phone pages: sign in and out, each role's home, the service worker."""
+
+import hashlib
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from accounts.auth import lockout_response as api_lockout_response
+
+from .nav import home_url
+
+# What the service worker keeps on the phone so the scan page opens with no signal.
+OFFLINE_ASSETS = ["css/app.css", "js/htmx.min.js", "js/app.js", "js/offline.js"]
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "pages/login.html"
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        return home_url(self.request.user)
+
+
+@never_cache
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        from django.contrib.auth import logout
+
+        logout(request)
+        messages.info(request, _("您已退出登录。"))
+        return redirect("pages:login")
+    return render(request, "pages/logout.html")
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect(home_url(request.user))
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    return render(request, "pages/account.html")
+
+
+def lockout_response(request: HttpRequest, original_response=None, credentials=None):
+    """django-axes: too many failed sign-ins. Pages get a page; the API its error body."""
+    if request.path.startswith("/api/"):
+        return api_lockout_response(request, original_response, credentials)
+    return render(request, "pages/locked_out.html", status=429)
+
+
+def offline(request: HttpRequest) -> HttpResponse:
+    return render(request, "pages/offline.html")
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """Served from the site root so that it may control every page (its scope is "/")."""
+    assets = [static(name) for name in OFFLINE_ASSETS]
+    version = hashlib.sha256("|".join(assets).encode()).hexdigest()[:12]
+    body = render_to_string(
+        "pages/sw.js", {"assets": assets, "version": version, "offline_url": "/offline/"}
+    )
+    response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    response["Service-Worker-Allowed"] = "/"
+    return response

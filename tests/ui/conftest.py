@@ -1,0 +1,137 @@
+"""Browser tests of the phone pages: Debian's Chromium driven by pytest-playwright.
+
+A live server runs the real middleware stack (WhiteNoise serves collected, hashed static files
+with their cache headers, as in production) on a 360×740 phone viewport. Screenshots go to
+test-artifacts/screenshots/<role>-<page>.png. Without /usr/bin/chromium the browser tests skip.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API keeps an event loop in this thread; Django would then refuse the
+# test's own (synchronous) ORM calls.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+PHONE = {"width": 360, "height": 740}
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(autouse=True)
+def _needs_chromium(request):
+    if "page" in request.fixturenames and not CHROMIUM.exists():
+        pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium (.ci/run installs it)")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    return {"executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args():
+    return {
+        "viewport": PHONE,
+        "device_scale_factor": 1,
+        "is_mobile": True,
+        "has_touch": True,
+        "locale": "zh-CN",
+        "timezone_id": "Asia/Shanghai",
+    }
+
+
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory):
+    """collectstatic with hashed names into a temporary root, as a deployment does."""
+    from django.core.management import call_command
+    from django.test.utils import override_settings
+
+    root = tmp_path_factory.mktemp("static")
+    override = override_settings(
+        STATIC_ROOT=root,
+        STORAGES={
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+        },
+    )
+    override.enable()
+    call_command("collectstatic", "--noinput", verbosity=0)
+    yield root
+    override.disable()
+
+
+@pytest.fixture(scope="session")
+def _site(collected_static, django_db_setup, django_db_blocker):
+    """One live server for the session, with WhiteNoise (not Django's static handler) in front."""
+    from django.db import connections
+    from django.test.testcases import LiveServerThread
+
+    overrides = {
+        conn.alias: conn
+        for conn in connections.all()
+        if conn.vendor == "sqlite" and conn.is_in_memory_db()
+    }
+    with django_db_blocker.unblock():
+        for conn in overrides.values():
+            conn.inc_thread_sharing()
+        thread = LiveServerThread(
+            "localhost",
+            static_handler=lambda application: application,
+            connections_override=overrides,
+        )
+        thread.daemon = True
+        thread.start()
+        thread.is_ready.wait()
+        if thread.error:
+            raise thread.error
+    yield f"http://localhost:{thread.port}"
+    thread.terminate()
+    for conn in overrides.values():
+        conn.dec_thread_sharing()
+
+
+@pytest.fixture
+def site(_site, transactional_db) -> str:
+    """The live server's base URL; the test and the server share the database."""
+    return _site
+
+
+@pytest.fixture
+def shot():
+    """``shot(page, "lead", "open-batches")`` saves a full-page phone screenshot."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def save(page, role: str, name: str) -> Path:
+        path = SCREENSHOTS / f"{role}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return save
+
+
+@pytest.fixture
+def sign_in(site):
+    """``sign_in(page, user)`` signs in through the login page like a person would."""
+    from tests.factories import PASSWORD
+
+    def go(page, user, password: str = PASSWORD) -> None:
+        page.goto(f"{site}/login/")
+        page.fill("input[name=username]", user.username)
+        page.fill("input[name=password]", password)
+        page.click("button.primary")
+        page.wait_for_load_state()
+
+    return go
