@@ -118,3 +118,62 @@ def household_create(
         for code, level in skills.items()
     )
     return household
+
+
+# --- Used by trainees: certification feeds the registry; a graduate becomes a lead. ---------
+
+
+@transaction.atomic
+def household_skill_certify(
+    *, household_id: int, skill: Skill, level: int, certified_on: date
+) -> HouseholdSkill:
+    """A trainer certified a member of this household in ``skill`` at ``level``.
+
+    The household's skill becomes certified at that level, never lowered (a higher declared
+    level stays as declared). The workshop's skill profile is raised to at least that level
+    too (added if missing): a workshop can take work that one of its certified members can do.
+    """
+    household = Household.objects.select_related("workshop").get(pk=household_id)
+    row = (
+        HouseholdSkill.objects.select_for_update()
+        .filter(household=household, skill=skill)
+        .first()
+    )
+    if row is None:
+        row = HouseholdSkill.objects.create(
+            household=household,
+            skill=skill,
+            level=level,
+            source=HouseholdSkill.Source.CERTIFIED,
+            certified_on=certified_on,
+        )
+    elif row.level <= level:
+        HouseholdSkill.objects.filter(pk=row.pk).update(
+            level=level, source=HouseholdSkill.Source.CERTIFIED, certified_on=certified_on
+        )
+        row.refresh_from_db()
+    profile, _created = WorkshopSkill.objects.get_or_create(
+        workshop=household.workshop, skill=skill, defaults={"level": level}
+    )
+    if profile.level < level:
+        WorkshopSkill.objects.filter(pk=profile.pk, level__lt=level).update(level=level)
+    return row
+
+
+class LeadNotInWorkshop(BadRequest):
+    code = "lead_not_in_workshop"
+    message = _("带头人必须是该工坊机构的带头人账号。")
+
+
+@transaction.atomic
+def workshop_assign_lead(*, actor: User, workshop_id: int, lead: User) -> Workshop:
+    """An operator makes ``lead`` (a lead user of the workshop's organisation) its lead."""
+    ensure_role(actor, Role.OPERATOR)
+    workshop = Workshop.objects.select_for_update().filter(pk=workshop_id).first()
+    if workshop is None:
+        raise NotFound(code="workshop_not_found")
+    if lead.role != Role.LEAD or lead.organisation_id != workshop.organisation_id:
+        raise LeadNotInWorkshop(detail={"user": lead.username, "workshop_id": workshop_id})
+    Workshop.objects.filter(pk=workshop.pk).update(lead=lead)
+    workshop.lead = lead
+    return workshop
