@@ -1,0 +1,127 @@
+"""The quality app's domain errors: each has its own code and a Chinese message."""
+
+from django.utils.translation import gettext_lazy as _
+
+from config.errors import BadRequest, Conflict, NotFound
+
+
+class LotCodeInvalid(BadRequest):
+    code = "lot_code_invalid"
+    message = _("货批码格式不对。")
+
+
+class LotCodeCheckFailed(BadRequest):
+    code = "lot_code_check_failed"
+    message = _("货批码校验位不符，可能输错了一位，请核对。")
+
+
+class LotNotFound(NotFound):
+    code = "lot_not_found"
+    message = _("货批不存在，或不属于您的区域。")
+
+
+class LotBatchNotReady(Conflict):
+    code = "lot_batch_not_ready"
+    message = _("该批次当前状态不能打包这种货批。")
+
+
+class LotSharesMismatch(BadRequest):
+    code = "lot_shares_mismatch"
+    message = _("各农户件数之和必须等于货批件数。")
+
+
+class LotSharesNotAllowed(BadRequest):
+    code = "lot_shares_not_allowed"
+    message = _("原料包不记录农户份额。")
+
+
+class LotShareAboveReturned(BadRequest):
+    code = "lot_share_above_returned"
+    message = _("农户份额超过了其已交回、尚未打包的件数。")
+
+
+class HouseholdNotInBatch(BadRequest):
+    code = "household_not_in_batch"
+    message = _("该农户不属于此批次的工坊。")
+
+
+class ScanActionNotForKind(BadRequest):
+    code = "scan_action_not_for_kind"
+    message = _("这种货批没有这个流转环节。")
+
+
+class ScanKeyReused(Conflict):
+    code = "scan_key_reused"
+    message = _("这个扫描键已用于另一条不同的扫描。")
+
+
+class BulkTooLarge(BadRequest):
+    status = 413
+    code = "bulk_too_large"
+    message = _("一次最多上传 1000 条扫描。")
+
+
+class AqlNotSupported(BadRequest):
+    code = "sampling_argument_invalid"
+    message = _("抽样参数不在 GB/T 2828.1 表格范围内。")
+
+
+class LotNotInspectable(Conflict):
+    code = "lot_not_inspectable"
+    message = _("该货批当前不能检验（不是成品包，或已检验过本轮）。")
+
+
+class InspectionStopped(Conflict):
+    code = "inspection_stopped"
+    message = _("该工坊此产品加严检验下累计 5 批拒收，已暂停检验，需运营确认整改后恢复。")
+
+
+class TooManyDefects(BadRequest):
+    code = "too_many_defects"
+    message = _("不合格品数超过了样本量。")
+
+
+class HouseholdNotInLot(BadRequest):
+    code = "household_not_in_lot"
+    message = _("该农户在此货批中没有份额。")
+
+
+class InspectionNotFound(NotFound):
+    code = "inspection_not_found"
+    message = _("检验记录不存在，或不属于您的区域。")
+
+
+class DispositionRefused(Conflict):
+    code = "disposition_refused"
+    message = _("只有拒收且尚未处置的检验才能处置。")
+
+
+class SortCountInvalid(BadRequest):
+    code = "sort_count_invalid"
+    message = _("挑选出的不合格件数不能超过该农户的份额。")
+
+
+class PhotoInvalid(BadRequest):
+    code = "photo_invalid"
+    message = _("上传的文件不是可识别的图片。")
+
+
+class PhotoTooLarge(BadRequest):
+    status = 413
+    code = "photo_too_large"
+    message = _("照片太大。")
+
+
+class SwitchingStateNotFound(NotFound):
+    code = "switching_state_not_found"
+    message = _("没有该工坊此产品的转移规则记录。")
+
+
+class SwitchingRefused(Conflict):
+    code = "switching_refused"
+    message = _("当前转移得分或状态不允许这一步。")
+
+
+class LabelSheetEmpty(BadRequest):
+    code = "label_sheet_empty"
+    message = _("请至少选择一个货批。")

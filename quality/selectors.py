@@ -1,0 +1,277 @@
+"""Reads for quality: lots in the viewer's scope, the quality record, the material balance."""
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import QuerySet, Sum
+
+from accounts.models import User
+from accounts.permissions import scope
+
+from . import codes
+from .errors import LotCodeCheckFailed, LotCodeInvalid, LotNotFound
+from .models import Inspection, Lot, LotShare, MaterialTolerance, PieceOutcome
+
+FPY_PLACES = Decimal("0.0001")
+DEFAULT_TOLERANCE_PERCENT = Decimal("2.00")
+
+
+def lot_scope(queryset: QuerySet, *, viewer: User, prefix: str = "") -> QuerySet:
+    """Lots (or rows reached through ``prefix``) the viewer may see.
+
+    Operators all; a lead its own workshop's; a checker those of the workshops its service
+    center serves (its region); a merchant the lots of its own orders.
+    """
+    return scope(
+        queryset,
+        viewer=viewer,
+        merchant=f"{prefix}batch__order__merchant",
+        workshop=f"{prefix}workshop__organisation",
+        service_center=f"{prefix}workshop__organisation__service_center",
+    )
+
+
+def parse_code(raw: str) -> str:
+    try:
+        return codes.normalise(raw)
+    except codes.CodeError as exc:
+        if exc.reason == "check":
+            raise LotCodeCheckFailed(detail={"code": raw}) from None
+        raise LotCodeInvalid(detail={"code": raw}) from None
+
+
+def lot_list(*, viewer: User, batch_id: int | None = None, kind: str | None = None) -> QuerySet:
+    lots = lot_scope(Lot.objects.all(), viewer=viewer).select_related(
+        "batch__order", "workshop__organisation"
+    )
+    if batch_id is not None:
+        lots = lots.filter(batch_id=batch_id)
+    if kind:
+        lots = lots.filter(kind=kind)
+    return lots.order_by("-created_at", "-pk")
+
+
+def lot_get(*, viewer: User, code: str) -> Lot:
+    normalised = parse_code(code)
+    lot = (
+        lot_scope(Lot.objects.all(), viewer=viewer)
+        .select_related("batch__order", "workshop__organisation")
+        .prefetch_related("shares__household")
+        .filter(code=normalised)
+        .first()
+    )
+    if lot is None:
+        raise LotNotFound(detail={"code": normalised})
+    return lot
+
+
+def inspection_get(*, viewer: User, inspection_id: int) -> Inspection:
+    from .errors import InspectionNotFound
+
+    inspection = (
+        lot_scope(Inspection.objects.all(), viewer=viewer, prefix="lot__")
+        .select_related("lot__batch__order", "lot__workshop")
+        .prefetch_related("defects", "photos")
+        .filter(pk=inspection_id)
+        .first()
+    )
+    if inspection is None:
+        raise InspectionNotFound(detail={"inspection_id": inspection_id})
+    return inspection
+
+
+# --- What payouts and allocation read ------------------------------------------------------
+
+
+def accepted_pieces_by_order(order_ids: list[int]) -> dict[int, int]:
+    """Accepted pieces (first pass, sorted and reworked alike) per order; absent = none."""
+    rows = (
+        PieceOutcome.objects.filter(order_id__in=list(order_ids))
+        .values("order_id")
+        .annotate(total=Sum("accepted"))
+    )
+    return {row["order_id"]: row["total"] or 0 for row in rows}
+
+
+def _ratio(numerator: int, denominator: int) -> Decimal:
+    return (Decimal(numerator) / Decimal(denominator)).quantize(FPY_PLACES, ROUND_HALF_UP)
+
+
+def first_pass_yield_by_workshop(workshop_ids: list[int]) -> dict[int, Decimal]:
+    """First-pass yield per workshop: of the pieces in lots inspected for the first time,
+    the share accepted on that first inspection (neither sorted nor reworked).
+
+    A value between 0 and 1 (4 places). Workshops with no first inspection yet are absent:
+    the caller decides what an unknown record is worth.
+    """
+    first = Inspection.objects.filter(round=1, lot__workshop_id__in=list(workshop_ids))
+    inspected = dict(
+        first.values("lot__workshop_id")
+        .annotate(total=Sum("lot_size"))
+        .values_list("lot__workshop_id", "total")
+    )
+    passed = dict(
+        PieceOutcome.objects.filter(
+            inspection__round=1,
+            inspection__verdict=Inspection.Verdict.ACCEPTED,
+            lot__workshop_id__in=list(workshop_ids),
+        )
+        .values("lot__workshop_id")
+        .annotate(total=Sum("accepted"))
+        .values_list("lot__workshop_id", "total")
+    )
+    return {ws: _ratio(passed.get(ws, 0) or 0, total) for ws, total in inspected.items() if total}
+
+
+def first_pass_yield_by_household(household_ids: list[int]) -> dict[int, Decimal]:
+    """The same per household: its share of first-inspected lots vs. what passed first time."""
+    inspected = dict(
+        LotShare.objects.filter(household_id__in=list(household_ids), lot__inspections__round=1)
+        .values("household_id")
+        .annotate(total=Sum("quantity"))
+        .values_list("household_id", "total")
+    )
+    passed = dict(
+        PieceOutcome.objects.filter(
+            household_id__in=list(household_ids),
+            inspection__round=1,
+            inspection__verdict=Inspection.Verdict.ACCEPTED,
+        )
+        .values("household_id")
+        .annotate(total=Sum("accepted"))
+        .values_list("household_id", "total")
+    )
+    return {hh: _ratio(passed.get(hh, 0) or 0, total) for hh, total in inspected.items() if total}
+
+
+def quality_record(*, viewer: User, workshop_id: int) -> dict[str, Any]:
+    """A workshop's quality record: FPY, lots by verdict, per-household FPY and outcomes."""
+    from workshops.models import Workshop
+
+    workshop = (
+        scope(
+            Workshop.objects.all(),
+            viewer=viewer,
+            workshop="organisation",
+            service_center="organisation__service_center",
+        )
+        .filter(pk=workshop_id)
+        .first()
+    )
+    if workshop is None:
+        from config.errors import NotFound
+
+        raise NotFound(code="workshop_not_found")
+    lots = Lot.objects.filter(workshop_id=workshop_id, kind=Lot.Kind.FINISHED)
+    by_verdict = dict(
+        lots.values("verdict").annotate(n=Sum("quantity")).values_list("verdict", "n")
+    )
+    household_ids = list(workshop.households.values_list("pk", flat=True))
+    outcomes = (
+        PieceOutcome.objects.filter(household_id__in=household_ids)
+        .values("household_id", "household__name")
+        .annotate(accepted=Sum("accepted"), rejected=Sum("rejected"))
+        .order_by("household_id")
+    )
+    household_fpy = first_pass_yield_by_household(household_ids)
+    return {
+        "workshop_id": workshop_id,
+        "first_pass_yield": first_pass_yield_by_workshop([workshop_id]).get(workshop_id),
+        "pieces_by_verdict": by_verdict,
+        "households": [
+            {
+                "household_id": row["household_id"],
+                "name": row["household__name"],
+                "accepted": row["accepted"] or 0,
+                "rejected": row["rejected"] or 0,
+                "first_pass_yield": household_fpy.get(row["household_id"]),
+            }
+            for row in outcomes
+        ],
+    }
+
+
+# --- Returned pieces and material balance ---------------------------------------------------
+
+
+def returned_pieces_by_household(*, batch_id: int) -> dict[int, int]:
+    """Pieces each household returned on a batch (the orders app's selector when it has one)."""
+    try:
+        from orders import selectors as orders_selectors
+
+        reader = orders_selectors.returned_pieces_by_household
+    except (ImportError, AttributeError):
+        reader = None
+    if reader is not None:
+        return dict(reader(batch_id=batch_id))
+    from orders.models import Ticket
+
+    rows = (
+        Ticket.objects.filter(batch_id=batch_id)
+        .values("household_id")
+        .annotate(total=Sum("returned"))
+        .values_list("household_id", "total")
+    )
+    return {hh: total or 0 for hh, total in rows}
+
+
+def packed_pieces_by_household(*, batch_id: int) -> dict[int, int]:
+    rows = (
+        LotShare.objects.filter(lot__batch_id=batch_id, lot__kind=Lot.Kind.FINISHED)
+        .values("household_id")
+        .annotate(total=Sum("quantity"))
+        .values_list("household_id", "total")
+    )
+    return {hh: total or 0 for hh, total in rows}
+
+
+def material_tolerance(product: str) -> Decimal:
+    row = MaterialTolerance.objects.filter(product=product).first()
+    return row.tolerance_percent if row else DEFAULT_TOLERANCE_PERCENT
+
+
+def material_balance(*, viewer: User, batch_id: int) -> dict[str, Any]:
+    """Materials sent (material lots) against pieces returned (tickets), with a tolerance."""
+    from orders.models import Batch, Ticket
+
+    batch = (
+        scope(
+            Batch.objects.all(),
+            viewer=viewer,
+            merchant="order__merchant",
+            workshop="workshop__organisation",
+            service_center="workshop__organisation__service_center",
+        )
+        .select_related("order")
+        .filter(pk=batch_id)
+        .first()
+    )
+    if batch is None:
+        from orders.services import BatchNotFound
+
+        raise BatchNotFound(detail={"batch_id": batch_id})
+    lots = Lot.objects.filter(batch_id=batch_id)
+    sent = lots.filter(kind=Lot.Kind.MATERIAL).aggregate(n=Sum("quantity"))["n"] or 0
+    packed = lots.filter(kind=Lot.Kind.FINISHED).aggregate(n=Sum("quantity"))["n"] or 0
+    returned = sum(returned_pieces_by_household(batch_id=batch_id).values())
+    lost = Ticket.objects.filter(batch_id=batch_id).aggregate(n=Sum("lost"))["n"] or 0
+    tolerance = material_tolerance(batch.order.product_name)
+    allowed = (Decimal(sent) * tolerance / 100).to_integral_value(ROUND_HALF_UP)
+    shortfall = sent - returned
+    return {
+        "batch_id": batch_id,
+        "product": batch.order.product_name,
+        "materials_sent": sent,
+        "pieces_returned": returned,
+        "pieces_lost": lost,
+        "pieces_packed": packed,
+        "shortfall": shortfall,
+        "tolerance_percent": tolerance,
+        "allowed_shortfall": int(allowed),
+        # Off when more is missing than the tolerance allows, or more came back than was sent.
+        "off": sent > 0 and (shortfall > allowed or shortfall < 0),
+    }
+
+
+def lots_for_labels(*, viewer: User, codes_: list[str]) -> QuerySet:
+    return lot_scope(Lot.objects.filter(code__in=codes_), viewer=viewer)
