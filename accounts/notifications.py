@@ -1,0 +1,164 @@
+"""Telling people things: a small notifier interface with pluggable backends.
+
+Services never talk to an SMS provider directly: they call ``notify_user`` (usually from a
+``transaction.on_commit`` callback or a task), and the backend named by
+``settings.NOTIFIER_BACKEND`` delivers it:
+
+- ``accounts.notifications.LogBackend`` (default): writes the notice to the log (console).
+- ``accounts.notifications.SmsGatewayBackend``: POSTs JSON to an HTTP SMS gateway configured by
+  ``SMS_GATEWAY_URL``, ``SMS_GATEWAY_TOKEN``, ``SMS_GATEWAY_SIGN`` and ``SMS_GATEWAY_TIMEOUT``.
+- ``accounts.notifications.MemoryBackend``: keeps notices in ``outbox`` (tests, like Django's
+  locmem mail backend).
+
+Leads read in Chinese on their phones, so texts are rendered in the site's default language.
+"""
+
+import json
+import logging
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.module_loading import import_string
+
+from .models import User
+
+log = logging.getLogger("shouchuang.notifications")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One message to one person: ``kind`` is machine-readable (e.g. ``batch_claim_expired``)."""
+
+    phone: str
+    text: str
+    kind: str
+    user_id: int | None = None
+    data: dict[str, Any] | None = None
+
+
+class NotificationFailed(Exception):
+    """The backend could not hand the notice over (gateway down, refused, timed out)."""
+
+
+class NotifierBackend(Protocol):
+    def send(self, notice: Notice) -> None: ...
+
+
+class LogBackend:
+    """The default: the notice goes to the log, which the console shows."""
+
+    def send(self, notice: Notice) -> None:
+        log.info(
+            "notice %s to %s (user %s): %s",
+            notice.kind,
+            notice.phone or "-",
+            notice.user_id,
+            notice.text,
+        )
+
+
+# Notices sent through MemoryBackend, in order; tests clear it.
+outbox: list[Notice] = []
+
+
+class MemoryBackend:
+    def send(self, notice: Notice) -> None:
+        outbox.append(notice)
+
+
+class SmsGatewayBackend:
+    """An HTTP SMS gateway: ``POST SMS_GATEWAY_URL`` with a JSON body and a bearer token.
+
+    Body: ``{"to": "+86…", "sign": "手创", "text": "…", "kind": "…", "ref": user id}``.
+    Any 2xx answer is success; anything else, a network error or a timeout raises
+    ``NotificationFailed`` so the caller (a task) can log or retry it.
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        token: str | None = None,
+        sign: str | None = None,
+        timeout: float | None = None,
+    ) -> None:
+        self.url = url or getattr(settings, "SMS_GATEWAY_URL", "")
+        self.token = token if token is not None else getattr(settings, "SMS_GATEWAY_TOKEN", "")
+        self.sign = sign if sign is not None else getattr(settings, "SMS_GATEWAY_SIGN", "手创")
+        self.timeout = timeout or float(getattr(settings, "SMS_GATEWAY_TIMEOUT", 5))
+        if not self.url.startswith(("http://", "https://")):
+            raise NotificationFailed("SMS_GATEWAY_URL must be an http(s) URL")
+
+    def send(self, notice: Notice) -> None:
+        if not notice.phone:
+            raise NotificationFailed(f"no phone number for user {notice.user_id}")
+        body = json.dumps(
+            {
+                "to": notice.phone,
+                "sign": self.sign,
+                "text": notice.text,
+                "kind": notice.kind,
+                "ref": notice.user_id,
+            },
+            ensure_ascii=False,
+        ).encode()
+        request = urllib.request.Request(  # noqa: S310 - the scheme is checked in __init__
+            self.url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "Authorization": f"Bearer {self.token}",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                status = response.status
+        except urllib.error.HTTPError as exc:
+            raise NotificationFailed(f"SMS gateway answered {exc.code}") from exc
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            raise NotificationFailed(f"SMS gateway unreachable: {exc}") from exc
+        if not 200 <= status < 300:
+            raise NotificationFailed(f"SMS gateway answered {status}")
+
+
+def get_backend() -> NotifierBackend:
+    path = getattr(settings, "NOTIFIER_BACKEND", "accounts.notifications.LogBackend")
+    return import_string(path)()
+
+
+def notify(notice: Notice, *, backend: NotifierBackend | None = None) -> bool:
+    """Send one notice; a failure is logged, not raised (a notice never undoes the work).
+
+    Returns whether the backend accepted it.
+    """
+    try:
+        (backend or get_backend()).send(notice)
+    except NotificationFailed:
+        log.warning("notice %s to user %s failed", notice.kind, notice.user_id, exc_info=True)
+        return False
+    return True
+
+
+def notify_user(
+    *,
+    user: User,
+    kind: str,
+    text: Any,
+    data: dict[str, Any] | None = None,
+    backend: NotifierBackend | None = None,
+) -> bool:
+    """Tell ``user`` something; ``text`` may be a lazy translation, rendered in Chinese."""
+    with translation.override(settings.LANGUAGE_CODE):
+        rendered = str(text)
+    return notify(
+        Notice(phone=user.phone, text=rendered, kind=kind, user_id=user.pk, data=data),
+        backend=backend,
+    )
+
+
+def notice_as_dict(notice: Notice) -> dict[str, Any]:
+    return asdict(notice)

@@ -1,0 +1,301 @@
+"""Reads for orders, batches and tickets, scoped to what the viewer may see.
+
+Merchants see their own company's orders and batches; leads see their workshop's batches and
+tickets, plus the open batches their workshop may claim; checkers see the batches of the
+workshops their service center serves; operators see everything.
+"""
+
+import importlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import (
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.permissions import ensure_role, is_operator, scope
+from workshops.models import Skill, Workshop
+
+from .eligibility import batch_needs, may_claim, workshop_fits
+from .errors import OrderNotFound, TicketNotFound
+from .fair_pay import current_minimum_wages
+from .models import Batch, MinimumWage, Order, OrderPhoto, Ticket
+from .services import BatchNotFound
+
+Role = User.Role
+
+PROGRESS_FIELDS = ("open", "claimed", "in_production", "returned", "accepted", "cancelled")
+
+
+def _pieces_in(status: str) -> Coalesce:
+    return Coalesce(
+        Sum("batches__quantity", filter=Q(batches__status=status)),
+        Value(0),
+        output_field=IntegerField(),
+    )
+
+
+def with_progress(orders: QuerySet[Order]) -> QuerySet[Order]:
+    """Annotate live progress counts with aggregates (one query for a whole page).
+
+    pieces_open / pieces_claimed / pieces_in_production / pieces_cancelled: Σ batch quantity by
+    status; pieces_returned: Σ pieces households have handed back on the order's tickets (a
+    subquery, so the batch and ticket joins do not multiply each other).
+    """
+    returned = (
+        Ticket.objects.filter(batch__order=OuterRef("pk"))
+        .order_by()
+        .values("batch__order")
+        .annotate(total=Sum("returned"))
+        .values("total")
+    )
+    return orders.annotate(
+        pieces_open=_pieces_in(Batch.Status.OPEN),
+        pieces_claimed=_pieces_in(Batch.Status.CLAIMED),
+        pieces_in_production=_pieces_in(Batch.Status.IN_PRODUCTION),
+        pieces_cancelled=_pieces_in(Batch.Status.CANCELLED),
+        batch_count=Count("batches"),
+        pieces_returned=Coalesce(
+            Subquery(returned, output_field=IntegerField()), Value(0), output_field=IntegerField()
+        ),
+    )
+
+
+def accepted_pieces_by_order(order_ids: Iterable[int]) -> dict[int, int]:
+    """Accepted pieces per order, from quality once it provides them (0 until then)."""
+    ids = list(order_ids)
+    try:
+        quality = importlib.import_module("quality.selectors")
+    except ImportError:
+        return {}
+    provider = getattr(quality, "accepted_pieces_by_order", None)
+    if provider is None or not ids:
+        return {}
+    return dict(provider(ids))
+
+
+def attach_accepted(orders: list[Order]) -> list[Order]:
+    accepted = accepted_pieces_by_order(o.pk for o in orders)
+    for order in orders:
+        order.pieces_accepted = accepted.get(order.pk, 0)
+    return orders
+
+
+def _orders_base(viewer: User) -> QuerySet[Order]:
+    return scope(
+        Order.objects.select_related("merchant", "service_center", "fair_pay_minimum"),
+        viewer=viewer,
+        merchant="merchant",
+    ).prefetch_related(
+        Prefetch("required_skills", queryset=Skill.objects.order_by("code")),
+        Prefetch("photos", queryset=OrderPhoto.objects.order_by("pk")),
+    )
+
+
+def order_list(*, viewer: User, status: str | None = None, search: str = "") -> QuerySet[Order]:
+    orders = _orders_base(viewer)
+    if status:
+        orders = orders.filter(status=status)
+    if search:
+        orders = orders.filter(product_name__icontains=search)
+    return with_progress(orders).order_by("-created_at", "-pk")
+
+
+@dataclass
+class Page:
+    items: list
+    count: int
+
+
+def order_page(
+    *, viewer: User, status: str | None = None, search: str = "", limit: int = 20, offset: int = 0
+) -> Page:
+    """One page of orders with progress, ``accepted`` fetched for the whole page at once."""
+    orders = order_list(viewer=viewer, status=status, search=search)
+    count = orders.count()
+    items = attach_accepted(list(orders[offset : offset + limit]))
+    return Page(items=items, count=count)
+
+
+def order_get(*, viewer: User, order_id: int) -> Order:
+    order = with_progress(_orders_base(viewer)).filter(pk=order_id).first()
+    if order is None:
+        raise OrderNotFound(detail={"order_id": order_id})
+    return attach_accepted([order])[0]
+
+
+def order_batches(*, viewer: User, order_id: int) -> QuerySet[Batch]:
+    """The batches of one order (its merchant, operators; others get 404)."""
+    ensure_role(viewer, Role.MERCHANT, Role.OPERATOR)
+    if not _orders_base(viewer).filter(pk=order_id).exists():
+        raise OrderNotFound(detail={"order_id": order_id})
+    return with_ticket_totals(
+        Batch.objects.filter(order_id=order_id).select_related("order", "workshop__organisation")
+    ).order_by("number")
+
+
+def with_ticket_totals(batches: QuerySet[Batch]) -> QuerySet[Batch]:
+    def total(column: str) -> Coalesce:
+        tickets = (
+            Ticket.objects.filter(batch=OuterRef("pk"))
+            .order_by()
+            .values("batch")
+            .annotate(total=Sum(column))
+            .values("total")
+        )
+        return Coalesce(
+            Subquery(tickets, output_field=IntegerField()), Value(0), output_field=IntegerField()
+        )
+
+    return batches.annotate(
+        pieces_issued=total("issued"), pieces_returned=total("returned"), pieces_lost=total("lost")
+    )
+
+
+def _visible_batches(viewer: User) -> QuerySet[Batch]:
+    return scope(
+        Batch.objects.select_related("order", "workshop__organisation"),
+        viewer=viewer,
+        merchant="order__merchant",
+        workshop="workshop__organisation",
+        service_center="workshop__organisation__service_center",
+    )
+
+
+def lead_workshop(viewer: User) -> Workshop | None:
+    return (
+        Workshop.objects.select_related("organisation")
+        .filter(organisation_id=viewer.organisation_id)
+        .first()
+    )
+
+
+def claimable_batches(*, workshop: Workshop, today: date | None = None) -> list[Batch]:
+    """Open batches ``workshop`` may claim now, best first.
+
+    Skills and region are filtered in the database; capacity before each deadline needs the
+    workshop's outstanding pieces and is checked per batch in Python on the narrowed set.
+    Best first: highest implied hourly earnings (fee × 60 / standard minutes), then the
+    nearest deadline, then the order's own batch order.
+    """
+    today = today or timezone.localdate()
+    if workshop.status != Workshop.Status.ACTIVE:
+        return []
+    skill_ids = list(workshop.skill_levels.values_list("skill_id", flat=True))
+    candidates = (
+        Batch.objects.filter(
+            status=Batch.Status.OPEN,
+            order__status=Order.Status.PUBLISHED,
+            order__deadline__gt=today,
+        )
+        .filter(
+            Q(order__service_center__isnull=True)
+            | Q(order__service_center_id=workshop.organisation.service_center_id)
+        )
+        .exclude(order__required_skills__in=Skill.objects.exclude(pk__in=skill_ids))
+        .select_related("order")
+    )
+    candidates = list(candidates)
+    fit = workshop_fits([workshop])[workshop.pk]
+    needs = batch_needs(candidates)
+    fitting = [b for b in candidates if may_claim(needs[b.pk], fit, today)]
+    fitting.sort(
+        key=lambda b: (
+            -(b.order.fee_per_piece * 60 / b.order.standard_minutes),
+            b.order.deadline,
+            b.order_id,
+            b.number,
+        )
+    )
+    return fitting
+
+
+def batch_list(
+    *, viewer: User, status: str | None = None, order_id: int | None = None
+) -> QuerySet[Batch] | list[Batch]:
+    """Batches the viewer may see. A lead asking for ``status=open`` gets what it may claim."""
+    if viewer.role == Role.LEAD and not is_operator(viewer) and status == Batch.Status.OPEN:
+        workshop = lead_workshop(viewer)
+        if workshop is None:
+            return []
+        batches = claimable_batches(workshop=workshop)
+        if order_id is not None:
+            batches = [b for b in batches if b.order_id == order_id]
+        return batches
+    batches = with_ticket_totals(_visible_batches(viewer))
+    if status:
+        batches = batches.filter(status=status)
+    if order_id is not None:
+        batches = batches.filter(order_id=order_id)
+    return batches.order_by("order__deadline", "order_id", "number")
+
+
+def batch_get(*, viewer: User, batch_id: int) -> Batch:
+    batch = with_ticket_totals(_visible_batches(viewer)).filter(pk=batch_id).first()
+    if batch is None and viewer.role == Role.LEAD:
+        # An open batch is visible to a lead whose workshop may claim it.
+        workshop = lead_workshop(viewer)
+        if workshop is not None:
+            batch = next(
+                (b for b in claimable_batches(workshop=workshop) if b.pk == batch_id), None
+            )
+    if batch is None:
+        raise BatchNotFound(detail={"batch_id": batch_id})
+    return batch
+
+
+def _visible_tickets(viewer: User) -> QuerySet[Ticket]:
+    return scope(
+        Ticket.objects.select_related("batch__order", "household"),
+        viewer=viewer,
+        merchant="batch__order__merchant",
+        workshop="batch__workshop__organisation",
+        service_center="batch__workshop__organisation__service_center",
+    )
+
+
+def ticket_list(*, viewer: User, batch_id: int) -> QuerySet[Ticket]:
+    batch_get(viewer=viewer, batch_id=batch_id)
+    return _visible_tickets(viewer).filter(batch_id=batch_id).order_by("pk")
+
+
+def ticket_get(*, viewer: User, ticket_id: int) -> Ticket:
+    ticket = _visible_tickets(viewer).prefetch_related("returns").filter(pk=ticket_id).first()
+    if ticket is None:
+        raise TicketNotFound(detail={"ticket_id": ticket_id})
+    return ticket
+
+
+def returned_pieces_by_household(*, batch_id: int) -> dict[int, int]:
+    """Pieces each household has handed back on this batch (quality's finished lots ≤ this)."""
+    return {
+        row["household_id"]: row["total"]
+        for row in Ticket.objects.filter(batch_id=batch_id)
+        .order_by()
+        .values("household_id")
+        .annotate(total=Sum("returned"))
+        if row["total"]
+    }
+
+
+def minimum_wage_list(*, viewer: User, province: str = "") -> QuerySet[MinimumWage]:
+    wages = MinimumWage.objects.select_related("recorded_by")
+    if province:
+        wages = wages.filter(province__startswith=province[:2])
+    return wages.order_by("province", "-effective_from")
+
+
+def minimum_wages_current() -> dict[str, MinimumWage]:
+    return current_minimum_wages()
