@@ -5,6 +5,8 @@ upright by its EXIF orientation, shrunk to a sensible size and re-encoded as JPE
 metadata: phone EXIF carries GPS positions of people's homes, which the platform must not keep.
 """
 
+import base64
+import binascii
 import io
 import uuid
 
@@ -54,3 +56,17 @@ def photo_clean(data: bytes) -> ContentFile:
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         raise PhotoInvalid() from None
     return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.jpg")
+
+
+def photo_from_base64(text: str | None) -> bytes | None:
+    """Bytes of a base64 photo from a phone (a ``data:image/...;base64,`` URL is fine)."""
+    if not text:
+        return None
+    if text.startswith("data:"):
+        _header, _comma, text = text.partition(",")
+    if len(text) > MAX_PHOTO_BYTES * 4 // 3 + 4:
+        raise PhotoTooLarge(detail={"max_bytes": MAX_PHOTO_BYTES})
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise PhotoInvalid() from None

@@ -206,7 +206,7 @@ def trainee_summaries(
     today = today or timezone.localdate()
     trainee_ids = [t.pk for t in trainees]
     hours: dict[tuple[int, int], Decimal] = {
-        (row["trainee_id"], row["module_id"]): row["hours"] or Decimal(0)
+        (row["trainee_id"], row["module_id"]): _one_place(row["hours"] or Decimal(0))
         for row in effective_logs()
         .filter(trainee_id__in=trainee_ids)
         .values("trainee_id", "module_id")
@@ -238,7 +238,7 @@ def trainee_summaries(
         passed_pairs = passed.get(trainee.pk, set())
         modules, reasons = [], []
         for module in modules_of.get(programme.pk, []):
-            done = hours.get((trainee.pk, module.pk), Decimal(0))
+            done = hours.get((trainee.pk, module.pk), Decimal("0.0"))
             expected = _one_place(
                 module.required_hours * min(days_elapsed, module.due_day) / module.due_day
             )
@@ -249,9 +249,9 @@ def trainee_summaries(
                     module_id=module.pk,
                     name=module.name,
                     position=module.position,
-                    required_hours=module.required_hours,
+                    required_hours=_one_place(module.required_hours),
                     hours_done=done,
-                    hours_remaining=max(Decimal(0), module.required_hours - done),
+                    hours_remaining=_one_place(max(Decimal(0), module.required_hours - done)),
                     expected_hours=expected,
                     due_day=module.due_day,
                     passed=is_passed,
@@ -291,8 +291,8 @@ def trainee_summaries(
                         % {"module": module.name, "due": module.due_day},
                     )
                 )
-        required_total = sum((m.required_hours for m in modules), Decimal(0))
-        done_total = sum((m.hours_done for m in modules), Decimal(0))
+        required_total = _one_place(sum((m.required_hours for m in modules), Decimal(0)))
+        done_total = _one_place(sum((m.hours_done for m in modules), Decimal(0)))
         credited = sum((min(m.hours_done, m.required_hours) for m in modules), Decimal(0))
         modules_passed = sum(1 for m in modules if m.passed)
         summaries[trainee.pk] = TraineeSummary(

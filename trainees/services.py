@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -404,6 +404,7 @@ def progress_log(
     lowest = Decimal(0) if corrected is not None else Decimal("0.1")
     if not lowest <= hours <= MAX_HOURS_PER_DAY:
         raise HoursOutOfRange(detail={"hours": str(hours), "max": str(MAX_HOURS_PER_DAY)})
+    hours = hours.quantize(Decimal("0.1"))
     for trainee in trainees:
         if trainee.status not in (Trainee.Status.ENROLLED, Trainee.Status.IN_TRAINING):
             raise TraineeNotInTraining(detail={"trainee_id": trainee.pk, "status": trainee.status})
@@ -422,7 +423,9 @@ def progress_log(
     if corrected is not None:
         day_logs = day_logs.exclude(pk=corrected.pk)
     day_hours = dict(
-        day_logs.values("trainee_id").annotate(total=Sum("hours")).values_list("trainee_id", "total")
+        day_logs.values("trainee_id")
+        .annotate(total=Sum("hours"))
+        .values_list("trainee_id", "total")
     )
     over = {
         t.pk: str(day_hours.get(t.pk, Decimal(0)) + hours)
@@ -571,9 +574,7 @@ def _move(trainee: Trainee, to_status: str, **fields: Any) -> None:
 
 
 @transaction.atomic
-def trainee_graduate(
-    *, actor: User, trainee_id: int, today: date | None = None
-) -> Trainee:
+def trainee_graduate(*, actor: User, trainee_id: int, today: date | None = None) -> Trainee:
     """Graduate a trainee whose every module is passed (operator or a trainer of the cohort)."""
     ensure_role(actor, Role.OPERATOR, Role.TRAINER)
     today = today or timezone.localdate()
@@ -656,9 +657,6 @@ def trainee_make_lead(
             phone=trainee.phone,
         )
     workshop_assign_lead(actor=actor, workshop_id=workshop.pk, lead=user)
-    Trainee.objects.filter(pk=trainee.pk).update(
-        user=user, led_workshop=workshop, lead_since=today
-    )
+    Trainee.objects.filter(pk=trainee.pk).update(user=user, led_workshop=workshop, lead_since=today)
     trainee.user, trainee.led_workshop, trainee.lead_since = user, workshop, today
     return trainee, password
-
