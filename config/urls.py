@@ -26,6 +26,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # The phone pages (server-rendered, htmx); each app owns its page URLs.
     path("", include("pages.urls")),
+    path("", include("trainees.urls")),
 ]
 
 

@@ -1,0 +1,48 @@
+"""Builders for the page tests. They go through each domain's services, as the pages do."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from accounts.models import User
+from tests.factories import make_skill, make_user, seq
+
+
+def make_cohort_with_trainees(trainer: User, names: list[str], *, days_ago: int = 10):
+    from trainees.services import cohort_create, programme_create, trainee_enrol
+
+    operator = make_user(User.Role.OPERATOR)
+    make_skill("raoxian", "绕线")
+    programme = programme_create(
+        actor=operator,
+        code=f"cun-{seq()}",
+        name="绕线腰带村级培训",
+        kind="village",
+        duration_days=30,
+        modules=[
+            {"name": "绕线基础", "required_hours": Decimal("10"), "due_day": 10},
+            {"name": "腰带成品", "required_hours": Decimal("20"), "due_day": 30},
+        ],
+    )
+    cohort = cohort_create(
+        actor=operator,
+        programme_id=programme.pk,
+        name="丹巴一班",
+        start_date=timezone.localdate() - timedelta(days=days_ago),
+        place_kind="village",
+        place="丹巴县聂呷乡",
+        trainer_ids=[trainer.pk],
+    )
+    trainees = [
+        trainee_enrol(
+            actor=operator,
+            cohort_id=cohort.pk,
+            name=name,
+            province="四川",
+            county="丹巴县",
+            background="villager",
+        )
+        for name in names
+    ]
+    return cohort, trainees

@@ -1,0 +1,134 @@
+"""Trainer pages: my cohorts, a trainee's progress by module, and the quick log form."""
+
+import uuid
+from decimal import Decimal
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from config.errors import ApplicationError
+from pages.access import error_text, page
+
+from .models import MAX_HOURS_PER_DAY, MAX_SCORE
+from .selectors import (
+    cohort_get,
+    cohort_list,
+    cohort_summary,
+    programme_get,
+    progress_log_list,
+    trainee_get,
+    trainee_list,
+    trainee_summary,
+)
+from .services import progress_log
+
+TRAINER = "trainer"
+
+
+@page(TRAINER)
+def cohorts(request: HttpRequest) -> HttpResponse:
+    return render(request, "trainees/cohorts.html", {"cohorts": cohort_list(viewer=request.user)})
+
+
+@page(TRAINER)
+def cohort_detail(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    summary = cohort_summary(viewer=request.user, cohort_id=cohort_id)
+    return render(request, "trainees/cohort.html", {"summary": summary})
+
+
+@page(TRAINER)
+def trainee_detail(request: HttpRequest, trainee_id: int) -> HttpResponse:
+    trainee = trainee_get(viewer=request.user, trainee_id=trainee_id)
+    context = {
+        "trainee": trainee,
+        "summary": trainee_summary(viewer=request.user, trainee_id=trainee_id),
+        "logs": progress_log_list(viewer=request.user, trainee_id=trainee_id)[:10],
+    }
+    return render(request, "trainees/trainee.html", context)
+
+
+class ProgressLogForm(forms.Form):
+    trainees = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("学员"), coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    module = forms.TypedChoiceField(label=gettext_lazy("培训模块"), coerce=int)
+    date = forms.DateField(
+        label=gettext_lazy("日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    hours = forms.DecimalField(
+        label=gettext_lazy("学时"),
+        min_value=Decimal("0.1"),
+        max_value=MAX_HOURS_PER_DAY,
+        decimal_places=1,
+        widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal", "class": "num"}),
+    )
+    activity = forms.CharField(label=gettext_lazy("培训内容"), max_length=200)
+    score = forms.IntegerField(
+        label=gettext_lazy("得分（可不填）"),
+        min_value=0,
+        max_value=MAX_SCORE,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    client_key = forms.UUIDField(widget=forms.HiddenInput)
+
+
+@page(TRAINER)
+def log(request: HttpRequest) -> HttpResponse:
+    """One session for one or several trainees of a cohort (the cohort is chosen first)."""
+    my_cohorts = list(cohort_list(viewer=request.user))
+    cohort_id = request.GET.get("cohort") or request.POST.get("cohort")
+    if cohort_id is None and len(my_cohorts) == 1:
+        cohort_id = my_cohorts[0].pk
+    if cohort_id is None:
+        return render(request, "trainees/log_pick_cohort.html", {"cohorts": my_cohorts})
+    cohort = cohort_get(viewer=request.user, cohort_id=int(cohort_id))
+    people = [
+        t
+        for t in trainee_list(viewer=request.user, cohort_id=cohort.pk)
+        if t.status in ("enrolled", "in_training")
+    ]
+    modules = programme_get(viewer=request.user, programme_id=cohort.programme_id).modules.all()
+    form = ProgressLogForm(
+        request.POST or None,
+        initial={
+            "date": timezone.localdate(),
+            "hours": Decimal("2"),
+            "client_key": uuid.uuid4(),
+            "trainees": [int(t) for t in request.GET.getlist("trainee") if t.isdigit()],
+        },
+    )
+    form.fields["trainees"].choices = [(t.pk, t.name) for t in people]
+    form.fields["module"].choices = [(m.pk, f"{m.position}. {m.name}") for m in modules]
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            logs = progress_log(
+                actor=request.user,
+                trainee_ids=data["trainees"],
+                module_id=data["module"],
+                date=data["date"],
+                hours=data["hours"],
+                activity=data["activity"],
+                score=data["score"],
+                client_key=data["client_key"],
+            )
+        except ApplicationError as exc:
+            form.add_error(None, error_text(exc))
+        else:
+            messages.success(
+                request,
+                _("已为 %(count)s 名学员记录 %(hours)s 学时。")
+                % {"count": len(logs), "hours": data["hours"]},
+            )
+            if len(logs) == 1:
+                return redirect("trainees:trainee", trainee_id=logs[0].trainee_id)
+            return redirect(reverse("trainees:cohort", args=[cohort.pk]))
+    return render(request, "trainees/log.html", {"form": form, "cohort": cohort})
