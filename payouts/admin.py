@@ -1,0 +1,144 @@
+"""Payouts in the admin: read-only money, and actions that go through the services."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from config.errors import ApplicationError
+
+from .models import (
+    LedgerEntry,
+    PayoutAdjustment,
+    PayoutItem,
+    PayoutLine,
+    PayoutPeriod,
+    PayoutPeriodEvent,
+    PayoutPool,
+    PayoutShareConfig,
+    Statement,
+)
+from .services import period_approve, period_compute, period_mark_paid, share_config_set
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Money rows are written by the services only; the admin shows them."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PayoutShareConfig)
+class PayoutShareConfigAdmin(admin.ModelAdmin):
+    list_display = ("workshop", "lead_kind", "lead_value", "center_kind", "center_value")
+    list_select_related = ("workshop__organisation",)
+    readonly_fields = ("updated_by", "updated_at")
+    search_fields = ("workshop__organisation__name",)
+
+    def save_model(self, request, obj, form, change):
+        share_config_set(
+            actor=request.user,
+            workshop_id=obj.workshop_id,
+            lead_kind=obj.lead_kind,
+            lead_value=obj.lead_value,
+            center_kind=obj.center_kind,
+            center_value=obj.center_value,
+        )
+
+
+def _run_on_each(modeladmin, request, queryset, service, done_message) -> None:
+    for period in queryset:
+        try:
+            service(period_id=period.pk, actor=request.user)
+        except ApplicationError as exc:
+            modeladmin.message_user(request, f"{period}: {exc.message}", messages.ERROR)
+        else:
+            modeladmin.message_user(request, f"{period}: {done_message}", messages.SUCCESS)
+
+
+@admin.action(description=_("计算所选结算期"))
+def compute_periods(modeladmin, request, queryset):
+    _run_on_each(modeladmin, request, queryset, period_compute, _("已计算"))
+
+
+@admin.action(description=_("审核锁定所选结算期"))
+def approve_periods(modeladmin, request, queryset):
+    _run_on_each(modeladmin, request, queryset, period_approve, _("已审核锁定"))
+
+
+@admin.action(description=_("登记所选结算期已发放"))
+def mark_periods_paid(modeladmin, request, queryset):
+    _run_on_each(modeladmin, request, queryset, period_mark_paid, _("已发放"))
+
+
+class PayoutPeriodEventInline(admin.TabularInline):
+    model = PayoutPeriodEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ("from_status", "to_status", "actor", "note", "at")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PayoutPeriod)
+class PayoutPeriodAdmin(ReadOnlyAdmin):
+    list_display = ("name", "scope", "starts_on", "ends_on", "status", "gross_fen", "pieces")
+    list_filter = ("status", "scope")
+    search_fields = ("name",)
+    actions = [compute_periods, approve_periods, mark_periods_paid]
+    inlines = [PayoutPeriodEventInline]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Needed to run the actions; every field stays read-only.
+        return obj is None and super(ReadOnlyAdmin, self).has_change_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+
+@admin.register(PayoutPool)
+class PayoutPoolAdmin(ReadOnlyAdmin):
+    list_display = ("period", "workshop", "order", "pieces", "gross_fen", "lead_fen", "center_fen")
+    list_filter = ("period",)
+    list_select_related = ("period", "workshop__organisation", "order")
+
+
+@admin.register(PayoutLine)
+class PayoutLineAdmin(ReadOnlyAdmin):
+    list_display = ("period", "household", "order", "pieces", "rework_pieces", "amount_fen")
+    list_filter = ("period",)
+    list_select_related = ("period", "household", "order")
+    search_fields = ("household__name",)
+
+
+@admin.register(PayoutItem)
+class PayoutItemAdmin(ReadOnlyAdmin):
+    list_display = ("outcome", "period")
+    list_filter = ("period",)
+
+
+@admin.register(PayoutAdjustment)
+class PayoutAdjustmentAdmin(ReadOnlyAdmin):
+    list_display = ("period", "household", "kind", "amount_fen", "reason", "corrects")
+    list_filter = ("kind", "period")
+    list_select_related = ("period", "household", "corrects")
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = ("period", "kind", "amount_fen", "household", "order", "created_at")
+    list_filter = ("kind", "period")
+    list_select_related = ("period", "household", "order")
+
+
+@admin.register(Statement)
+class StatementAdmin(ReadOnlyAdmin):
+    list_display = ("period", "household", "total_fen", "created_at")
+    list_filter = ("period",)
+    list_select_related = ("period", "household")
+    exclude = ("token",)

@@ -1,0 +1,269 @@
+"""Computing a period, set-based: the database aggregates and inserts; Python touches pools only.
+
+For one chunk of workshops, three statements do the work:
+
+1. claim: ``INSERT INTO payoutitem SELECT outcome ... ON CONFLICT DO NOTHING`` — each accepted
+   PieceOutcome of the scope and date range not yet claimed by any period gets one item row. The
+   unique outcome id on the item table is the guard that a piece is paid in exactly one period,
+   whatever periods (of whatever scopes) compute at the same time.
+2. pools: one aggregate query (per household line rounded once, then summed per workshop and
+   order); Python splits each pool three ways (``money.split_pool``) and bulk-inserts them.
+3. lines: ``INSERT INTO payoutline SELECT ...`` with window functions doing the largest-remainder
+   apportionment of each pool's household part over its lines, in the same order as
+   ``money.apportion`` (largest remainder first, then household id).
+
+Each chunk is its own transaction so that progress is visible while a large period runs; the
+period stays ``computing`` (invisible to approval and exports) until the last chunk is in.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django.apps import apps
+from django.db import connection, transaction
+from django.utils import timezone
+
+from orders.models import Batch, Order
+from workshops.models import Workshop
+
+from .models import PayoutItem, PayoutLine, PayoutPeriod, PayoutPool, PayoutShareConfig
+from .money import Share, split_pool
+
+# Workshops per chunk: big enough that per-statement overhead does not dominate, small enough
+# that progress moves and one transaction stays modest.
+CHUNK_WORKSHOPS = 100
+
+
+def _table(app_label: str, model_name: str) -> str:
+    return connection.ops.quote_name(apps.get_model(app_label, model_name)._meta.db_table)
+
+
+def period_bounds(period: PayoutPeriod) -> tuple[datetime, datetime]:
+    """[start of starts_on, start of the day after ends_on) in the platform's time zone."""
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(period.starts_on, time.min, tzinfo=tz)
+    end = datetime.combine(period.ends_on + timedelta(days=1), time.min, tzinfo=tz)
+    return start, end
+
+
+def scope_workshop_ids(period: PayoutPeriod) -> list[int]:
+    workshops = Workshop.objects.all()
+    if period.scope == PayoutPeriod.Scope.WORKSHOP:
+        workshops = workshops.filter(pk=period.workshop_id)
+    elif period.scope == PayoutPeriod.Scope.REGION:
+        workshops = workshops.filter(organisation__service_center_id=period.region_id)
+    return list(workshops.order_by("pk").values_list("pk", flat=True))
+
+
+def chunked(ids: Sequence[int], size: int = CHUNK_WORKSHOPS) -> list[Sequence[int]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+def _in_list(ids: Sequence[int]) -> str:
+    return ", ".join(["%s"] * len(ids))
+
+
+def _line_aggregate_sql(workshop_ids: Sequence[int]) -> str:
+    """Per (workshop, order, household): pieces, rework pieces, fees, and the money rounded once.
+
+    Fees become integer units of 0.0001 yuan; SUM of bigint is numeric on PostgreSQL, hence the
+    casts back to BIGINT before the half-up integer rounding ``(units + 50) / 100``.
+    """
+    outcome = _table("quality", "PieceOutcome")
+    item = connection.ops.quote_name(PayoutItem._meta.db_table)
+    batch = connection.ops.quote_name(Batch._meta.db_table)
+    order = connection.ops.quote_name(Order._meta.db_table)
+    fee_units = "CAST(ROUND(ord.fee_per_piece * 10000) AS BIGINT)"
+    rework_units = (
+        "CAST(ROUND(COALESCE(ord.rework_fee_per_piece, ord.fee_per_piece) * 10000) AS BIGINT)"
+    )
+    return f"""
+        SELECT b.workshop_id AS workshop_id, o.order_id AS order_id,
+               o.household_id AS household_id,
+               CAST(SUM(CASE WHEN o.is_rework THEN 0 ELSE o.accepted END) AS BIGINT) AS pieces,
+               CAST(SUM(CASE WHEN o.is_rework THEN o.accepted ELSE 0 END) AS BIGINT)
+                   AS rework_pieces,
+               MAX(ord.fee_per_piece) AS fee,
+               MAX(COALESCE(ord.rework_fee_per_piece, ord.fee_per_piece)) AS rework_fee,
+               (CAST(SUM(o.accepted * CASE WHEN o.is_rework THEN {rework_units}
+                                          ELSE {fee_units} END) AS BIGINT) + 50) / 100
+                   AS gross
+        FROM {item} i
+        JOIN {outcome} o ON o.id = i.outcome_id
+        JOIN {batch} b ON b.id = o.batch_id
+        JOIN {order} ord ON ord.id = o.order_id
+        WHERE i.period_id = %s AND b.workshop_id IN ({_in_list(workshop_ids)})
+        GROUP BY b.workshop_id, o.order_id, o.household_id
+    """  # noqa: S608 - quoted table names and placeholders only
+
+
+def claim_outcomes(
+    *, period: PayoutPeriod, workshop_ids: Sequence[int], start: datetime, end: datetime
+) -> int:
+    """Claim every accepted, unclaimed outcome of these workshops decided in [start, end)."""
+    outcome = _table("quality", "PieceOutcome")
+    item = connection.ops.quote_name(PayoutItem._meta.db_table)
+    batch = connection.ops.quote_name(Batch._meta.db_table)
+    sql = f"""
+        INSERT INTO {item} (outcome_id, period_id)
+        SELECT o.id, %s FROM {outcome} o
+        JOIN {batch} b ON b.id = o.batch_id
+        WHERE b.workshop_id IN ({_in_list(workshop_ids)})
+          AND o.accepted > 0 AND o.decided_at >= %s AND o.decided_at < %s
+          AND NOT EXISTS (SELECT 1 FROM {item} i2 WHERE i2.outcome_id = o.id)
+        ON CONFLICT (outcome_id) DO NOTHING
+    """  # noqa: S608 - quoted table names and placeholders only
+    with connection.cursor() as cursor:
+        adapt = connection.ops.adapt_datetimefield_value
+        cursor.execute(sql, [period.pk, *workshop_ids, adapt(start), adapt(end)])
+        return cursor.rowcount
+
+
+@dataclass(frozen=True)
+class WorkshopPayees:
+    lead_id: int | None
+    service_center_id: int | None
+    lead: Share
+    center: Share
+
+
+def workshop_payees(workshop_ids: Sequence[int]) -> dict[int, WorkshopPayees]:
+    shares = {
+        config.workshop_id: config
+        for config in PayoutShareConfig.objects.filter(workshop_id__in=workshop_ids)
+    }
+    payees = {}
+    for workshop_id, lead_id, center_id in Workshop.objects.filter(pk__in=workshop_ids).values_list(
+        "pk", "lead_id", "organisation__service_center_id"
+    ):
+        config = shares.get(workshop_id)
+        payees[workshop_id] = WorkshopPayees(
+            lead_id=lead_id,
+            service_center_id=center_id,
+            lead=Share(config.lead_kind, Decimal(config.lead_value)) if config else Share(),
+            center=Share(config.center_kind, Decimal(config.center_value)) if config else Share(),
+        )
+    return payees
+
+
+def build_pools(*, period: PayoutPeriod, workshop_ids: Sequence[int]) -> int:
+    """Aggregate this chunk's claimed pieces into pools and split each one exactly."""
+    sql = f"""
+        SELECT g.workshop_id, g.order_id, CAST(SUM(g.pieces) AS BIGINT),
+               CAST(SUM(g.rework_pieces) AS BIGINT), CAST(SUM(g.gross) AS BIGINT)
+        FROM ({_line_aggregate_sql(workshop_ids)}) g
+        GROUP BY g.workshop_id, g.order_id
+    """  # noqa: S608 - quoted table names and placeholders only
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [period.pk, *workshop_ids])
+        rows = cursor.fetchall()
+    if not rows:
+        return 0
+    payees = workshop_payees(workshop_ids)
+    merchants = dict(
+        Order.objects.filter(pk__in={row[1] for row in rows}).values_list("pk", "merchant_id")
+    )
+    pools = []
+    for workshop_id, order_id, pieces, rework_pieces, gross in rows:
+        payee = payees[workshop_id]
+        split = split_pool(
+            pool_fen=gross, pieces=pieces + rework_pieces, lead=payee.lead, center=payee.center
+        )
+        pools.append(
+            PayoutPool(
+                period=period,
+                workshop_id=workshop_id,
+                order_id=order_id,
+                merchant_id=merchants[order_id],
+                lead_id=payee.lead_id,
+                service_center_id=payee.service_center_id,
+                pieces=pieces,
+                rework_pieces=rework_pieces,
+                gross_fen=gross,
+                households_fen=split.households,
+                lead_fen=split.lead,
+                center_fen=split.center,
+                lead_kind=payee.lead.kind,
+                lead_value=payee.lead.value,
+                center_kind=payee.center.kind,
+                center_value=payee.center.value,
+            )
+        )
+    PayoutPool.objects.bulk_create(pools, batch_size=2000)
+    return len(pools)
+
+
+def build_lines(*, period: PayoutPeriod, workshop_ids: Sequence[int]) -> int:
+    """Insert the household lines of this chunk, apportioning each pool's household part."""
+    line = connection.ops.quote_name(PayoutLine._meta.db_table)
+    pool = connection.ops.quote_name(PayoutPool._meta.db_table)
+    base = "CASE WHEN p.gross_fen > 0 THEN p.households_fen * g.gross / p.gross_fen ELSE 0 END"
+    remainder = (
+        "CASE WHEN p.gross_fen > 0 THEN (p.households_fen * g.gross) %% p.gross_fen ELSE 0 END"
+    )
+    sql = f"""
+        INSERT INTO {line} (period_id, pool_id, household_id, workshop_id, order_id, pieces,
+                            rework_pieces, fee, rework_fee, gross_fen, amount_fen)
+        SELECT %s, t.pool_id, t.household_id, t.workshop_id, t.order_id, t.pieces,
+               t.rework_pieces, t.fee, t.rework_fee, t.gross,
+               t.base + CASE WHEN t.rn <= t.households_fen - t.base_sum THEN 1 ELSE 0 END
+        FROM (
+            SELECT g.workshop_id, g.order_id, g.household_id, g.pieces, g.rework_pieces,
+                   g.fee, g.rework_fee, g.gross, p.id AS pool_id, p.households_fen,
+                   {base} AS base,
+                   CAST(SUM({base}) OVER (PARTITION BY p.id) AS BIGINT) AS base_sum,
+                   ROW_NUMBER() OVER (
+                       PARTITION BY p.id ORDER BY {remainder} DESC, g.household_id
+                   ) AS rn
+            FROM ({_line_aggregate_sql(workshop_ids)}) g
+            JOIN {pool} p ON p.period_id = %s AND p.workshop_id = g.workshop_id
+                         AND p.order_id = g.order_id
+        ) t
+    """  # noqa: S608 - quoted table names and placeholders only
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [period.pk, period.pk, *workshop_ids, period.pk])
+        return cursor.rowcount
+
+
+def compute_chunks(
+    *,
+    period: PayoutPeriod,
+    still_ours: Callable[[], bool],
+    progress: Callable[[int, int], None],
+) -> None:
+    """Run every chunk, each in its own transaction; stop if the period is no longer ours."""
+    start, end = period_bounds(period)
+    workshop_ids = scope_workshop_ids(period)
+    chunks = chunked(workshop_ids)
+    progress(0, len(workshop_ids))
+    done = 0
+    for chunk in chunks:
+        with transaction.atomic():
+            if not still_ours():
+                raise ComputeSuperseded(period.pk)
+            claim_outcomes(period=period, workshop_ids=chunk, start=start, end=end)
+            if build_pools(period=period, workshop_ids=chunk):
+                build_lines(period=period, workshop_ids=chunk)
+        done += len(chunk)
+        progress(done, len(workshop_ids))
+
+
+class ComputeSuperseded(Exception):
+    """The period left ``computing`` (or was taken over after going stale) while we ran."""
+
+
+def claimable_outcome_count(period: PayoutPeriod) -> int:
+    """How many outcome rows a compute would look at (to choose in-process or the worker)."""
+    start, end = period_bounds(period)
+    outcomes = apps.get_model("quality", "PieceOutcome").objects.filter(
+        accepted__gt=0, decided_at__gte=start, decided_at__lt=end
+    )
+    if period.scope == PayoutPeriod.Scope.WORKSHOP:
+        outcomes = outcomes.filter(batch__workshop_id=period.workshop_id)
+    elif period.scope == PayoutPeriod.Scope.REGION:
+        outcomes = outcomes.filter(
+            batch__workshop__organisation__service_center_id=period.region_id
+        )
+    return outcomes.count()
