@@ -1,3 +1,257 @@
-from ninja import Router
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+from ninja import File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from ninja.pagination import LimitOffsetPagination, paginate
+from pydantic import ValidationError
+
+from . import sampling
+from .errors import AqlNotSupported, BulkTooLarge
+from .labels import label_png
+from .scans import BULK_LIMIT, ScanItem, scan_ingest, scan_record
+from .schemas import (
+    DispositionIn,
+    InspectionIn,
+    InspectionOut,
+    LabelSheetIn,
+    LabelSheetOut,
+    LotIn,
+    LotOut,
+    PhotoOut,
+    SamplingPlanOut,
+    ScanBulkIn,
+    ScanBulkOut,
+    ScanIn,
+    ScanOut,
+    SwitchingStateOut,
+    scan_out,
+)
+from .selectors import (
+    inspection_get,
+    label_sheet_get,
+    lot_get,
+    lot_list,
+    material_balance,
+    quality_record,
+    switching_list,
+)
+from .services import (
+    DefectIn,
+    inspection_dispose,
+    inspection_photo_add,
+    label_content,
+    label_sheet_create,
+    lot_create,
+    lot_inspect,
+    lot_plan,
+    switching_approve_reduced,
+    switching_resume,
+)
 
 router = Router(tags=["quality"])
+
+
+class LotFilter(Schema):
+    batch_id: int | None = None
+    kind: str | None = None
+
+
+@router.post("/lots", response={201: LotOut}, summary="Pack a material or finished lot")
+def create_lot(request: HttpRequest, payload: LotIn):
+    lot = lot_create(
+        actor=request.user,
+        batch_id=payload.batch_id,
+        kind=payload.kind,
+        quantity=payload.quantity,
+        shares=[share.dict() for share in payload.shares],
+    )
+    return Status(201, lot_get(viewer=request.user, code=lot.code))
+
+
+@router.get("/lots", response=list[LotOut], summary="Lots I may see")
+@paginate(LimitOffsetPagination)
+def list_lots(request: HttpRequest, filters: Query[LotFilter]):
+    return lot_list(
+        viewer=request.user, batch_id=filters.batch_id, kind=filters.kind
+    ).prefetch_related("shares__household")
+
+
+@router.get("/lots/{code}", response=LotOut, summary="A lot, by the code on its label")
+def read_lot(request: HttpRequest, code: str):
+    return lot_get(viewer=request.user, code=code)
+
+
+@router.get("/lots/{code}/plan", response=SamplingPlanOut, summary="The plan to inspect it now")
+def read_lot_plan(request: HttpRequest, code: str):
+    return lot_plan(lot=lot_get(viewer=request.user, code=code))
+
+
+@router.get("/lots/{code}/label.png", summary="The 40×30 mm label at 203 dpi")
+def read_lot_label(request: HttpRequest, code: str):
+    lot = lot_get(viewer=request.user, code=code)
+    response = HttpResponse(label_png(label_content(lot)), content_type="image/png")
+    response["Content-Disposition"] = f'inline; filename="{lot.code}.png"'
+    return response
+
+
+@router.post(
+    "/labels/sheets",
+    response={202: LabelSheetOut},
+    summary="Queue an A4 PDF of labels; follow GET /tasks/{task_id}",
+)
+def create_label_sheet(request: HttpRequest, payload: LabelSheetIn):
+    sheet = label_sheet_create(actor=request.user, lot_codes=payload.codes)
+    return Status(
+        202,
+        {
+            "sheet_id": sheet.pk,
+            "task_id": sheet.job_id,
+            "task_url": f"/api/v1/tasks/{sheet.job_id}",
+            "lots": len(sheet.lot_codes),
+        },
+    )
+
+
+@router.get("/labels/sheets/{sheet_id}.pdf", summary="The finished PDF of a label sheet")
+def read_label_sheet(request: HttpRequest, sheet_id: int):
+    sheet = label_sheet_get(viewer=request.user, sheet_id=sheet_id)
+    return FileResponse(sheet.pdf.open("rb"), content_type="application/pdf")
+
+
+@router.post("/scans", response={201: ScanOut, 200: ScanOut}, summary="Record one custody scan")
+def create_scan(request: HttpRequest, payload: ScanIn):
+    result = scan_record(actor=request.user, **payload.dict())
+    return Status(result.status_code, scan_out(result.event))
+
+
+@router.post("/scans/bulk", response=ScanBulkOut, summary="A phone's offline queue (≤ 1,000)")
+def create_scans_bulk(request: HttpRequest, payload: ScanBulkIn):
+    if len(payload.scans) > BULK_LIMIT:
+        raise BulkTooLarge(detail={"limit": BULK_LIMIT, "received": len(payload.scans)})
+    items: list[ScanItem] = []
+    invalid: dict[int, dict] = {}
+    for index, raw in enumerate(payload.scans):
+        try:
+            scan = ScanIn.model_validate(raw)
+        except ValidationError as exc:
+            invalid[index] = {
+                "index": index,
+                "key": raw.get("key") if isinstance(raw, dict) else None,
+                "status": "rejected",
+                "error": {
+                    "code": "validation_error",
+                    "message": str(_("提交的数据有误，请检查标出的字段。")),
+                    "detail": {
+                        "errors": [
+                            {"loc": [str(p) for p in e["loc"]], "msg": e["msg"]}
+                            for e in exc.errors()
+                        ]
+                    },
+                },
+            }
+            continue
+        items.append(ScanItem(index=index, **scan.dict()))
+    results = {r.index: r for r in scan_ingest(actor=request.user, items=items)}
+    out = []
+    counts = {"created": 0, "replayed": 0, "rejected": len(invalid)}
+    for index in range(len(payload.scans)):
+        if index in invalid:
+            out.append(invalid[index])
+            continue
+        result = results[index]
+        counts[result.status] += 1
+        out.append(
+            {
+                "index": index,
+                "key": result.key,
+                "status": result.status,
+                "scan": scan_out(result.event) if result.event else None,
+                "error": result.error or None,
+            }
+        )
+    return {**counts, "results": out}
+
+
+@router.get(
+    "/quality/sampling-plan",
+    response=SamplingPlanOut,
+    summary="ISO 2859-1 / GB/T 2828.1 single sampling plan",
+)
+def read_sampling_plan(
+    request: HttpRequest,
+    lot_size: int,
+    aql: str = "2.5",
+    level: str = "II",
+    severity: str = "normal",
+):
+    try:
+        return sampling.sampling_plan(lot_size, aql, level, severity)
+    except sampling.SamplingError as exc:
+        raise AqlNotSupported(detail={"field": exc.field, "reason": str(exc)}) from None
+
+
+@router.post(
+    "/lots/{code}/inspections", response={201: InspectionOut}, summary="Inspect a finished lot"
+)
+def create_inspection(request: HttpRequest, code: str, payload: InspectionIn):
+    inspection = lot_inspect(
+        actor=request.user,
+        code=code,
+        defects=[DefectIn(**d.dict()) for d in payload.defects],
+        note=payload.note,
+    )
+    return Status(201, inspection_get(viewer=request.user, inspection_id=inspection.pk))
+
+
+@router.get("/inspections/{inspection_id}", response=InspectionOut)
+def read_inspection(request: HttpRequest, inspection_id: int):
+    return inspection_get(viewer=request.user, inspection_id=inspection_id)
+
+
+@router.post(
+    "/inspections/{inspection_id}/disposition",
+    response=InspectionOut,
+    summary="Sort 100 %, send back for rework, or scrap a rejected lot",
+)
+def dispose_inspection(request: HttpRequest, inspection_id: int, payload: DispositionIn):
+    inspection_dispose(actor=request.user, inspection_id=inspection_id, **payload.dict())
+    return inspection_get(viewer=request.user, inspection_id=inspection_id)
+
+
+@router.post("/inspections/{inspection_id}/photos", response={201: PhotoOut})
+def add_inspection_photo(request: HttpRequest, inspection_id: int, photo: File[UploadedFile]):
+    from .errors import PhotoTooLarge
+    from .photos import MAX_BYTES
+
+    if photo.size and photo.size > MAX_BYTES:
+        raise PhotoTooLarge(detail={"max_bytes": MAX_BYTES, "bytes": photo.size})
+    created = inspection_photo_add(
+        actor=request.user, inspection_id=inspection_id, data=photo.read(MAX_BYTES + 1)
+    )
+    return Status(201, created)
+
+
+@router.get("/quality/workshops/{workshop_id}/record", summary="Quality record (FPY)")
+def read_quality_record(request: HttpRequest, workshop_id: int):
+    return quality_record(viewer=request.user, workshop_id=workshop_id)
+
+
+@router.get("/quality/batches/{batch_id}/material-balance", summary="Materials vs. returns")
+def read_material_balance(request: HttpRequest, batch_id: int):
+    return material_balance(viewer=request.user, batch_id=batch_id)
+
+
+@router.get("/quality/switching", response=list[SwitchingStateOut])
+@paginate(LimitOffsetPagination)
+def list_switching(request: HttpRequest, workshop_id: int | None = None):
+    return switching_list(viewer=request.user, workshop_id=workshop_id)
+
+
+@router.post("/quality/switching/{state_id}/approve-reduced", response=SwitchingStateOut)
+def approve_reduced(request: HttpRequest, state_id: int):
+    return switching_approve_reduced(actor=request.user, state_id=state_id)
+
+
+@router.post("/quality/switching/{state_id}/resume", response=SwitchingStateOut)
+def resume_switching(request: HttpRequest, state_id: int):
+    return switching_resume(actor=request.user, state_id=state_id)

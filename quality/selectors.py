@@ -41,8 +41,10 @@ def parse_code(raw: str) -> str:
 
 
 def lot_list(*, viewer: User, batch_id: int | None = None, kind: str | None = None) -> QuerySet:
-    lots = lot_scope(Lot.objects.all(), viewer=viewer).select_related(
-        "batch__order", "workshop__organisation"
+    lots = (
+        lot_scope(Lot.objects.all(), viewer=viewer)
+        .select_related("batch__order", "workshop__organisation")
+        .prefetch_related("shares__household")
     )
     if batch_id is not None:
         lots = lots.filter(batch_id=batch_id)
@@ -275,3 +277,33 @@ def material_balance(*, viewer: User, batch_id: int) -> dict[str, Any]:
 
 def lots_for_labels(*, viewer: User, codes_: list[str]) -> QuerySet:
     return lot_scope(Lot.objects.filter(code__in=codes_), viewer=viewer)
+
+
+def switching_list(*, viewer: User, workshop_id: int | None = None) -> QuerySet:
+    from .models import SwitchingState
+
+    states = scope(
+        SwitchingState.objects.all(),
+        viewer=viewer,
+        workshop="workshop__organisation",
+        service_center="workshop__organisation__service_center",
+    )
+    if workshop_id is not None:
+        states = states.filter(workshop_id=workshop_id)
+    return states.order_by("workshop_id", "product")
+
+
+def label_sheet_get(*, viewer: User, sheet_id: int):
+    """A finished sheet, for the person who asked for it (and operators)."""
+    from accounts.permissions import is_operator
+    from config.errors import NotFound
+
+    from .models import LabelSheet
+
+    sheets = LabelSheet.objects.all()
+    if not is_operator(viewer):
+        sheets = sheets.filter(created_by=viewer)
+    sheet = sheets.filter(pk=sheet_id).exclude(pdf="").first()
+    if sheet is None:
+        raise NotFound(code="label_sheet_not_found")
+    return sheet

@@ -1,0 +1,294 @@
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.conf import settings
+from ninja import Field, Schema
+
+from config.schemas import InSchema
+
+from .models import DefectClass, DefectKind, Lot, ScanEvent, Severity
+
+
+def lot_url(code: str) -> str:
+    """The short URL printed in the QR: uppercase so the whole of it is QR alphanumeric."""
+    return f"{settings.SITE_URL}/L/{code}".upper()
+
+
+class LotShareIn(InSchema):
+    household_id: int
+    quantity: int = Field(..., ge=1, le=1_000_000)
+
+
+class LotIn(InSchema):
+    batch_id: int
+    kind: Lot.Kind
+    quantity: int = Field(..., ge=1, le=1_000_000)
+    shares: list[LotShareIn] = Field(default_factory=list, max_length=500)
+
+
+class LotShareOut(Schema):
+    household_id: int
+    household: str
+    quantity: int
+
+
+class LotOut(Schema):
+    code: str
+    url: str
+    kind: str
+    kind_label: str
+    batch_id: int
+    batch_number: int
+    order_id: int
+    product: str
+    workshop_id: int
+    workshop: str
+    quantity: int
+    stage: str
+    stage_label: str
+    verdict: str
+    verdict_label: str
+    round: int
+    created_at: datetime
+    shares: list[LotShareOut]
+
+    @staticmethod
+    def resolve_url(obj) -> str:
+        return lot_url(obj.code)
+
+    @staticmethod
+    def resolve_kind_label(obj) -> str:
+        return str(obj.get_kind_display())
+
+    @staticmethod
+    def resolve_batch_number(obj) -> int:
+        return obj.batch.number
+
+    @staticmethod
+    def resolve_order_id(obj) -> int:
+        return obj.batch.order_id
+
+    @staticmethod
+    def resolve_product(obj) -> str:
+        return obj.batch.order.product_name
+
+    @staticmethod
+    def resolve_workshop(obj) -> str:
+        return obj.workshop.organisation.name
+
+    @staticmethod
+    def resolve_stage_label(obj) -> str:
+        return str(obj.get_stage_display())
+
+    @staticmethod
+    def resolve_verdict_label(obj) -> str:
+        return str(obj.get_verdict_display())
+
+    @staticmethod
+    def resolve_shares(obj) -> list[dict[str, Any]]:
+        return [
+            {"household_id": s.household_id, "household": s.household.name, "quantity": s.quantity}
+            for s in obj.shares.all()
+        ]
+
+
+class ScanIn(InSchema):
+    key: str = Field(..., min_length=8, max_length=64, description="client-generated UUID")
+    code: str = Field(..., max_length=40, description="lot code as printed or read from the QR")
+    action: ScanEvent.Action
+    device_time: datetime = Field(..., description="the phone's own time of the scan")
+    note: str = Field("", max_length=200)
+
+
+class ScanOut(Schema):
+    key: str
+    code: str
+    action: str
+    device_time: datetime
+    recorded_at: datetime
+    applied: bool
+    flag: str
+    stage_before: str
+    stage_after: str
+
+
+def scan_out(event: ScanEvent) -> dict[str, Any]:
+    return {
+        "key": event.key,
+        "code": event.lot.code,
+        "action": event.action,
+        "device_time": event.device_time,
+        "recorded_at": event.recorded_at,
+        "applied": event.applied,
+        "flag": event.flag,
+        "stage_before": event.stage_before,
+        "stage_after": event.stage_after,
+    }
+
+
+class ScanBulkIn(InSchema):
+    # The limit (1,000) is checked by the service so that it answers with its own code.
+    scans: list[dict[str, Any]]
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+    detail: dict[str, Any] = {}
+
+
+class ScanBulkResult(Schema):
+    index: int
+    key: str | None
+    status: str
+    scan: ScanOut | None = None
+    error: ErrorBody | None = None
+
+
+class ScanBulkOut(Schema):
+    created: int
+    replayed: int
+    rejected: int
+    results: list[ScanBulkResult]
+
+
+class SamplingPlanOut(Schema):
+    lot_size: int
+    aql: Decimal
+    level: str
+    severity: str
+    code_letter: str
+    table_letter: str
+    sample_size: int
+    accept: int
+    reject: int
+    full_inspection: bool
+
+
+class DefectIn(InSchema):
+    kind: DefectKind
+    defect_class: DefectClass
+    count: int = Field(..., ge=1, le=100_000)
+    household_id: int | None = None
+
+
+class InspectionIn(InSchema):
+    defects: list[DefectIn] = Field(default_factory=list, max_length=200)
+    note: str = Field("", max_length=200)
+
+
+class DefectOut(Schema):
+    kind: str
+    kind_label: str
+    defect_class: str
+    defect_class_label: str
+    count: int
+    household_id: int | None
+
+    @staticmethod
+    def resolve_kind_label(obj) -> str:
+        return str(obj.get_kind_display())
+
+    @staticmethod
+    def resolve_defect_class_label(obj) -> str:
+        return str(obj.get_defect_class_display())
+
+
+class PhotoOut(Schema):
+    id: int
+    url: str
+    thumbnail_url: str
+    width: int
+    height: int
+
+    @staticmethod
+    def resolve_url(obj) -> str:
+        return obj.image.url
+
+    @staticmethod
+    def resolve_thumbnail_url(obj) -> str:
+        return obj.thumbnail.url
+
+
+class PieceOutcomeOut(Schema):
+    household_id: int
+    accepted: int
+    rejected: int
+    is_rework: bool
+
+
+class InspectionOut(Schema):
+    id: int
+    code: str
+    round: int
+    severity: Severity
+    level: str
+    aql: Decimal
+    code_letter: str
+    lot_size: int
+    sample_size: int
+    accept: int
+    reject: int
+    nonconforming: int
+    critical: int
+    verdict: str
+    verdict_label: str
+    disposition: str
+    decided_at: datetime | None
+    created_at: datetime
+    defects: list[DefectOut]
+    photos: list[PhotoOut]
+    outcomes: list[PieceOutcomeOut]
+
+    @staticmethod
+    def resolve_code(obj) -> str:
+        return obj.lot.code
+
+    @staticmethod
+    def resolve_verdict_label(obj) -> str:
+        return str(obj.get_verdict_display())
+
+    @staticmethod
+    def resolve_defects(obj):
+        return list(obj.defects.all())
+
+    @staticmethod
+    def resolve_photos(obj):
+        return list(obj.photos.all())
+
+    @staticmethod
+    def resolve_outcomes(obj):
+        return list(obj.outcomes.all().order_by("household_id"))
+
+
+class DispositionIn(InSchema):
+    disposition: Literal["sort", "rework", "scrap"]
+    rejected_by_household: dict[int, int] = Field(
+        default_factory=dict, description="for sort: household id → pieces found bad"
+    )
+    note: str = Field("", max_length=200)
+
+
+class LabelSheetIn(InSchema):
+    codes: list[str] = Field(..., min_length=1, max_length=20_000)
+
+
+class LabelSheetOut(Schema):
+    sheet_id: int
+    task_id: int
+    task_url: str
+    lots: int
+
+
+class SwitchingStateOut(Schema):
+    id: int
+    workshop_id: int
+    product: str
+    severity: str
+    recent: str
+    consecutive_accepted: int
+    switching_score: int
+    tightened_rejections: int
+    stopped: bool
+    reduced_eligible: bool
