@@ -24,7 +24,7 @@ from .models import Assessment, Cohort, Module, Programme, ProgressLog, Trainee
 Role = User.Role
 
 # A module is behind schedule when its hours are more than this share short of the pace
-# (required hours spread evenly from day 0 to the module's due day).
+# (see ``expected_hours``).
 PACE_SLACK = Decimal("0.2")
 ONE_PLACE = Decimal("0.1")
 
@@ -190,6 +190,16 @@ def _as_of(trainee: Trainee, today: date) -> date:
     return min(today, ended) if ended else today
 
 
+def expected_hours(required: Decimal, start_day: int, due_day: int, day: int) -> Decimal:
+    """Hours a module should have by ``day``: modules follow one another, each spreading its
+    required hours evenly from the previous module's due day to its own."""
+    if day <= start_day:
+        return Decimal(0)
+    if day >= due_day or due_day <= start_day:
+        return required
+    return required * (day - start_day) / (due_day - start_day)
+
+
 def module_is_passed(module: Module, passed_pairs: set[tuple[int, int | None]]) -> bool:
     """Passed when each of the module's skills has a passed assessment in it (or, for a
     module without skills, when the module itself has one)."""
@@ -237,11 +247,13 @@ def trainee_summaries(
         active = trainee.status in (Trainee.Status.ENROLLED, Trainee.Status.IN_TRAINING)
         passed_pairs = passed.get(trainee.pk, set())
         modules, reasons = [], []
+        window_start = 0
         for module in modules_of.get(programme.pk, []):
             done = hours.get((trainee.pk, module.pk), Decimal("0.0"))
             expected = _one_place(
-                module.required_hours * min(days_elapsed, module.due_day) / module.due_day
+                expected_hours(module.required_hours, window_start, module.due_day, days_elapsed)
             )
+            window_start = max(window_start, module.due_day)
             is_passed = module_is_passed(module, passed_pairs)
             skill_codes = [skill.code for skill in module.skills.all()]
             modules.append(
