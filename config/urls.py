@@ -27,6 +27,7 @@ urlpatterns = [
     # The phone pages (server-rendered, htmx); each app owns its page URLs.
     path("", include("pages.urls")),
     path("", include("trainees.urls")),
+    path("", include("orders.urls")),
 ]
 
 

@@ -46,3 +46,20 @@ def make_cohort_with_trainees(trainer: User, names: list[str], *, days_ago: int 
         for name in names
     ]
     return cohort, trainees
+
+
+def make_published_order(merchant: User, *, quantity: int = 200, batch_size: int = 100, **terms):
+    from orders.services import order_create, order_publish
+
+    terms.setdefault("product_name", "绕线腰带")
+    terms.setdefault("fee_per_piece", Decimal("1.20"))
+    terms.setdefault("standard_minutes", Decimal("2"))
+    terms.setdefault("required_skills", ["raoxian"])
+    order = order_create(
+        actor=merchant,
+        quantity=quantity,
+        batch_size=batch_size,
+        deadline=timezone.localdate() + timedelta(days=20),
+        **terms,
+    )
+    return order_publish(actor=merchant, order_id=order.pk, acknowledge_below_minimum_wage=True)

@@ -1,0 +1,85 @@
+"""Workshop lead: claim a batch with one tap (and hear plainly when someone was faster),
+hand pieces to households and record what came back."""
+
+from playwright.sync_api import expect
+
+from accounts.models import User
+from orders.models import Batch, Ticket
+from orders.services import batch_claim, batch_start_production
+from tests.factories import make_household, make_user, make_workshop
+
+from .factories import make_published_order
+
+
+def test_lead_claims_a_batch_issues_pieces_and_records_returns(page, site, sign_in, shot):
+    workshop = make_workshop()
+    rival = make_workshop(service_center=workshop.organisation.service_center)
+    zhuoma = make_household(workshop, name="卓玛家")
+    make_household(workshop, name="拉姆家")
+    order = make_published_order(make_user(User.Role.MERCHANT), quantity=200, batch_size=100)
+    first, second = order.batches.order_by("number")
+
+    sign_in(page, workshop.lead)
+    expect(page.locator("h1")).to_have_text("可接的活")
+    expect(page.locator("article.card")).to_have_count(2)
+    expect(page.locator(f"#batch-{first.pk}")).to_contain_text("约 ¥36.00/小时")
+    shot(page, "lead", "open-batches")
+
+    page.locator(f"#batch-{first.pk} button").click()
+    expect(page.locator(f"#batch-{first.pk} .msg-success")).to_contain_text("认领成功")
+    first.refresh_from_db()
+    assert (first.status, first.workshop_id) == (Batch.Status.CLAIMED, workshop.pk)
+
+    # Someone else was faster on the second one.
+    batch_claim(actor=rival.lead, batch_id=second.pk)
+    page.locator(f"#batch-{second.pk} button").click()
+    expect(page.locator(f"#batch-{second.pk} .msg-error")).to_have_text(
+        "慢了一步：这个批次刚被别的工坊认领了。"
+    )
+    shot(page, "lead", "claim-answers")
+    second.refresh_from_db()
+    assert second.workshop_id == rival.pk
+
+    # The materials arrive (the arrival scan starts production).
+    batch_start_production(batch_id=first.pk, actor=None)
+    page.click(f"#batch-{first.pk} a.button")
+    page.select_option("select[name=household]", label="卓玛家")
+    page.fill("input[name=quantity]", "60")
+    page.click("button:text-is('发放')")
+    expect(page.locator(".msg-success")).to_have_text("已发给 卓玛家 60 件。")
+
+    ticket = Ticket.objects.get(household=zhuoma)
+    card = page.locator(f"#ticket-{ticket.pk}")
+    card.locator("input.num").fill("55")
+    shot(page, "lead", "batch")
+    card.locator("button.okbtn").click()
+    expect(page.locator(".msg-success")).to_have_text("已记录交回 55 件。")
+    expect(page.locator(f"#ticket-{ticket.pk}")).to_contain_text("交回 55 / 60")
+    ticket.refresh_from_db()
+    assert (ticket.issued, ticket.returned, ticket.lost) == (60, 55, 0)
+
+    page.click("nav.tabs >> text=我的批次")
+    expect(page.locator(".card")).to_contain_text("已交回 55 · 已发放 60 · 共 100 件")
+    shot(page, "lead", "my-batches")
+
+
+def test_returning_more_than_is_out_says_so_and_changes_nothing(page, site, sign_in):
+    workshop = make_workshop()
+    make_household(workshop, name="卓玛家")
+    order = make_published_order(make_user(User.Role.MERCHANT), quantity=100, batch_size=100)
+    batch = order.batches.get()
+    batch_claim(actor=workshop.lead, batch_id=batch.pk)
+    batch_start_production(batch_id=batch.pk, actor=None)
+    from orders.services import ticket_issue
+
+    household = workshop.households.get()
+    ticket, _ = ticket_issue(
+        actor=workshop.lead, batch_id=batch.pk, household_id=household.pk, quantity=10
+    )
+    sign_in(page, workshop.lead)
+    page.goto(f"{site}/work/batches/{batch.pk}/")
+    page.locator(f"#ticket-{ticket.pk} input.num").fill("11")
+    page.locator(f"#ticket-{ticket.pk} button.okbtn").click()
+    expect(page.locator(f"#ticket-{ticket.pk} .error")).to_be_visible()
+    ticket.refresh_from_db()
+    assert ticket.returned == 0
