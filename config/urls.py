@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("pages.urls")),
     path("", include("trainees.urls")),
     path("", include("orders.urls")),
+    path("", include("quality.urls")),
 ]
 
 

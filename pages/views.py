@@ -18,7 +18,13 @@ from accounts.auth import lockout_response as api_lockout_response
 from .nav import home_url
 
 # What the service worker keeps on the phone so the scan page opens with no signal.
-OFFLINE_ASSETS = ["css/app.css", "js/htmx.min.js", "js/app.js", "js/offline.js"]
+OFFLINE_ASSETS = [
+    "css/app.css",
+    "js/htmx.min.js",
+    "js/app.js",
+    "js/offline.js",
+    "js/scan.js",
+]
 
 
 class LoginView(auth_views.LoginView):

@@ -115,7 +115,10 @@
             var scan = byKey[r.key];
             if (!scan) return;
             done.push(r.key);
-            shown.push({ ok: !r.error && r.status !== "rejected", code: scan.code, message: r.message || r.status || "" });
+            var ok = r.status !== "rejected", message;
+            if (!ok) message = (r.error && r.error.message) || text.msgFailed;
+            else message = (r.status === "replayed" ? text.msgReplayed : text.msgCreated) + (r.scan && r.scan.flag ? " (" + r.scan.flag + ")" : "");
+            shown.push({ ok: ok, code: scan.code, message: message });
           });
           remember(shown.reverse());
           return drop(done);

@@ -63,3 +63,39 @@ def make_published_order(merchant: User, *, quantity: int = 200, batch_size: int
         **terms,
     )
     return order_publish(actor=merchant, order_id=order.pk, acknowledge_below_minimum_wage=True)
+
+
+def make_batch_in_production(workshop, *, quantity: int = 1000, **order_terms):
+    """A batch of a published order, claimed by ``workshop``'s lead, materials arrived."""
+    from orders.services import batch_claim, batch_start_production
+
+    order = make_published_order(
+        make_user(User.Role.MERCHANT), quantity=quantity, batch_size=quantity, **order_terms
+    )
+    batch = order.batches.get()
+    batch_claim(actor=workshop.lead, batch_id=batch.pk)
+    return batch_start_production(batch_id=batch.pk, actor=None)
+
+
+def hand_out_and_back(batch, households_pieces: dict) -> None:
+    """Each household is issued and returns its pieces (through the orders services)."""
+    from orders.services import ticket_issue, ticket_return_record
+
+    lead = batch.workshop.lead
+    for household, pieces in households_pieces.items():
+        ticket, _ = ticket_issue(
+            actor=lead, batch_id=batch.pk, household_id=household.pk, quantity=pieces
+        )
+        ticket_return_record(actor=lead, ticket_id=ticket.pk, returned=pieces)
+
+
+def make_finished_lot(batch, households_pieces: dict):
+    from quality.services import lot_create
+
+    return lot_create(
+        actor=batch.workshop.lead,
+        batch_id=batch.pk,
+        kind="finished",
+        quantity=sum(households_pieces.values()),
+        shares=[{"household_id": h.pk, "quantity": q} for h, q in households_pieces.items()],
+    )

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "quality"
+
+urlpatterns = [
+    path("scan/", views.scan, name="scan"),
+    path("lots/", views.lots_to_inspect, name="lot_list"),
+    path("lots/open/", views.lot_open, name="lot_open"),
+    path("lots/<str:code>/", views.lot_detail, name="lot"),
+    path("lots/<str:code>/label/", views.label, name="label"),
+    path("work/batches/<int:batch_id>/pack/", views.pack, name="pack"),
+]
