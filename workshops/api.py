@@ -2,9 +2,9 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from .schemas import HouseholdIn, HouseholdOut, WorkshopIn, WorkshopOut
-from .selectors import household_list, workshop_get, workshop_list
-from .services import household_create, workshop_create
+from .schemas import HouseholdIn, HouseholdOut, SkillOut, WorkshopIn, WorkshopOut, WorkshopPatch
+from .selectors import household_list, skill_list, workshop_get, workshop_list
+from .services import household_create, workshop_create, workshop_set_status, workshop_update
 
 router = Router(tags=["workshops"])
 
@@ -42,3 +42,28 @@ def create_household(request: HttpRequest, workshop_id: int, payload: HouseholdI
     return Status(
         201, household_create(actor=request.user, workshop_id=workshop_id, **payload.dict())
     )
+
+
+@router.patch("/workshops/{workshop_id}", response=WorkshopOut, summary="Capacity and skills")
+def update_workshop(request: HttpRequest, workshop_id: int, payload: WorkshopPatch):
+    workshop = workshop_update(
+        actor=request.user, workshop_id=workshop_id, **payload.dict(exclude_unset=True)
+    )
+    return workshop_get(viewer=request.user, workshop_id=workshop.pk)
+
+
+@router.post("/workshops/{workshop_id}/suspend", response=WorkshopOut, summary="Operator")
+def suspend_workshop(request: HttpRequest, workshop_id: int):
+    workshop_set_status(actor=request.user, workshop_id=workshop_id, status="suspended")
+    return workshop_get(viewer=request.user, workshop_id=workshop_id)
+
+
+@router.post("/workshops/{workshop_id}/activate", response=WorkshopOut, summary="Operator")
+def activate_workshop(request: HttpRequest, workshop_id: int):
+    workshop_set_status(actor=request.user, workshop_id=workshop_id, status="active")
+    return workshop_get(viewer=request.user, workshop_id=workshop_id)
+
+
+@router.get("/skills", response=list[SkillOut], summary="The skill catalogue")
+def list_skills(request: HttpRequest):
+    return skill_list()

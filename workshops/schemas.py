@@ -125,3 +125,14 @@ class HouseholdOut(Schema):
     @staticmethod
     def resolve_skills(obj) -> list[dict]:
         return skill_levels_out(obj.skill_levels.all())
+
+
+class WorkshopPatch(InSchema):
+    daily_capacity: int | None = None
+    skills: dict[str, int] | None = Field(None, description="replaces the profile: code → 1..3")
+
+
+class SkillOut(Schema):
+    code: str
+    name: str
+    name_en: str

@@ -6,7 +6,7 @@ from accounts.models import User
 from accounts.permissions import scope
 from config.errors import NotFound
 
-from .models import Household, Workshop
+from .models import Household, Skill, Workshop
 
 
 def workshop_list(
@@ -42,3 +42,8 @@ def household_list(*, viewer: User, workshop_id: int, search: str = "") -> Query
     if search:
         households = households.filter(name__icontains=search)
     return households.order_by("name", "pk")
+
+
+def skill_list() -> QuerySet[Skill]:
+    """The skill catalogue (everyone signed in may read it: orders name skills by code)."""
+    return Skill.objects.order_by("code")

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
 from accounts.permissions import ensure_role, is_operator
-from config.errors import BadRequest, Forbidden, NotFound
+from config.errors import BadRequest, Conflict, Forbidden, NotFound
 
 from .models import Household, HouseholdSkill, Skill, SkillLevel, Workshop, WorkshopSkill
 
@@ -135,9 +135,7 @@ def household_skill_certify(
     """
     household = Household.objects.select_related("workshop").get(pk=household_id)
     row = (
-        HouseholdSkill.objects.select_for_update()
-        .filter(household=household, skill=skill)
-        .first()
+        HouseholdSkill.objects.select_for_update().filter(household=household, skill=skill).first()
     )
     if row is None:
         row = HouseholdSkill.objects.create(
@@ -176,4 +174,73 @@ def workshop_assign_lead(*, actor: User, workshop_id: int, lead: User) -> Worksh
         raise LeadNotInWorkshop(detail={"user": lead.username, "workshop_id": workshop_id})
     Workshop.objects.filter(pk=workshop.pk).update(lead=lead)
     workshop.lead = lead
+    return workshop
+
+
+# --- Suspension and capacity (orders' eligibility reads both). ---------------------------
+
+
+class WorkshopStatusUnchanged(Conflict):
+    code = "workshop_status_unchanged"
+    message = _("工坊已经是这个状态。")
+
+
+@transaction.atomic
+def workshop_set_status(*, actor: User, workshop_id: int, status: str) -> Workshop:
+    """An operator suspends a workshop (no new claims, no new households) or reactivates it.
+
+    Batches it already holds stay with it: suspension stops new work, not work under way.
+    """
+    ensure_role(actor, Role.OPERATOR)
+    if status not in Workshop.Status.values:
+        raise BadRequest(code="workshop_status_invalid", detail={"status": status})
+    workshop = Workshop.objects.select_for_update().filter(pk=workshop_id).first()
+    if workshop is None:
+        raise NotFound(code="workshop_not_found")
+    if workshop.status == status:
+        raise WorkshopStatusUnchanged(detail={"status": status})
+    Workshop.objects.filter(pk=workshop.pk).update(status=status)
+    workshop.refresh_from_db()
+    return workshop
+
+
+@transaction.atomic
+def workshop_update(
+    *,
+    actor: User,
+    workshop_id: int,
+    daily_capacity: int | None = None,
+    skills: dict[str, int] | None = None,
+) -> Workshop:
+    """An operator, or the workshop's own lead, updates its daily capacity and skill levels.
+
+    ``skills`` replaces the whole skill profile (code → level 1..3).
+    """
+    ensure_role(actor, Role.OPERATOR, Role.LEAD)
+    workshop = Workshop.objects.select_for_update().filter(pk=workshop_id).first()
+    if workshop is None or not (
+        is_operator(actor) or workshop.organisation_id == actor.organisation_id
+    ):
+        raise NotFound(code="workshop_not_found")
+    if daily_capacity is not None:
+        if daily_capacity < 1:
+            raise BadRequest(
+                _("日产能必须是正整数。"),
+                code="capacity_not_positive",
+                detail={"daily_capacity": daily_capacity},
+            )
+        Workshop.objects.filter(pk=workshop.pk).update(daily_capacity=daily_capacity)
+    if skills is not None:
+        bad_levels = {code: lvl for code, lvl in skills.items() if lvl not in SkillLevel.values}
+        if bad_levels:
+            raise BadRequest(
+                _("技能等级必须是 1、2 或 3。"), code="skill_level_invalid", detail=bad_levels
+            )
+        catalogue = skills_by_code(list(skills))
+        WorkshopSkill.objects.filter(workshop=workshop).delete()
+        WorkshopSkill.objects.bulk_create(
+            WorkshopSkill(workshop=workshop, skill=catalogue[code], level=level)
+            for code, level in skills.items()
+        )
+    workshop.refresh_from_db()
     return workshop
