@@ -383,8 +383,9 @@ class WorkshopResultsOut(Schema):
     households_in_work: int
     batches_returned: int
     batches_on_time: int
-    on_time_rate: Decimal | None
-    first_pass_yield: Decimal | None
+    on_time_rate: Decimal | None = Field(None, description="0..1, of batches returned")
+    first_pass_yield: Decimal | None = Field(None, description="0..1, from quality")
+    first_pass_yield_period: Literal["since_lead", "all_time"] | None
 
 
 class LeadRecordOut(Schema):

@@ -5,6 +5,7 @@ teach; a lead sees the training record linked to the workshop they lead. Anythin
 invisible, which single reads turn into 404.
 """
 
+import inspect
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
@@ -243,7 +244,8 @@ def trainee_summaries(
         programme = trainee.cohort.programme
         as_of = _as_of(trainee, today)
         days_total = programme.duration_days
-        days_elapsed = max(0, min(days_total, (as_of - trainee.cohort.start_date).days))
+        days_since_start = (as_of - trainee.cohort.start_date).days
+        days_elapsed = max(0, min(days_total, days_since_start))
         active = trainee.status in (Trainee.Status.ENROLLED, Trainee.Status.IN_TRAINING)
         passed_pairs = passed.get(trainee.pk, set())
         modules, reasons = [], []
@@ -294,7 +296,7 @@ def trainee_summaries(
                         },
                     )
                 )
-            elif days_elapsed > module.due_day:
+            elif days_since_start > module.due_day:
                 reasons.append(
                     BehindReason(
                         code="assessment_overdue",
@@ -364,6 +366,13 @@ def cohort_summary(*, viewer: User, cohort_id: int, today: date | None = None) -
 # --- A lead's record ------------------------------------------------------------------------
 
 
+def _ratio(part: int, whole: int) -> Decimal | None:
+    """A share between 0 and 1 to four places (as quality reports yields); None of nothing."""
+    if not whole:
+        return None
+    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
 def _workshop_results(workshop_id: int, since: date) -> dict[str, Any]:
     """What the workshop did from ``since``: households in work, batches back on time, yield."""
     from orders.models import Batch, BatchEvent, Ticket
@@ -384,6 +393,7 @@ def _workshop_results(workshop_id: int, since: date) -> dict[str, Any]:
         .values("batch_id", "batch__order__deadline")
         .annotate(first_returned=Min("at"))
     )
+    fpy, fpy_period = _first_pass_yield(workshop_id, since_at)
     returned = on_time = 0
     for row in first_returns:
         returned += 1
@@ -394,23 +404,31 @@ def _workshop_results(workshop_id: int, since: date) -> dict[str, Any]:
         "households_in_work": households,
         "batches_returned": returned,
         "batches_on_time": on_time,
-        "on_time_rate": _one_place(Decimal(on_time * 100) / returned) if returned else None,
-        "first_pass_yield": _first_pass_yield(workshop_id, since_at),
+        "on_time_rate": _ratio(on_time, returned),
+        "first_pass_yield": fpy,
+        "first_pass_yield_period": fpy_period,
     }
 
 
-def _first_pass_yield(workshop_id: int, since_at: datetime) -> Decimal | None:
-    """From the quality app when it offers it; None until then (or without inspections)."""
+def _first_pass_yield(workshop_id: int, since_at: datetime) -> tuple[Decimal | None, str | None]:
+    """First-pass yield (0..1) from the quality app, and over which period it was taken.
+
+    Quality's selector gives the workshop's whole record; if it ever takes ``since``, the
+    figure covers only the lead's time. (None, None) when there is no inspection yet.
+    """
     try:
         from quality.selectors import first_pass_yield_by_workshop
     except ImportError:
-        return None
-    try:
-        result = first_pass_yield_by_workshop(workshop_ids=[workshop_id], since=since_at)
-    except TypeError:
-        return None
-    value = result.get(workshop_id) if isinstance(result, dict) else None
-    return None if value is None else Decimal(str(value))
+        return None, None
+    kwargs: dict[str, Any] = {"workshop_ids": [workshop_id]}
+    period = "all_time"
+    if "since" in inspect.signature(first_pass_yield_by_workshop).parameters:
+        kwargs["since"] = since_at
+        period = "since_lead"
+    value = first_pass_yield_by_workshop(**kwargs).get(workshop_id)
+    if value is None:
+        return None, None
+    return Decimal(value), period
 
 
 def lead_record(*, viewer: User, trainee_id: int, today: date | None = None) -> dict[str, Any]:

@@ -233,7 +233,8 @@ def test_lead_record_shows_training_and_the_workshops_results_since(api, graduat
     assert results["households_in_work"] == 3
     assert results["batches_returned"] == 2
     assert results["batches_on_time"] == 1
-    assert results["on_time_rate"] == "50.0"
+    assert results["on_time_rate"] == "0.5000"
+    assert results["first_pass_yield"] is None  # nothing inspected yet
 
 
 def test_another_lead_cannot_read_the_record(api, graduate, operator):
@@ -244,3 +245,17 @@ def test_another_lead_cannot_read_the_record(api, graduate, operator):
     assert api.as_user(stranger).get(f"/trainees/{graduate.pk}/record").status_code == 404
     merchant = make_user(User.Role.MERCHANT)
     assert api.as_user(merchant).get(f"/trainees/{graduate.pk}/record").status_code == 404
+
+
+def test_lead_record_carries_the_first_pass_yield_from_quality(api, graduate, operator):
+    from tests.quality.factories import inspect, lot_with_households
+
+    workshop = make_workshop()
+    Trainee.objects.filter(pk=graduate.pk).update(user=workshop.lead)
+    api.as_user(operator).post(f"/trainees/{graduate.pk}/make-lead", {"workshop_id": workshop.pk})
+    checker = make_user(User.Role.CHECKER, organisation=workshop.organisation.service_center)
+    lot, _households = lot_with_households(workshop, [120, 80])
+    inspect(lot, checker)
+    results = api.as_user(operator).get(f"/trainees/{graduate.pk}/record").json()["results"]
+    assert results["first_pass_yield"] == "1.0000"
+    assert results["first_pass_yield_period"] in {"all_time", "since_lead"}

@@ -174,3 +174,17 @@ def test_trainee_progress_via_api_has_summary_and_log(api, cohort):
     assert len(body["logs"]) == 3
     assert body["summary"]["behind_schedule"] is True
     assert {r["code"] for r in body["summary"]["reasons"]} == {"hours_behind"}
+
+
+def test_module_not_passed_when_the_programme_is_over_is_overdue():
+    cohort = make_cohort(make_programme(), days_ago=200)
+    trainee = make_trainee(cohort)
+    for position, hours in ((1, "100"), (2, "40"), (3, "40"), (4, "60"), (5, "60")):
+        add_hours(trainee, module(cohort.programme, position), hours)
+    for position in (1, 2, 3, 4):
+        pass_module(trainee, module(cohort.programme, position))
+    summary = summary_of(trainee)
+    assert summary.days_elapsed == 180
+    assert [(r.code, r.module_id) for r in summary.reasons] == [
+        ("assessment_overdue", module(cohort.programme, 5).pk)
+    ]
