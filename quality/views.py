@@ -34,7 +34,11 @@ def scan(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "quality/scan.html",
-        {"actions": ScanEvent.Action.choices, "default_action": default},
+        {
+            "actions": ScanEvent.Action.choices,
+            "default_action": default,
+            "flags": {value: str(label) for value, label in ScanEvent.Flag.choices if value},
+        },
     )
 
 

@@ -15,6 +15,8 @@
   var text = box.dataset;
   var endpoint = box.dataset.endpoint || "/api/v1/scans/bulk";
   var busy = false;
+  var flagsNode = document.getElementById("scan-flags");
+  var flags = flagsNode ? JSON.parse(flagsNode.textContent) : {};
 
   function uuid() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -117,7 +119,7 @@
             done.push(r.key);
             var ok = r.status !== "rejected", message;
             if (!ok) message = (r.error && r.error.message) || text.msgFailed;
-            else message = (r.status === "replayed" ? text.msgReplayed : text.msgCreated) + (r.scan && r.scan.flag ? " (" + r.scan.flag + ")" : "");
+            else message = (r.status === "replayed" ? text.msgReplayed : text.msgCreated) + (r.scan && r.scan.flag ? "（" + (flags[r.scan.flag] || r.scan.flag) + "）" : "");
             shown.push({ ok: ok, code: scan.code, message: message });
           });
           remember(shown.reverse());

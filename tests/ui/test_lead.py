@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from accounts.models import User
 from orders.models import Batch, Ticket
 from orders.services import batch_claim, batch_start_production
-from tests.factories import make_household, make_user, make_workshop
+from tests.factories import make_household, make_skill, make_user, make_workshop
 
 from .factories import make_published_order
 
@@ -83,3 +83,38 @@ def test_returning_more_than_is_out_says_so_and_changes_nothing(page, site, sign
     expect(page.locator(f"#ticket-{ticket.pk} .error")).to_be_visible()
     ticket.refresh_from_db()
     assert ticket.returned == 0
+
+
+def test_lead_packs_a_finished_lot_with_household_shares_and_prints_its_label(
+    page, site, sign_in, shot
+):
+    from quality.models import Lot
+
+    from .factories import hand_out_and_back, make_batch_in_production
+
+    make_skill("raoxian", "绕线")
+    workshop = make_workshop()
+    zhuoma, lamu = make_household(workshop, name="卓玛家"), make_household(workshop, name="拉姆家")
+    batch = make_batch_in_production(workshop, quantity=100)
+    hand_out_and_back(batch, {zhuoma: 70, lamu: 30})
+
+    sign_in(page, workshop.lead)
+    page.goto(f"{site}/work/batches/{batch.pk}/")
+    page.click("button:text-is('全部收齐，准备打包')")
+    expect(page.locator(".msg-success")).to_contain_text("全部收回")
+    page.click("text=打包成货批并打印标签")
+    page.fill(f"input[name=share-{lamu.pk}]", "25")
+    shot(page, "lead", "pack")
+    page.click("button:text-is('打包并生成标签')")
+
+    expect(page.locator(".msg-success")).to_have_text("已打包 95 件。请打印标签贴在包上。")
+    lot = Lot.objects.get(kind="finished")
+    assert dict(lot.shares.values_list("household__name", "quantity")) == {
+        "卓玛家": 70,
+        "拉姆家": 25,
+    }
+    label = page.locator(".label-sheet img")
+    expect(label).to_be_visible()
+    page.wait_for_function("document.querySelector('.label-sheet img').complete")
+    assert page.evaluate("document.querySelector('.label-sheet img').naturalWidth") == 320
+    shot(page, "lead", "label")
