@@ -1,0 +1,309 @@
+"""Custody scans: once per key, late and out of order, in bulk, in the right region."""
+
+import random
+import threading
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from orders.models import Batch, BatchEvent
+from quality.models import Lot, ScanEvent
+
+from .factories import finished_lot, lot_with_households, make_batch, material_lot, returned
+
+pytestmark = pytest.mark.django_db
+
+
+def scan(code, action="shipped", *, key=None, minutes_ago=60, note=""):
+    return {
+        "key": key or str(uuid.uuid4()),
+        "code": code,
+        "action": action,
+        "device_time": (timezone.now() - timedelta(minutes=minutes_ago)).isoformat(),
+        "note": note,
+    }
+
+
+def test_one_scan_moves_the_lot_and_is_recorded(api, lead, workshop):
+    lot, _ = lot_with_households(workshop, [10])
+    response = api.as_user(lead).post("/scans", scan(lot.code, "shipped"))
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["applied"], body["stage_before"], body["stage_after"]) == (
+        True,
+        "packed",
+        "shipped",
+    )
+    lot.refresh_from_db()
+    assert lot.stage == "shipped"
+
+
+def test_same_key_three_times_records_one_event_and_answers_the_same(api, lead, workshop):
+    lot, _ = lot_with_households(workshop, [10])
+    body = scan(lot.code, "shipped")
+    api.as_user(lead)
+    answers = [api.post("/scans", body) for _ in range(3)]
+    assert [a.status_code for a in answers] == [201, 200, 200]
+    assert answers[0].json() == answers[1].json() == answers[2].json()
+    assert ScanEvent.objects.filter(key=body["key"]).count() == 1
+    assert ScanEvent.objects.count() == 1
+
+
+def test_same_key_with_a_different_body_is_a_conflict(api, lead, workshop):
+    lot, _ = lot_with_households(workshop, [10])
+    body = scan(lot.code, "shipped")
+    api.as_user(lead)
+    assert api.post("/scans", body).status_code == 201
+    response = api.post("/scans", {**body, "action": "received"})
+    assert response.status_code == 409
+    assert response.json()["code"] == "scan_key_reused"
+    assert ScanEvent.objects.count() == 1
+    lot.refresh_from_db()
+    assert lot.stage == "shipped"
+
+
+def test_late_scan_that_no_longer_fits_is_kept_and_flagged(api, lead, checker, workshop):
+    lot, _ = lot_with_households(workshop, [10])
+    api.as_user(checker).post("/scans", scan(lot.code, "received", minutes_ago=30))
+    # The lead's phone was offline: its "shipped" from two days ago arrives now.
+    late = api.as_user(lead).post("/scans", scan(lot.code, "shipped", minutes_ago=2 * 24 * 60))
+    assert late.status_code == 201
+    assert (late.json()["applied"], late.json()["flag"]) == (False, "already_past")
+    lot.refresh_from_db()
+    assert lot.stage == "received"
+    assert ScanEvent.objects.filter(lot=lot).count() == 2
+
+
+def test_skipping_a_stage_applies_and_says_so(api, checker, workshop):
+    lot, _ = lot_with_households(workshop, [10])
+    response = api.as_user(checker).post("/scans", scan(lot.code, "received"))
+    assert (response.json()["applied"], response.json()["flag"]) == (True, "skipped_stage")
+
+
+def test_material_lot_arrival_scan_starts_production(api, lead, workshop):
+    batch = make_batch(workshop, status=Batch.Status.CLAIMED)
+    lot = material_lot(batch)
+    response = api.as_user(lead).post("/scans", scan(lot.code, "received"))
+    assert response.status_code == 201, response.content
+    batch.refresh_from_db()
+    assert batch.status == Batch.Status.IN_PRODUCTION
+    assert BatchEvent.objects.filter(batch=batch, to_status="in_production").count() == 1
+
+
+def test_second_material_lot_arrival_leaves_the_batch_in_production(api, lead, workshop):
+    batch = make_batch(workshop, status=Batch.Status.CLAIMED)
+    first, second = material_lot(batch, 500), material_lot(batch, 500)
+    api.as_user(lead)
+    api.post("/scans", scan(first.code, "received"))
+    assert api.post("/scans", scan(second.code, "received")).status_code == 201
+    batch.refresh_from_db()
+    assert batch.status == Batch.Status.IN_PRODUCTION
+    assert BatchEvent.objects.filter(batch=batch, to_status="in_production").count() == 1
+
+
+def test_material_lot_cannot_be_delivered(api, lead, workshop):
+    lot = material_lot(make_batch(workshop, status=Batch.Status.CLAIMED))
+    response = api.as_user(lead).post("/scans", scan(lot.code, "delivered"))
+    assert response.status_code == 400
+    assert response.json()["code"] == "scan_action_not_for_kind"
+    assert not ScanEvent.objects.exists()
+
+
+def test_checker_of_another_region_cannot_scan_the_lot(api, workshop, other_region_checker):
+    lot, _ = lot_with_households(workshop, [10])
+    response = api.as_user(other_region_checker).post("/scans", scan(lot.code, "received"))
+    assert response.status_code == 404
+    assert response.json()["code"] == "lot_not_found"
+    assert not ScanEvent.objects.exists()
+    lot.refresh_from_db()
+    assert lot.stage == "packed"
+
+
+def test_mistyped_code_in_a_scan_is_a_check_character_error(api, lead, workshop):
+    lot, _ = lot_with_households(workshop, [10])
+    wrong = lot.code[:-1] + ("0" if lot.code[-1] != "0" else "1")
+    response = api.as_user(lead).post("/scans", scan(wrong))
+    assert response.status_code == 400
+    assert response.json()["code"] == "lot_code_check_failed"
+
+
+def test_merchant_may_not_scan(api, workshop):
+    lot, _ = lot_with_households(workshop, [10])
+    response = api.as_user(lot.batch.order.created_by).post("/scans", scan(lot.code))
+    assert response.status_code == 403
+
+
+# --- Bulk ---------------------------------------------------------------------------------
+
+
+def many_lots(workshop, count):
+    batch = make_batch(workshop)
+    household = returned(batch, pieces=5 * count)
+    return [finished_lot(batch, {household: 5}) for _ in range(count)]
+
+
+def _queue(lots, per_lot_actions=("shipped", "received", "inspected", "delivered")):
+    queue = []
+    for lot in lots:
+        for step, action in enumerate(per_lot_actions):
+            queue.append(scan(lot.code, action, minutes_ago=10_000 - step * 60))
+    return queue
+
+
+def test_shuffled_triplicated_queue_of_1000_scans_gives_exactly_1000_events(api, checker, workshop):
+    lots = many_lots(workshop, 250)
+    queue = _queue(lots)
+    assert len(queue) == 1000
+    rng = random.Random(7)
+    api.as_user(checker)
+    for _ in range(3):
+        sent = queue[:]
+        rng.shuffle(sent)
+        response = api.post("/scans/bulk", {"scans": sent})
+        assert response.status_code == 200, response.content
+    assert ScanEvent.objects.count() == 1000
+    assert set(Lot.objects.values_list("stage", flat=True)) == {"delivered"}
+    # Applied in device-time order: nothing was flagged although the queue was shuffled.
+    assert not ScanEvent.objects.exclude(flag="").exists()
+
+
+def test_bulk_answers_each_scan_and_keeps_the_good_ones(api, checker, workshop, other_workshop):
+    lot, _ = lot_with_households(workshop, [10])
+    foreign, _ = lot_with_households(other_workshop, [10])
+    first = scan(lot.code, "shipped", minutes_ago=100)
+    api.as_user(checker).post("/scans", first)
+    wrong = lot.code[:-1] + ("0" if lot.code[-1] != "0" else "1")
+    queue = [
+        scan(lot.code, "received", minutes_ago=50),  # good
+        {**first, "action": "delivered"},  # key reused with another body
+        scan(wrong, "received"),  # mistyped code
+        scan(foreign.code, "received"),  # another region's lot
+        {"key": "short", "code": lot.code, "action": "flown", "device_time": "yesterday"},
+        first,  # a replay: the first answer again
+    ]
+    response = api.post("/scans/bulk", {"scans": queue})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    statuses = [(r["status"], (r["error"] or {}).get("code")) for r in body["results"]]
+    assert statuses == [
+        ("created", None),
+        ("rejected", "scan_key_reused"),
+        ("rejected", "lot_code_check_failed"),
+        ("rejected", "lot_not_found"),
+        ("rejected", "validation_error"),
+        ("replayed", None),
+    ]
+    assert (body["created"], body["replayed"], body["rejected"]) == (1, 1, 4)
+    assert ScanEvent.objects.count() == 2
+    lot.refresh_from_db()
+    assert lot.stage == "received"
+
+
+def test_bulk_over_the_limit_is_refused_whole(api, checker, workshop):
+    lot, _ = lot_with_households(workshop, [10])
+    queue = [scan(lot.code, "shipped") for _ in range(1001)]
+    response = api.as_user(checker).post("/scans/bulk", {"scans": queue})
+    assert response.status_code == 413
+    assert response.json()["code"] == "bulk_too_large"
+    assert not ScanEvent.objects.exists()
+
+
+def test_same_new_key_twice_in_one_bulk_records_once(api, checker, workshop):
+    lot, _ = lot_with_households(workshop, [10])
+    one = scan(lot.code, "shipped")
+    body = api.as_user(checker).post("/scans/bulk", {"scans": [one, one]}).json()
+    assert [r["status"] for r in body["results"]] == ["created", "replayed"]
+    assert ScanEvent.objects.count() == 1
+
+
+def test_scan_before_a_rework_round_is_flagged(api, checker, workshop):
+    lot, _ = lot_with_households(workshop, [10])
+    now = timezone.now()
+    Lot.objects.filter(pk=lot.pk).update(round=2, round_started_at=now)
+    response = api.as_user(checker).post("/scans", scan(lot.code, "received", minutes_ago=60))
+    assert (response.json()["applied"], response.json()["flag"]) == (False, "earlier_round")
+
+
+# --- PostgreSQL: racing phones ------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_same_key_sent_by_racing_requests_is_recorded_once(workshop):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL row locks and real concurrency")
+    from quality.scans import ScanItem, scan_ingest
+
+    lot, _ = lot_with_households(workshop, [10])
+    checker = workshop.lead
+    key = str(uuid.uuid4())
+    when = timezone.now() - timedelta(hours=1)
+    results, errors = [], []
+    barrier = threading.Barrier(6)
+
+    def send():
+        try:
+            barrier.wait()
+            item = ScanItem(index=0, key=key, code=lot.code, action="shipped", device_time=when)
+            results.append(scan_ingest(actor=checker, items=[item])[0].status)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert sorted(results) == ["created"] + ["replayed"] * 5
+    assert ScanEvent.objects.filter(key=key).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bulk_queue_of_1000_on_postgresql_three_phones_at_once(workshop):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL for real concurrency")
+    from accounts.models import User
+    from quality.scans import ScanItem, scan_ingest
+    from tests.factories import make_user
+
+    checker = make_user(User.Role.CHECKER, organisation=workshop.organisation.service_center)
+    lots = many_lots(workshop, 250)
+    queue = _queue(lots)
+    errors = []
+
+    def phone(seed):
+        try:
+            rng = random.Random(seed)
+            sent = queue[:]
+            rng.shuffle(sent)
+            from datetime import datetime
+
+            items = [
+                ScanItem(
+                    index=i,
+                    key=s["key"],
+                    code=s["code"],
+                    action=s["action"],
+                    device_time=datetime.fromisoformat(s["device_time"]),
+                )
+                for i, s in enumerate(sent)
+            ]
+            scan_ingest(actor=checker, items=items)
+        except Exception as exc:  # pragma: no cover
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=phone, args=(seed,)) for seed in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert ScanEvent.objects.count() == 1000
+    assert set(Lot.objects.values_list("stage", flat=True)) == {"delivered"}
