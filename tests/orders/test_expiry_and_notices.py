@@ -81,8 +81,19 @@ def test_running_expiry_twice_releases_once(workshop):
     assert BatchEvent.objects.filter(batch=batch, reason="claim_expired").count() == 1
 
 
+@pytest.fixture
+def eager_tasks():
+    """Run .delay() in-process even when REDIS_URL points at a broker with no worker."""
+    from config.celery import app
+
+    saved = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
 def test_publishing_tells_only_leads_whose_workshops_fit(
-    outbox, django_capture_on_commit_callbacks
+    outbox, eager_tasks, django_capture_on_commit_callbacks
 ):
     center = make_service_center(name="丹巴中心")
     fits = make_workshop(service_center=center, skills={"raoxian": 2})
