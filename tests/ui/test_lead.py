@@ -118,3 +118,21 @@ def test_lead_packs_a_finished_lot_with_household_shares_and_prints_its_label(
     page.wait_for_function("document.querySelector('.label-sheet img').complete")
     assert page.evaluate("document.querySelector('.label-sheet img').naturalWidth") == 320
     shot(page, "lead", "label")
+
+
+def test_the_lead_pages_read_in_english_after_the_switch(page, site, sign_in, shot):
+    make_skill("raoxian", "绕线")
+    workshop = make_workshop()
+    order = make_published_order(make_user(User.Role.MERCHANT), quantity=100, batch_size=100)
+    batch = order.batches.get()
+
+    sign_in(page, workshop.lead)
+    page.click("form.lang button")
+    expect(page.locator("h1")).to_have_text("Work you can take")
+    card = page.locator(f"#batch-{batch.pk}")
+    expect(card).to_contain_text("about ¥36.00/hour")
+    expect(card.locator("button")).to_have_text("Claim")
+    expect(page.locator("nav.tabs")).to_contain_text("My batches")
+    shot(page, "lead", "open-batches-en")
+    card.locator("button").click()
+    expect(card.locator(".msg-success")).to_contain_text("Claimed!")
