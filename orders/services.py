@@ -730,13 +730,13 @@ def ticket_issue(
     ensure_role(actor, Role.LEAD, Role.OPERATOR)
     if quantity <= 0:
         raise errors.QuantityNotPositive(detail={"quantity": quantity})
+    held = _held_batch(actor=actor, batch_id=batch_id)
     if idempotency_key is not None:
         replay = _replayed_ticket(
             idempotency_key, batch_id=batch_id, household_id=household_id, quantity=quantity
         )
         if replay is not None:
             return replay, False
-    held = _held_batch(actor=actor, batch_id=batch_id)
     batch = Batch.objects.select_for_update().get(pk=held.pk)
     if batch.status != Batch.Status.IN_PRODUCTION:
         raise errors.BatchNotInProduction(detail={"batch_id": batch_id, "status": batch.status})
@@ -794,6 +794,22 @@ def ticket_return_record(
     loss_reason = loss_reason.strip()
     if lost > 0 and not loss_reason:
         raise errors.LossReasonRequired()
+    # The row lock serialises two sends of the same hand-back (same idempotency key), so the
+    # second one finds the first's row; the conditional UPDATE below is the conservation guard.
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("batch__workshop")
+        .filter(pk=ticket_id)
+        .first()
+    )
+    if ticket is None or not (
+        is_operator(actor)
+        or (
+            ticket.batch.workshop is not None
+            and ticket.batch.workshop.organisation_id == actor.organisation_id
+        )
+    ):
+        raise errors.TicketNotFound(detail={"ticket_id": ticket_id})
     if idempotency_key is not None:
         previous = TicketReturn.objects.filter(idempotency_key=idempotency_key).first()
         if previous is not None:
@@ -804,15 +820,6 @@ def ticket_return_record(
             ):
                 raise errors.IdempotencyKeyReused(detail={"idempotency_key": str(idempotency_key)})
             return previous, False
-    ticket = Ticket.objects.select_related("batch__workshop").filter(pk=ticket_id).first()
-    if ticket is None or not (
-        is_operator(actor)
-        or (
-            ticket.batch.workshop is not None
-            and ticket.batch.workshop.organisation_id == actor.organisation_id
-        )
-    ):
-        raise errors.TicketNotFound(detail={"ticket_id": ticket_id})
     if ticket.batch.status != Batch.Status.IN_PRODUCTION:
         raise errors.BatchNotInProduction(
             detail={"batch_id": ticket.batch_id, "status": ticket.batch.status}

@@ -273,3 +273,16 @@ def test_ticket_list_and_read_for_the_holding_lead(api, workshop, batch):
         ticket.pk
     ]
     assert client.get(f"/tickets/{ticket.pk}").json()["household"] == ticket.household.name
+
+
+def test_a_replayed_return_counts_once(api, workshop, batch):
+    ticket = make_ticket(batch, 40)
+    body = {"returned": 30, "idempotency_key": str(uuid.uuid4())}
+    client = api.as_user(workshop.lead)
+    first = client.post(f"/tickets/{ticket.pk}/returns", body)
+    again = client.post(f"/tickets/{ticket.pk}/returns", body)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    ticket.refresh_from_db()
+    assert ticket.returned == 30
+    assert TicketReturn.objects.count() == 1
