@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.demo import DemoContext
+from workshops.services import skills_by_code
 
 from .models import Cohort, Module, Programme, Trainee
 from .services import (
@@ -29,6 +30,8 @@ from .services import (
     trainee_withdraw,
 )
 
+LEAD_CODE = "lingtouyan-180"
+# The same as migration 0002 seeds.
 LEAD_MODULES = [
     {
         "name": "绕线与打结",
@@ -74,15 +77,7 @@ LIUSU_COURSE = [
 def seed(ctx: DemoContext) -> None:
     operator = ctx.users["operator"]
     today = timezone.localdate()
-    lead_programme = programme_create(
-        actor=operator,
-        code="lingtouyan-180",
-        name="领头雁带头人 180 天沉浸式实训",
-        kind=Programme.Kind.LEAD,
-        duration_days=180,
-        description="技能、订单、管理、销售全链条实训：学得会、带得回、稳得住。",
-        modules=LEAD_MODULES,
-    )
+    lead_programme = _lead_programme(operator)
     cixiu = programme_create(
         actor=operator,
         code="cixiu-village-30",
@@ -103,6 +98,27 @@ def seed(ctx: DemoContext) -> None:
     _graduate_cohort(ctx, lead_programme, today)
     _mid_cohort(ctx, lead_programme, today)
     _village_courses(ctx, cixiu, liusu, today)
+
+
+def _lead_programme(operator) -> Programme:
+    """The programme seeded by migration 0002 (gone after ``seed_demo --reset`` flushes, so
+    made again here), with its modules' skills linked now that the catalogue exists."""
+    programme = Programme.objects.filter(code=LEAD_CODE).first()
+    if programme is None:
+        return programme_create(
+            actor=operator,
+            code=LEAD_CODE,
+            name="领头雁带头人 180 天沉浸式实训",
+            kind=Programme.Kind.LEAD,
+            duration_days=180,
+            description="技能、订单、管理、销售全链条实训：学得会、带得回、稳得住。",
+            modules=LEAD_MODULES,
+        )
+    for spec in LEAD_MODULES:
+        module = programme.modules.get(name=spec["name"])
+        if spec.get("skills") and not module.skills.exists():
+            module.skills.set(skills_by_code(spec["skills"]).values())
+    return programme
 
 
 def _modules(programme: Programme) -> list[Module]:

@@ -1,3 +1,5 @@
+import importlib
+
 import pytest
 
 from tests.factories import make_household, make_skill, make_workshop
@@ -42,19 +44,39 @@ def test_course_with_module_due_after_its_end_is_refused(api, operator):
     response = api.as_user(operator).post("/courses", body)
     assert response.status_code == 400
     assert response.json()["code"] == "module_due_after_programme"
-    assert not Programme.objects.exists()
+    assert not Programme.objects.filter(code="cixiu-30").exists()
 
 
 def test_course_with_unknown_skill_is_refused(api, operator):
     response = api.as_user(operator).post("/courses", course_body())
     assert response.status_code == 400
     assert response.json()["code"] == "unknown_skill"
-    assert not Programme.objects.exists()
+    assert not Programme.objects.filter(code="cixiu-30").exists()
+
+
+def test_the_180_day_lead_programme_is_seeded(api, trainer):
+    # Migration 0002 seeds it; a transactional test elsewhere may have flushed it, so run
+    # the migration's function again (it does nothing when the programme exists).
+    from django.apps import apps
+
+    importlib.import_module("trainees.migrations.0002_seed_lead_programme").seed(apps, None)
+    courses = api.as_user(trainer).get("/courses").json()["items"]
+    (lead,) = [c for c in courses if c["code"] == "lingtouyan-180"]
+    assert (lead["kind"], lead["duration_days"], lead["required_hours"]) == ("lead", 180, "790.0")
+    assert [m["name"] for m in lead["modules"]] == [
+        "绕线与打结",
+        "质检标准",
+        "接单与交期",
+        "工坊管理",
+        "电商与直播带货",
+    ]
+    assert [m["due_day"] for m in lead["modules"]] == [45, 75, 105, 145, 180]
 
 
 def test_trainer_reads_courses_but_does_not_define_them(api, trainer):
     make_programme()
-    assert api.as_user(trainer).get("/courses").json()["count"] == 1
+    codes = {c["code"] for c in api.as_user(trainer).get("/courses").json()["items"]}
+    assert "lingtouyan" in codes
     assert api.as_user(trainer).post("/courses", course_body()).status_code == 403
 
 
