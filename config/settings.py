@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files with hashed names and far-future cache headers (no CDN, no nginx needed).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages and JSON compressed for slow links (Django ≥ 4.2 pads gzip against BREACH).
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Pages speak Chinese unless the person chose English (the API follows Accept-Language).
     "pages.middleware.ChineseFirstPagesMiddleware",
