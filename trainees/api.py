@@ -1,10 +1,11 @@
 """Training: programmes (courses), cohorts, trainees, progress, assessments, graduation."""
 
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import File, Form, Query, Router, Status
+from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from .photos import photo_from_base64
+from .photos import photo_from_base64, photo_read_upload
 from .schemas import (
     AssessmentIn,
     AssessmentOut,
@@ -157,6 +158,26 @@ def log_progress(request: HttpRequest, trainee_id: int, payload: ProgressIn):
 )
 def log_session(request: HttpRequest, payload: SessionIn):
     return Status(201, _log(request, payload.trainee_ids, payload))
+
+
+@router.post(
+    "/progress/upload",
+    response={201: list[ProgressLogOut]},
+    summary="The same as POST /progress, as multipart form fields with a photo file",
+)
+def log_session_with_photo(
+    request: HttpRequest, payload: Form[SessionIn], photo: File[UploadedFile] = None
+):
+    fields = payload.dict(exclude={"photo", "trainee_ids"})
+    return Status(
+        201,
+        progress_log(
+            actor=request.user,
+            trainee_ids=payload.trainee_ids,
+            photo=photo_read_upload(photo),
+            **fields,
+        ),
+    )
 
 
 @router.get("/trainees/{trainee_id}/assessments", response=list[AssessmentOut])

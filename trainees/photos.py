@@ -70,3 +70,12 @@ def photo_from_base64(text: str | None) -> bytes | None:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         raise PhotoInvalid() from None
+
+
+def photo_read_upload(upload) -> bytes | None:
+    """Bytes of an uploaded photo file, refusing an oversized one before reading it all."""
+    if upload is None:
+        return None
+    if upload.size > MAX_PHOTO_BYTES:
+        raise PhotoTooLarge(detail={"max_bytes": MAX_PHOTO_BYTES, "bytes": upload.size})
+    return upload.read()

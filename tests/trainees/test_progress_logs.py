@@ -1,5 +1,6 @@
 import base64
 import io
+import os
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -370,3 +371,67 @@ def test_unknown_field_is_a_validation_error(api, programme, cohort_a, trainer_a
         f"/trainees/{trainee.pk}/progress", entry(programme, trainer_id=1)
     )
     assert response.status_code == 422
+
+
+def test_refusal_message_follows_the_readers_language(api, programme, cohort_a, trainer_a):
+    trainee = make_trainee(cohort_a)
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    client = api.as_user(trainer_a)
+    path = f"/trainees/{trainee.pk}/progress"
+    chinese = client.post(path, entry(programme, date=tomorrow)).json()
+    english = client.post(path, entry(programme, date=tomorrow), headers={"Accept-Language": "en"})
+    assert chinese["message"] == "日期不能晚于今天。"
+    assert english.json()["message"] == "The date cannot be later than today."
+
+
+def test_large_phone_photo_goes_as_multipart_without_exif(api, programme, cohort_a, trainer_a):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    trainees = [make_trainee(cohort_a, name=name) for name in ("余鑫", "拉姆")]
+    # Noise does not compress: a photo of several MB, as phones take them.
+    image = Image.frombytes("RGB", (2000, 1500), os.urandom(2000 * 1500 * 3))
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (30.0, 57.0, 7.0)}
+    raw = io.BytesIO()
+    image.save(raw, format="JPEG", quality=100, exif=exif)
+    assert raw.tell() > 2_600_000  # more than a JSON body may carry
+    form = {
+        **entry(programme),
+        "trainee_ids": [t.pk for t in trainees],
+        "photo": SimpleUploadedFile("work.jpg", raw.getvalue(), content_type="image/jpeg"),
+    }
+    response = api.client.post(
+        "/api/v1/progress/upload", data=form, headers=api.as_user(trainer_a).headers
+    )
+    assert response.status_code == 201, response.content
+    assert ProgressLog.objects.count() == 2
+    log = ProgressLog.objects.first()
+    with default_storage.open(log.photo.name) as stored:
+        assert not Image.open(stored).getexif()
+
+
+def test_photo_over_eight_megabytes_is_refused(api, programme, cohort_a, trainer_a):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    trainee = make_trainee(cohort_a)
+    form = {
+        **entry(programme),
+        "trainee_ids": [trainee.pk],
+        "photo": SimpleUploadedFile("big.jpg", b"\xff" * (8 * 1024 * 1024 + 1)),
+    }
+    response = api.client.post(
+        "/api/v1/progress/upload", data=form, headers=api.as_user(trainer_a).headers
+    )
+    assert response.status_code == 413
+    assert response.json()["code"] == "photo_too_large"
+    assert not ProgressLog.objects.exists()
+
+
+def test_one_photo_for_a_session_is_stored_once(api, programme, cohort_a, trainer_a):
+    trainees = [make_trainee(cohort_a, name=name) for name in ("余鑫", "拉姆")]
+    photo = base64.b64encode(_jpeg_with_gps_exif()).decode()
+    body = {**entry(programme, photo=photo), "trainee_ids": [t.pk for t in trainees]}
+    response = api.as_user(trainer_a).post("/progress", body)
+    assert response.status_code == 201, response.content
+    urls = {row["photo_url"] for row in response.json()}
+    assert len(urls) == 1 and None not in urls
