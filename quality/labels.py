@@ -200,7 +200,7 @@ def label_sheet_pdf(
     *,
     total: int,
     progress: Callable[[int], None] | None = None,
-    every: int = 500,
+    every: int | None = None,
 ) -> int:
     """Write an A4 PDF of labels to ``out`` (a file object); returns the number of labels."""
     from reportlab.lib.pagesizes import A4
@@ -213,6 +213,7 @@ def label_sheet_pdf(
     page_w, page_h = A4
     margin_x = (page_w - SHEET_COLUMNS * 40 * MM) / 2
     margin_y = (page_h - SHEET_ROWS * 30 * MM) / 2
+    every = every or max(1, min(500, total // 20))  # about twenty progress reports
     canvas = Canvas(out, pagesize=A4, pageCompression=1)
     canvas.setTitle("Shouchuang lot labels")
     done = 0

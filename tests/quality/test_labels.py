@@ -1,0 +1,113 @@
+"""Labels: the PNG decodes back to the lot's URL; PDF sheets are built in the background."""
+
+import io
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from jobs.models import Job
+from orders.models import Batch
+from quality import services
+from quality.labels import LABEL_DOTS
+from quality.models import LabelSheet
+
+from .factories import make_batch, material_lot
+
+pytestmark = pytest.mark.django_db
+QR_ALPHANUMERIC = set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
+
+
+def decode(png: bytes) -> list[str]:
+    image = Image.open(io.BytesIO(png))
+    return [r.text for r in zxingcpp.read_barcodes(image.convert("L"))]
+
+
+def test_label_png_decodes_back_to_the_lot_url(api, lead, workshop):
+    lot = material_lot(make_batch(workshop, status=Batch.Status.CLAIMED))
+    response = api.as_user(lead).get(f"/lots/{lot.code}/label.png")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert decode(response.content) == [f"HTTP://127.0.0.1:8000/L/{lot.code}"]
+
+
+def test_label_url_is_all_qr_alphanumeric(settings, lead, workshop):
+    settings.SITE_URL = "https://shouchuang.example.cn"
+    lot = material_lot(make_batch(workshop, status=Batch.Status.CLAIMED))
+    url = services.label_content(lot).url
+    assert url == f"HTTPS://SHOUCHUANG.EXAMPLE.CN/L/{lot.code}"
+    assert set(url) <= QR_ALPHANUMERIC
+
+
+def test_label_is_40_by_30_mm_at_203_dpi_with_whole_dots_per_module(lead, workshop):
+    from quality.labels import label_png
+
+    lot = material_lot(make_batch(workshop, status=Batch.Status.CLAIMED))
+    image = Image.open(io.BytesIO(label_png(services.label_content(lot))))
+    assert image.size == LABEL_DOTS == (320, 240)
+    assert image.mode == "1"
+    assert round(image.info["dpi"][0]) == 203
+    # The top-left finder pattern is 7 modules wide after a 4-module quiet zone: with whole
+    # dots per module its first dark row is a run of exactly 7 × dots starting at 4 × dots.
+    row = [image.getpixel((x, 22)) == 0 for x in range(120)]
+    start = row.index(True)
+    length = row[start:].index(False)
+    dots = start // 4
+    assert start == 4 * dots and length == 7 * dots and dots >= 4
+
+
+def test_another_regions_checker_gets_no_label(api, workshop, other_region_checker):
+    lot = material_lot(make_batch(workshop, status=Batch.Status.CLAIMED))
+    assert api.as_user(other_region_checker).get(f"/lots/{lot.code}/label.png").status_code == 404
+
+
+def test_pdf_sheet_task_reports_progress_and_finishes(
+    api, lead, workshop, monkeypatch, django_capture_on_commit_callbacks
+):
+    batch = make_batch(workshop, status=Batch.Status.CLAIMED)
+    lots = [material_lot(batch, 10) for _ in range(50)]
+    seen: list[int] = []
+    real_progress = services.job_progress
+
+    def watch(*, job_id, done, message=None):
+        seen.append(done)
+        real_progress(job_id=job_id, done=done, message=message)
+
+    monkeypatch.setattr(services, "job_progress", watch)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.as_user(lead).post("/labels/sheets", {"codes": [lot.code for lot in lots]})
+    assert response.status_code == 202, response.content
+    task = api.get(response.json()["task_url"].removeprefix("/api/v1")).json()
+    assert (task["status"], task["done"], task["total"], task["percent"]) == (
+        "succeeded",
+        50,
+        50,
+        100,
+    )
+    assert seen == sorted(seen) and len(seen) > 5 and seen[-1] == 50
+    pdf = api.get(task["result"]["url"].removeprefix("/api/v1"))
+    assert pdf.status_code == 200
+    content = b"".join(pdf.streaming_content)
+    assert content.startswith(b"%PDF") and b"STSong-Light" in content
+    assert content.count(b"/Type /Page\n") + content.count(b"/Type /Page ") >= 2  # 45 per page
+
+
+def test_pdf_sheet_of_unknown_or_foreign_lots_is_refused(api, lead, other_workshop):
+    foreign = material_lot(make_batch(other_workshop, status=Batch.Status.CLAIMED))
+    response = api.as_user(lead).post("/labels/sheets", {"codes": [foreign.code]})
+    assert response.status_code == 404
+    assert response.json()["code"] == "lot_not_found"
+    assert not Job.objects.exists() and not LabelSheet.objects.exists()
+
+
+def test_building_a_sheet_twice_does_nothing_new(
+    lead, workshop, django_capture_on_commit_callbacks
+):
+    lot = material_lot(make_batch(workshop, status=Batch.Status.CLAIMED))
+    with django_capture_on_commit_callbacks(execute=True):
+        sheet = services.label_sheet_create(actor=lead, lot_codes=[lot.code])
+    sheet.refresh_from_db()
+    name = sheet.pdf.name
+    assert services.label_sheet_build(sheet_id=sheet.pk) == 1
+    sheet.refresh_from_db()
+    assert sheet.pdf.name == name
