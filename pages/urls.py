@@ -11,4 +11,5 @@ urlpatterns = [
     path("me/", views.account, name="account"),
     path("offline/", views.offline, name="offline"),
     path("sw.js", views.service_worker, name="service_worker"),
+    path("ops/", views.impact, name="impact"),
 ]

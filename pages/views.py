@@ -15,6 +15,9 @@ from django.views.decorators.http import require_GET
 
 from accounts.auth import lockout_response as api_lockout_response
 
+from .access import page
+from .charts import hbar_chart
+from .impact import impact_summary, latest_month_by_region
 from .nav import home_url
 
 # What the service worker keeps on the phone so the scan page opens with no signal.
@@ -79,3 +82,12 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     response["Cache-Control"] = "no-cache"
     response["Service-Worker-Allowed"] = "/"
     return response
+
+
+@page("operator")
+def impact(request: HttpRequest) -> HttpResponse:
+    """The operator's dashboard: households earning, income per household, fees, graduates."""
+    summary = impact_summary(viewer=request.user)
+    latest = latest_month_by_region(summary)
+    chart = hbar_chart(latest, unit="", title=_("最近一个月各地户均收入（元）"))
+    return render(request, "pages/impact.html", {"impact": summary, "chart": chart})

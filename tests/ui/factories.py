@@ -99,3 +99,27 @@ def make_finished_lot(batch, households_pieces: dict):
         quantity=sum(households_pieces.values()),
         shares=[{"household_id": h.pk, "quantity": q} for h, q in households_pieces.items()],
     )
+
+
+def make_accepted_pieces(workshop, households_pieces: dict, *, fee: str = "1.20"):
+    """Pieces returned, packed, inspected and accepted: what a payout period pays for."""
+    from quality.services import lot_inspect
+
+    batch = make_batch_in_production(
+        workshop, quantity=sum(households_pieces.values()), fee_per_piece=Decimal(fee)
+    )
+    hand_out_and_back(batch, households_pieces)
+    lot = make_finished_lot(batch, households_pieces)
+    checker = make_user(User.Role.CHECKER, organisation=workshop.organisation.service_center)
+    lot_inspect(actor=checker, code=lot.code, defects=[])
+    return batch
+
+
+def make_computed_period(operator: User):
+    from payouts.services import period_compute, period_create
+
+    today = timezone.localdate()
+    period = period_create(
+        actor=operator, name="本月加工费", starts_on=today.replace(day=1), ends_on=today
+    )
+    return period_compute(period_id=period.pk, actor=operator)

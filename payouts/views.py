@@ -1,0 +1,172 @@
+"""Operator pages for payout periods (create, compute, approve, mark paid) and the household
+statement behind its link (no login: the unguessable token is the whole capability).
+
+Writes go through payouts.services. The reads below are payouts' own tables, read by payouts'
+own module (payouts has no selectors yet; move them there when it does).
+"""
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Sum
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from config.errors import ApplicationError
+from pages.access import error_text, page
+
+from .models import PayoutAdjustment, PayoutLine, PayoutPeriod, Statement
+from .money import fen_to_yuan
+from .services import period_approve, period_compute_request, period_create, period_mark_paid
+
+OPERATOR = "operator"
+
+
+def _period(period_id: int) -> PayoutPeriod:
+    period = PayoutPeriod.objects.select_related("region", "workshop__organisation").filter(
+        pk=period_id
+    )
+    found = period.first()
+    if found is None:
+        raise Http404
+    return found
+
+
+class PeriodForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("名称"), max_length=120, required=False)
+    starts_on = forms.DateField(
+        label=gettext_lazy("开始日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    ends_on = forms.DateField(
+        label=gettext_lazy("结束日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+@page(OPERATOR)
+def period_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    first = today.replace(day=1)
+    last_month_end = first - timedelta(days=1)
+    form = PeriodForm(
+        request.POST or None,
+        initial={"starts_on": last_month_end.replace(day=1), "ends_on": last_month_end},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            period = period_create(
+                actor=request.user,
+                name=data["name"],
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+            )
+        except ApplicationError as exc:
+            form.add_error(None, error_text(exc))
+        else:
+            return redirect("payouts:period", period_id=period.pk)
+    periods = PayoutPeriod.objects.order_by("-ends_on", "-pk")[:30]
+    return render(request, "payouts/period_list.html", {"periods": periods, "form": form})
+
+
+@page(OPERATOR)
+def period_detail(request: HttpRequest, period_id: int) -> HttpResponse:
+    period = _period(period_id)
+    workshops = (
+        PayoutLine.objects.filter(pool__period=period)
+        .values("pool__workshop__organisation__name")
+        .annotate(amount=Sum("amount_fen"), pieces=Sum("pieces"))
+        .order_by("-amount")[:20]
+    )
+    context = {
+        "period": period,
+        "money": {
+            "gross": fen_to_yuan(period.gross_fen),
+            "households": fen_to_yuan(period.households_fen),
+            "lead": fen_to_yuan(period.lead_fen),
+            "center": fen_to_yuan(period.center_fen),
+        },
+        "workshops": [
+            {
+                "name": row["pool__workshop__organisation__name"],
+                "pieces": row["pieces"],
+                "amount": fen_to_yuan(row["amount"]),
+            }
+            for row in workshops
+        ],
+        "statement_count": period.statements.count(),
+    }
+    return render(request, "payouts/period.html", context)
+
+
+@page(OPERATOR)
+def period_action(request: HttpRequest, period_id: int, action: str) -> HttpResponse:
+    if request.method != "POST":
+        return redirect("payouts:period", period_id=period_id)
+    try:
+        if action == "compute":
+            _period_state, job = period_compute_request(period_id=period_id, actor=request.user)
+            done = _("计算中，请稍后刷新。") if job else _("已计算。请核对金额后审核。")
+        elif action == "approve":
+            period_approve(period_id=period_id, actor=request.user)
+            done = _("已审核并锁定，农户结算单已生成。")
+        elif action == "paid":
+            period_mark_paid(
+                period_id=period_id,
+                actor=request.user,
+                payment_reference=request.POST.get("payment_reference", ""),
+            )
+            done = _("已记录发放。")
+        else:
+            raise Http404
+    except ApplicationError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, done)
+    return redirect("payouts:period", period_id=period_id)
+
+
+def statement(request: HttpRequest, token: str) -> HttpResponse:
+    """One household's statement, for someone who may read little: the photo, the numbers."""
+    found = (
+        Statement.objects.select_related("period", "household__workshop__organisation")
+        .filter(token=token, period__status__in=["approved", "paid"])
+        .first()
+    )
+    if found is None:
+        raise Http404
+    lines = list(
+        PayoutLine.objects.filter(pool__period_id=found.period_id, household_id=found.household_id)
+        .select_related("pool__order")
+        .prefetch_related("pool__order__photos")
+        .order_by("pool__order_id")
+    )
+    for line in lines:
+        line.order, line.fee = line.pool.order, line.pool.fee
+        photos = list(line.order.photos.all())
+        line.photo = photos[0] if photos else None
+        line.amount = fen_to_yuan(line.amount_fen)
+        line.all_pieces = line.pieces + line.rework_pieces
+    adjustments = [
+        {"reason": a.reason, "amount": fen_to_yuan(a.signed_fen)}
+        for a in PayoutAdjustment.objects.filter(
+            period_id=found.period_id, household_id=found.household_id
+        ).order_by("pk")
+    ]
+    context = {
+        "statement": found,
+        "total": fen_to_yuan(found.total_fen),
+        "lines": lines,
+        "adjustments": adjustments,
+        "pieces": sum(line.all_pieces for line in lines),
+        "paid": found.period.status == "paid",
+    }
+    response = render(request, "payouts/statement.html", context)
+    response["Referrer-Policy"] = "no-referrer"  # the link is the key: do not leak it
+    response["X-Robots-Tag"] = "noindex"
+    return response

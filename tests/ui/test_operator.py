@@ -1,0 +1,77 @@
+"""Operator: approve a computed payout period; the impact dashboard counts what was locked.
+Household: open its statement behind the link, with big numbers and the total."""
+
+from django.test import Client
+from playwright.sync_api import expect
+
+from accounts.models import User
+from payouts.models import PayoutPeriod, Statement
+from tests.factories import make_household, make_skill, make_user, make_workshop
+
+from .factories import make_accepted_pieces, make_computed_period
+
+
+def test_operator_approves_a_payout_period_and_sees_the_impact(page, site, sign_in, shot):
+    make_skill("raoxian", "绕线")
+    workshop = make_workshop()
+    zhuoma, lamu = make_household(workshop, name="卓玛家"), make_household(workshop, name="拉姆家")
+    make_accepted_pieces(workshop, {zhuoma: 300, lamu: 200}, fee="1.20")
+    operator = make_user(User.Role.OPERATOR, display_name="运营小王")
+    period = make_computed_period(operator)
+    assert period.status == PayoutPeriod.Status.COMPUTED
+
+    sign_in(page, operator)
+    expect(page.locator("h1")).to_have_text("成效")
+    page.click("nav.tabs >> text=结算")
+    page.click(f"text={period.name}")
+    expect(page.locator("#period-status")).to_have_text("已计算")
+    expect(page.locator("#period-gross")).to_have_text("¥600.00")
+    shot(page, "operator", "period")
+    page.click("button:text-is('审核并锁定')")
+
+    expect(page.locator(".msg-success")).to_have_text("已审核并锁定，农户结算单已生成。")
+    expect(page.locator("#period-status")).to_have_text("已审核锁定")
+    period.refresh_from_db()
+    assert period.status == PayoutPeriod.Status.APPROVED
+    assert Statement.objects.filter(period=period).count() == 2
+
+    page.click("nav.tabs >> text=成效")
+    expect(page.locator("#households-earning")).to_have_text("2")
+    shot(page, "operator", "impact")
+
+
+def test_household_opens_its_statement_behind_its_link(page, site, shot):
+    from payouts.services import period_approve
+
+    make_skill("raoxian", "绕线")
+    workshop = make_workshop()
+    zhuoma = make_household(workshop, name="卓玛家")
+    make_accepted_pieces(workshop, {zhuoma: 250}, fee="1.20")
+    operator = make_user(User.Role.OPERATOR)
+    period = make_computed_period(operator)
+    period_approve(period_id=period.pk, actor=operator)
+    statement = Statement.objects.get(household=zhuoma)
+
+    page.goto(f"{site}/s/{statement.token}/")
+    expect(page.locator("h1")).to_have_text("卓玛家")
+    total = page.locator("#statement-total")
+    expect(total).to_have_text(f"¥{statement.total_fen / 100:,.2f}")
+    expect(page.locator(".card.row")).to_contain_text("250 件 × ¥1.20")
+    assert page.locator("nav.tabs").count() == 0
+    shot(page, "household", "statement")
+
+
+def test_a_wrong_statement_link_is_not_found_and_not_yet_approved_ones_stay_hidden(db):
+    make_skill("raoxian", "绕线")
+    workshop = make_workshop()
+    zhuoma = make_household(workshop, name="卓玛家")
+    make_accepted_pieces(workshop, {zhuoma: 10})
+    make_computed_period(make_user(User.Role.OPERATOR))
+    assert Client().get("/s/not-a-real-token/").status_code == 404
+
+
+def test_only_operators_reach_the_payout_pages(db):
+    client = Client()
+    client.force_login(make_user(User.Role.MERCHANT))
+    assert client.get("/ops/payouts/").status_code == 403
+    assert client.get("/ops/").status_code == 403
