@@ -24,6 +24,7 @@ from .schemas import (
     ScanIn,
     ScanOut,
     SwitchingStateOut,
+    scan_brief,
     scan_out,
 )
 from .selectors import (
@@ -150,7 +151,16 @@ def create_scans_bulk(request: HttpRequest, payload: ScanBulkIn):
                 },
             }
             continue
-        items.append(ScanItem(index=index, **scan.dict()))
+        items.append(
+            ScanItem(
+                index=index,
+                key=scan.key,
+                code=scan.code,
+                action=scan.action,
+                device_time=scan.device_time,
+                note=scan.note,
+            )
+        )
     results = {r.index: r for r in scan_ingest(actor=request.user, items=items)}
     out = []
     counts = {"created": 0, "replayed": 0, "rejected": len(invalid)}
@@ -165,7 +175,7 @@ def create_scans_bulk(request: HttpRequest, payload: ScanBulkIn):
                 "index": index,
                 "key": result.key,
                 "status": result.status,
-                "scan": scan_out(result.event) if result.event else None,
+                "scan": scan_brief(result.event) if result.event else None,
                 "error": result.error or None,
             }
         )

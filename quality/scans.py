@@ -121,16 +121,22 @@ def _ingest_once(*, actor: User, items: list[ScanItem]) -> list[ScanResult]:
         )
         parsed.append(item)
 
-    existing = {
-        event.key: event
-        for event in ScanEvent.objects.filter(key__in={i.key for i in parsed}).select_related("lot")
-    }
+    # Only key → hash first (cheap); whole rows only for the keys that are replays.
+    known = dict(
+        ScanEvent.objects.filter(key__in={i.key for i in parsed}).values_list("key", "body_hash")
+    )
+    replayed_keys = [i.key for i in parsed if known.get(i.key) == i.body_hash]
+    existing = (
+        {e.key: e for e in ScanEvent.objects.filter(key__in=replayed_keys).select_related("lot")}
+        if replayed_keys
+        else {}
+    )
     fresh: dict[str, ScanItem] = {}  # first occurrence of each new key in this request
     repeats: list[ScanItem] = []
     for item in parsed:
         first = existing.get(item.key)
-        first_hash = first.body_hash if first else None
-        if first is None and item.key in fresh:
+        first_hash = known.get(item.key)
+        if first_hash is None and item.key in fresh:
             first_hash = fresh[item.key].body_hash
         if first_hash is None:
             fresh[item.key] = item
@@ -212,8 +218,11 @@ def _record(
         )
     if events:
         ScanEvent.objects.bulk_create(events)
-    if changed:
-        Lot.objects.bulk_update(list(changed.values()), ["stage", "stage_changed_at"])
+    by_stage: dict[str, list[int]] = {}
+    for lot in changed.values():
+        by_stage.setdefault(lot.stage, []).append(lot.pk)
+    for stage, lot_ids in by_stage.items():  # at most one UPDATE per stage, not per lot
+        Lot.objects.filter(pk__in=lot_ids).update(stage=stage, stage_changed_at=now)
     if arrived_batches:
         from .services import batch_start_production
 

@@ -138,11 +138,23 @@ class ErrorBody(Schema):
     detail: dict[str, Any] = {}
 
 
+class ScanBrief(Schema):
+    """What a phone needs back for each queued scan: did it move the lot, and where is it."""
+
+    applied: bool
+    flag: str
+    stage: str
+
+
+def scan_brief(event: ScanEvent) -> dict[str, Any]:
+    return {"applied": event.applied, "flag": event.flag, "stage": event.stage_after}
+
+
 class ScanBulkResult(Schema):
     index: int
     key: str | None
     status: str
-    scan: ScanOut | None = None
+    scan: ScanBrief | None = None
     error: ErrorBody | None = None
 
 
