@@ -8,7 +8,7 @@ from config.errors import ApplicationError
 from .models import (
     LedgerEntry,
     PayoutAdjustment,
-    PayoutItem,
+    PayoutClaim,
     PayoutLine,
     PayoutPeriod,
     PayoutPeriodEvent,
@@ -110,15 +110,15 @@ class PayoutPoolAdmin(ReadOnlyAdmin):
 
 @admin.register(PayoutLine)
 class PayoutLineAdmin(ReadOnlyAdmin):
-    list_display = ("period", "household", "order", "pieces", "rework_pieces", "amount_fen")
-    list_filter = ("period",)
-    list_select_related = ("period", "household", "order")
+    list_display = ("pool", "household", "pieces", "rework_pieces", "gross_fen", "amount_fen")
+    list_filter = ("pool__period",)
+    list_select_related = ("pool", "household")
     search_fields = ("household__name",)
 
 
-@admin.register(PayoutItem)
-class PayoutItemAdmin(ReadOnlyAdmin):
-    list_display = ("outcome", "period")
+@admin.register(PayoutClaim)
+class PayoutClaimAdmin(ReadOnlyAdmin):
+    list_display = ("inspection", "period", "workshop")
     list_filter = ("period",)
 
 

@@ -1,16 +1,18 @@
 """Computing a period, set-based: the database aggregates and inserts; Python touches pools only.
 
-For one chunk of workshops, three statements do the work:
+For one chunk of workshops, four statements do the work:
 
-1. claim: ``INSERT INTO payoutitem SELECT outcome ... ON CONFLICT DO NOTHING`` — each accepted
-   PieceOutcome of the scope and date range not yet claimed by any period gets one item row. The
-   unique outcome id on the item table is the guard that a piece is paid in exactly one period,
-   whatever periods (of whatever scopes) compute at the same time.
-2. pools: one aggregate query (per household line rounded once, then summed per workshop and
-   order); Python splits each pool three ways (``money.split_pool``) and bulk-inserts them.
-3. lines: ``INSERT INTO payoutline SELECT ...`` with window functions doing the largest-remainder
-   apportionment of each pool's household part over its lines, in the same order as
-   ``money.apportion`` (largest remainder first, then household id).
+1. claim: ``INSERT INTO payoutclaim SELECT inspection ... ON CONFLICT DO NOTHING`` — every decided
+   inspection of the scope and date range not yet claimed by any period gets one claim row. The
+   inspection as primary key is the guard that a piece is paid in exactly one period, whatever
+   periods (of whatever scopes) compute at the same time.
+2. aggregate: one ``GROUP BY`` over the claimed outcomes into a temporary table, one row per
+   (workshop, order, household) with the money rounded once to the fen;
+3. pools: summed from the temporary table; Python splits each pool three ways
+   (``money.split_pool``) and bulk-inserts them (a few thousand rows for the whole country);
+4. lines: ``INSERT INTO payoutline SELECT ...`` from the temporary table with window functions
+   doing the largest-remainder apportionment of each pool's household part over its lines, in the
+   same order as ``money.apportion`` (largest remainder first, then household id).
 
 Each chunk is its own transaction so that progress is visible while a large period runs; the
 period stays ``computing`` (invisible to approval and exports) until the last chunk is in.
@@ -25,11 +27,15 @@ from django.apps import apps
 from django.db import connection, transaction
 from django.utils import timezone
 
-from orders.models import Batch, Order
+from orders.models import Order
 from workshops.models import Workshop
 
-from .models import PayoutItem, PayoutLine, PayoutPeriod, PayoutPool, PayoutShareConfig
+from .models import PayoutClaim, PayoutLine, PayoutPeriod, PayoutPool, PayoutShareConfig
 from .money import Share, split_pool
+
+# PostgreSQL: memory for one sort or hash in the compute's statements (the default 4 MB spills
+# a national period's GROUP BY and window sort to disk). Set per transaction only.
+COMPUTE_WORK_MEM = "64MB"
 
 # Workshops per chunk: big enough that per-statement overhead does not dominate, small enough
 # that progress moves and one transaction stays modest.
@@ -65,60 +71,75 @@ def _in_list(ids: Sequence[int]) -> str:
     return ", ".join(["%s"] * len(ids))
 
 
-def _line_aggregate_sql(workshop_ids: Sequence[int]) -> str:
-    """Per (workshop, order, household): pieces, rework pieces, fees, and the money rounded once.
-
-    Fees become integer units of 0.0001 yuan; SUM of bigint is numeric on PostgreSQL, hence the
-    casts back to BIGINT before the half-up integer rounding ``(units + 50) / 100``.
-    """
-    outcome = _table("quality", "PieceOutcome")
-    item = connection.ops.quote_name(PayoutItem._meta.db_table)
-    batch = connection.ops.quote_name(Batch._meta.db_table)
-    order = connection.ops.quote_name(Order._meta.db_table)
-    fee_units = "CAST(ROUND(ord.fee_per_piece * 10000) AS BIGINT)"
-    rework_units = (
-        "CAST(ROUND(COALESCE(ord.rework_fee_per_piece, ord.fee_per_piece) * 10000) AS BIGINT)"
-    )
-    return f"""
-        SELECT b.workshop_id AS workshop_id, o.order_id AS order_id,
-               o.household_id AS household_id,
-               CAST(SUM(CASE WHEN o.is_rework THEN 0 ELSE o.accepted END) AS BIGINT) AS pieces,
-               CAST(SUM(CASE WHEN o.is_rework THEN o.accepted ELSE 0 END) AS BIGINT)
-                   AS rework_pieces,
-               MAX(ord.fee_per_piece) AS fee,
-               MAX(COALESCE(ord.rework_fee_per_piece, ord.fee_per_piece)) AS rework_fee,
-               (CAST(SUM(o.accepted * CASE WHEN o.is_rework THEN {rework_units}
-                                          ELSE {fee_units} END) AS BIGINT) + 50) / 100
-                   AS gross
-        FROM {item} i
-        JOIN {outcome} o ON o.id = i.outcome_id
-        JOIN {batch} b ON b.id = o.batch_id
-        JOIN {order} ord ON ord.id = o.order_id
-        WHERE i.period_id = %s AND b.workshop_id IN ({_in_list(workshop_ids)})
-        GROUP BY b.workshop_id, o.order_id, o.household_id
-    """  # noqa: S608 - quoted table names and placeholders only
+TEMP_LINES = "payouts_chunk_lines"
 
 
-def claim_outcomes(
+def claim_inspections(
     *, period: PayoutPeriod, workshop_ids: Sequence[int], start: datetime, end: datetime
 ) -> int:
-    """Claim every accepted, unclaimed outcome of these workshops decided in [start, end)."""
-    outcome = _table("quality", "PieceOutcome")
-    item = connection.ops.quote_name(PayoutItem._meta.db_table)
-    batch = connection.ops.quote_name(Batch._meta.db_table)
+    """Claim every inspection of these workshops decided in [start, end) and not yet claimed.
+
+    Quality sets ``Inspection.decided_at`` in the same transaction that writes the inspection's
+    PieceOutcome rows, so this reads a few thousand inspections instead of every outcome.
+    """
+    inspection = _table("quality", "Inspection")
+    lot = _table("quality", "Lot")
+    claim = connection.ops.quote_name(PayoutClaim._meta.db_table)
     sql = f"""
-        INSERT INTO {item} (outcome_id, period_id)
-        SELECT o.id, %s FROM {outcome} o
-        JOIN {batch} b ON b.id = o.batch_id
-        WHERE b.workshop_id IN ({_in_list(workshop_ids)})
-          AND o.accepted > 0 AND o.decided_at >= %s AND o.decided_at < %s
-          AND NOT EXISTS (SELECT 1 FROM {item} i2 WHERE i2.outcome_id = o.id)
-        ON CONFLICT (outcome_id) DO NOTHING
+        INSERT INTO {claim} (inspection_id, period_id, workshop_id)
+        SELECT i.id, %s, l.workshop_id FROM {inspection} i
+        JOIN {lot} l ON l.id = i.lot_id
+        WHERE l.workshop_id IN ({_in_list(workshop_ids)})
+          AND i.decided_at >= %s AND i.decided_at < %s
+          AND NOT EXISTS (SELECT 1 FROM {claim} c2 WHERE c2.inspection_id = i.id)
+        ON CONFLICT (inspection_id) DO NOTHING
     """  # noqa: S608 - quoted table names and placeholders only
     with connection.cursor() as cursor:
         adapt = connection.ops.adapt_datetimefield_value
         cursor.execute(sql, [period.pk, *workshop_ids, adapt(start), adapt(end)])
         return cursor.rowcount
+
+
+def aggregate_lines(*, period: PayoutPeriod, workshop_ids: Sequence[int]) -> None:
+    """Into a temporary table: per (workshop, order, household) the pieces, fees and money.
+
+    Fees become integer units of 0.0001 yuan; SUM of bigint is numeric on PostgreSQL, hence the
+    casts back to BIGINT before the half-up integer rounding ``(units + 50) / 100``.
+    """
+    outcome = _table("quality", "PieceOutcome")
+    claim = connection.ops.quote_name(PayoutClaim._meta.db_table)
+    order = connection.ops.quote_name(Order._meta.db_table)
+    fee_units = "CAST(ROUND(ord.fee_per_piece * 10000) AS BIGINT)"
+    rework_units = (
+        "CAST(ROUND(COALESCE(ord.rework_fee_per_piece, ord.fee_per_piece) * 10000) AS BIGINT)"
+    )
+    sql = f"""
+        CREATE TEMPORARY TABLE {TEMP_LINES} AS
+        SELECT c.workshop_id AS workshop_id, o.order_id AS order_id,
+               o.household_id AS household_id,
+               CAST(SUM(CASE WHEN o.is_rework THEN 0 ELSE o.accepted END) AS BIGINT) AS pieces,
+               CAST(SUM(CASE WHEN o.is_rework THEN o.accepted ELSE 0 END) AS BIGINT)
+                   AS rework_pieces,
+               (CAST(SUM(o.accepted * CASE WHEN o.is_rework THEN {rework_units}
+                                          ELSE {fee_units} END) AS BIGINT) + 50) / 100
+                   AS gross
+        FROM {claim} c
+        JOIN {outcome} o ON o.inspection_id = c.inspection_id
+        JOIN {order} ord ON ord.id = o.order_id
+        WHERE c.period_id = %s AND c.workshop_id IN ({_in_list(workshop_ids)})
+          AND o.accepted > 0
+        GROUP BY c.workshop_id, o.order_id, o.household_id
+    """  # noqa: S608 - quoted table names and placeholders only
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {TEMP_LINES}")
+        cursor.execute(sql, [period.pk, *workshop_ids])
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {TEMP_LINES}")
+
+
+def drop_aggregate() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {TEMP_LINES}")
 
 
 @dataclass(frozen=True)
@@ -153,18 +174,21 @@ def build_pools(*, period: PayoutPeriod, workshop_ids: Sequence[int]) -> int:
     sql = f"""
         SELECT g.workshop_id, g.order_id, CAST(SUM(g.pieces) AS BIGINT),
                CAST(SUM(g.rework_pieces) AS BIGINT), CAST(SUM(g.gross) AS BIGINT)
-        FROM ({_line_aggregate_sql(workshop_ids)}) g
+        FROM {TEMP_LINES} g
         GROUP BY g.workshop_id, g.order_id
-    """  # noqa: S608 - quoted table names and placeholders only
+    """  # noqa: S608 - a constant table name only
     with connection.cursor() as cursor:
-        cursor.execute(sql, [period.pk, *workshop_ids])
+        cursor.execute(sql)
         rows = cursor.fetchall()
     if not rows:
         return 0
     payees = workshop_payees(workshop_ids)
-    merchants = dict(
-        Order.objects.filter(pk__in={row[1] for row in rows}).values_list("pk", "merchant_id")
-    )
+    orders = {
+        order.pk: order
+        for order in Order.objects.filter(pk__in={row[1] for row in rows}).only(
+            "merchant_id", "fee_per_piece", "rework_fee_per_piece"
+        )
+    }
     pools = []
     for workshop_id, order_id, pieces, rework_pieces, gross in rows:
         payee = payees[workshop_id]
@@ -176,7 +200,9 @@ def build_pools(*, period: PayoutPeriod, workshop_ids: Sequence[int]) -> int:
                 period=period,
                 workshop_id=workshop_id,
                 order_id=order_id,
-                merchant_id=merchants[order_id],
+                merchant_id=orders[order_id].merchant_id,
+                fee=orders[order_id].fee_per_piece,
+                rework_fee=orders[order_id].rework_fee,
                 lead_id=payee.lead_id,
                 service_center_id=payee.service_center_id,
                 pieces=pieces,
@@ -204,26 +230,24 @@ def build_lines(*, period: PayoutPeriod, workshop_ids: Sequence[int]) -> int:
         "CASE WHEN p.gross_fen > 0 THEN (p.households_fen * g.gross) %% p.gross_fen ELSE 0 END"
     )
     sql = f"""
-        INSERT INTO {line} (period_id, pool_id, household_id, workshop_id, order_id, pieces,
-                            rework_pieces, fee, rework_fee, gross_fen, amount_fen)
-        SELECT %s, t.pool_id, t.household_id, t.workshop_id, t.order_id, t.pieces,
-               t.rework_pieces, t.fee, t.rework_fee, t.gross,
+        INSERT INTO {line} (pool_id, household_id, pieces, rework_pieces, gross_fen, amount_fen)
+        SELECT t.pool_id, t.household_id, t.pieces, t.rework_pieces, t.gross,
                t.base + CASE WHEN t.rn <= t.households_fen - t.base_sum THEN 1 ELSE 0 END
         FROM (
-            SELECT g.workshop_id, g.order_id, g.household_id, g.pieces, g.rework_pieces,
-                   g.fee, g.rework_fee, g.gross, p.id AS pool_id, p.households_fen,
+            SELECT g.household_id, g.pieces, g.rework_pieces, g.gross,
+                   p.id AS pool_id, p.households_fen,
                    {base} AS base,
                    CAST(SUM({base}) OVER (PARTITION BY p.id) AS BIGINT) AS base_sum,
                    ROW_NUMBER() OVER (
                        PARTITION BY p.id ORDER BY {remainder} DESC, g.household_id
                    ) AS rn
-            FROM ({_line_aggregate_sql(workshop_ids)}) g
+            FROM {TEMP_LINES} g
             JOIN {pool} p ON p.period_id = %s AND p.workshop_id = g.workshop_id
                          AND p.order_id = g.order_id
         ) t
     """  # noqa: S608 - quoted table names and placeholders only
     with connection.cursor() as cursor:
-        cursor.execute(sql, [period.pk, period.pk, *workshop_ids, period.pk])
+        cursor.execute(sql, [period.pk])
         return cursor.rowcount
 
 
@@ -243,9 +267,17 @@ def compute_chunks(
         with transaction.atomic():
             if not still_ours():
                 raise ComputeSuperseded(period.pk)
-            claim_outcomes(period=period, workshop_ids=chunk, start=start, end=end)
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SET LOCAL work_mem = '{COMPUTE_WORK_MEM}'")
+                    # A draft's chunk lost to a crash is only redone: no need to wait for the
+                    # WAL flush. Approval and payment keep the server's synchronous commit.
+                    cursor.execute("SET LOCAL synchronous_commit = off")
+            claim_inspections(period=period, workshop_ids=chunk, start=start, end=end)
+            aggregate_lines(period=period, workshop_ids=chunk)
             if build_pools(period=period, workshop_ids=chunk):
                 build_lines(period=period, workshop_ids=chunk)
+            drop_aggregate()
         done += len(chunk)
         progress(done, len(workshop_ids))
 
@@ -258,12 +290,10 @@ def claimable_outcome_count(period: PayoutPeriod) -> int:
     """How many outcome rows a compute would look at (to choose in-process or the worker)."""
     start, end = period_bounds(period)
     outcomes = apps.get_model("quality", "PieceOutcome").objects.filter(
-        accepted__gt=0, decided_at__gte=start, decided_at__lt=end
+        decided_at__gte=start, decided_at__lt=end
     )
     if period.scope == PayoutPeriod.Scope.WORKSHOP:
-        outcomes = outcomes.filter(batch__workshop_id=period.workshop_id)
+        outcomes = outcomes.filter(lot__workshop_id=period.workshop_id)
     elif period.scope == PayoutPeriod.Scope.REGION:
-        outcomes = outcomes.filter(
-            batch__workshop__organisation__service_center_id=period.region_id
-        )
+        outcomes = outcomes.filter(lot__workshop__organisation__service_center_id=period.region_id)
     return outcomes.count()

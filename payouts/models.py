@@ -141,7 +141,6 @@ class PayoutPeriod(models.Model):
     center_fen = models.BigIntegerField(_("服务中心分成（分）"), default=0)
     bonus_fen = models.BigIntegerField(_("奖励（分）"), default=0)
     deduction_fen = models.BigIntegerField(_("扣款（分）"), default=0)
-    household_count = models.PositiveIntegerField(_("农户数"), default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("创建人"),
@@ -284,6 +283,8 @@ class PayoutPool(models.Model):
         related_name="+",
         db_index=False,
     )
+    fee = models.DecimalField(_("加工费（元/件）"), max_digits=10, decimal_places=4)
+    rework_fee = models.DecimalField(_("返工加工费（元/件）"), max_digits=10, decimal_places=4)
     pieces = models.BigIntegerField(_("合格件数"))
     rework_pieces = models.BigIntegerField(_("返工合格件数"), default=0)
     gross_fen = models.BigIntegerField(_("费用池（分）"))
@@ -318,47 +319,25 @@ class PayoutPool(models.Model):
         return f"{self.period_id}·{self.workshop_id}·{self.order_id}: {fen_to_yuan(self.gross_fen)}"
 
 
-class PayoutItem(models.Model):
-    """One accepted PieceOutcome claimed by one period: the guard that a piece is paid once.
+class PayoutClaim(models.Model):
+    """One decided inspection claimed by one period: the guard that a piece is paid once.
 
-    The outcome is the primary key, so the database refuses a second claim whatever the scopes
-    of the periods that race for it. Items of a draft are released when it is recomputed.
+    Quality writes all PieceOutcome rows of an inspection at once, when it decides the lot, so
+    an inspection is the natural unit of claim: its outcomes are paid together, in one period.
+    The inspection is the primary key, so the database refuses a second claim whatever the
+    scopes of the periods that race for it. Claims of a draft are released when it is
+    recomputed. ``workshop`` is the lot's workshop, the pool the pieces are paid from.
     """
 
-    outcome = models.OneToOneField(
-        "quality.PieceOutcome",
-        verbose_name=_("计件结果"),
+    inspection = models.OneToOneField(
+        "quality.Inspection",
+        verbose_name=_("检验"),
         on_delete=models.PROTECT,
         primary_key=True,
-        related_name="payout_item",
+        related_name="payout_claim",
     )
     period = models.ForeignKey(
-        PayoutPeriod, verbose_name=_("结算期"), on_delete=models.CASCADE, related_name="items"
-    )
-
-    class Meta:
-        verbose_name = _("已结算计件")
-        verbose_name_plural = _("已结算计件")
-
-    def __str__(self) -> str:
-        return f"{self.outcome_id} → {self.period_id}"
-
-
-class PayoutLine(models.Model):
-    """What one household earned on one order in one period."""
-
-    period = models.ForeignKey(
-        PayoutPeriod, on_delete=models.CASCADE, related_name="lines", db_index=False
-    )
-    pool = models.ForeignKey(
-        PayoutPool, on_delete=models.CASCADE, related_name="lines", db_index=False
-    )
-    household = models.ForeignKey(
-        "workshops.Household",
-        verbose_name=_("农户"),
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
+        PayoutPeriod, verbose_name=_("结算期"), on_delete=models.CASCADE, related_name="claims"
     )
     workshop = models.ForeignKey(
         "workshops.Workshop",
@@ -367,17 +346,42 @@ class PayoutLine(models.Model):
         related_name="+",
         db_index=False,
     )
-    order = models.ForeignKey(
-        "orders.Order",
-        verbose_name=_("订单"),
+
+    class Meta:
+        verbose_name = _("已结算检验")
+        verbose_name_plural = _("已结算检验")
+
+    def __str__(self) -> str:
+        return f"{self.inspection_id} → {self.period_id}"
+
+
+class PayoutLine(models.Model):
+    """What one household earned on one order in one period (one household's part of a pool).
+
+    The period, workshop, order and fees are the pool's. Lines are written only by the
+    compute's INSERT … SELECT, from rows that exist in that same statement, and never updated;
+    their foreign keys are therefore not enforced by the database (``db_constraint=False``):
+    PostgreSQL's per-row deferred checks cost more than the insert itself at national scale
+    (see docs/payouts.md). Django's ``on_delete`` still protects them.
+    """
+
+    pool = models.ForeignKey(
+        PayoutPool,
+        on_delete=models.CASCADE,
+        related_name="lines",
+        db_index=False,  # the unique (pool, household) index serves
+        db_constraint=False,
+    )
+    household = models.ForeignKey(
+        "workshops.Household",
+        verbose_name=_("农户"),
         on_delete=models.PROTECT,
         related_name="+",
-        db_index=False,
+        db_index=False,  # statements look lines up through the period's pools
+        db_constraint=False,
     )
     pieces = models.BigIntegerField(_("合格件数"))
     rework_pieces = models.BigIntegerField(_("返工合格件数"), default=0)
-    fee = models.DecimalField(_("加工费（元/件）"), max_digits=10, decimal_places=4)
-    rework_fee = models.DecimalField(_("返工加工费（元/件）"), max_digits=10, decimal_places=4)
     # pieces × fee + rework_pieces × rework_fee, rounded once to the fen
     gross_fen = models.BigIntegerField(_("计件金额（分）"))
     # the household's part of the pool (gross less its share of the lead's and center's parts)
@@ -386,19 +390,16 @@ class PayoutLine(models.Model):
     class Meta:
         verbose_name = _("结算明细")
         verbose_name_plural = _("结算明细")
-        ordering = ["period_id", "workshop_id", "household_id", "order_id"]
+        ordering = ["pool_id", "household_id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["period", "household", "order"], name="payout_line_unique"
-            ),
+            models.UniqueConstraint(fields=["pool", "household"], name="payout_line_unique"),
             models.CheckConstraint(
                 condition=Q(amount_fen__gte=0, gross_fen__gte=0), name="payout_line_not_negative"
             ),
         ]
-        indexes = [models.Index(fields=["period", "workshop"], name="payout_line_period_ws")]
 
     def __str__(self) -> str:
-        return f"{self.household_id} · {self.order_id}: {fen_to_yuan(self.amount_fen)}"
+        return f"{self.household_id} · {self.pool_id}: {fen_to_yuan(self.amount_fen)}"
 
 
 class PayoutAdjustment(models.Model):

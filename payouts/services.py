@@ -27,7 +27,7 @@ from .models import (
     PERIOD_TRANSITIONS,
     LedgerEntry,
     PayoutAdjustment,
-    PayoutItem,
+    PayoutClaim,
     PayoutLine,
     PayoutPeriod,
     PayoutPeriodEvent,
@@ -335,9 +335,9 @@ def _compute_begin(*, period_id: int, actor: User | None, job: Job | None) -> Pa
     )
     if period.status not in {Status.DRAFT, Status.COMPUTED} and not stale:
         raise PeriodNotComputable(detail={"period_id": period_id, "status": period.status})
-    PayoutLine.objects.filter(period_id=period_id).delete()
+    PayoutLine.objects.filter(pool__period_id=period_id).delete()
     PayoutPool.objects.filter(period_id=period_id).delete()
-    PayoutItem.objects.filter(period_id=period_id).delete()
+    PayoutClaim.objects.filter(period_id=period_id).delete()
     PayoutPeriod.objects.filter(pk=period_id).update(
         status=Status.COMPUTING, computing_since=now, compute_job=job
     )
@@ -370,11 +370,7 @@ def _period_totals(period_id: int) -> dict[str, int]:
         bonus_fen=Sum("amount_fen", filter=Q(kind=PayoutAdjustment.Kind.BONUS)),
         deduction_fen=Sum("amount_fen", filter=Q(kind=PayoutAdjustment.Kind.DEDUCTION)),
     )
-    households = (
-        PayoutLine.objects.filter(period_id=period_id).values("household_id").distinct().count()
-    )
     totals = {key: value or 0 for key, value in {**pools, **adjustments}.items()}
-    totals["household_count"] = households
     return totals
 
 
@@ -401,9 +397,9 @@ def _compute_abort(*, period: PayoutPeriod, actor: User | None, reason: str) -> 
     locked = _period_for_update(period.pk)
     if locked.status != Status.COMPUTING or locked.computing_since != period.computing_since:
         return
-    PayoutLine.objects.filter(period_id=period.pk).delete()
+    PayoutLine.objects.filter(pool__period_id=period.pk).delete()
     PayoutPool.objects.filter(period_id=period.pk).delete()
-    PayoutItem.objects.filter(period_id=period.pk).delete()
+    PayoutClaim.objects.filter(period_id=period.pk).delete()
     _transition(
         period_id=period.pk,
         from_statuses={Status.COMPUTING},
@@ -479,7 +475,7 @@ def period_compute_run(*, period_id: int, job_id: int) -> None:
 def _household_totals(period_id: int) -> dict[int, int]:
     totals: dict[int, int] = defaultdict(int)
     for household_id, amount in (
-        PayoutLine.objects.filter(period_id=period_id)
+        PayoutLine.objects.filter(pool__period_id=period_id)
         .values("household_id")
         .annotate(total=Sum("amount_fen"))
         .values_list("household_id", "total")
@@ -576,16 +572,16 @@ def _ledger_on_approve(
             )
         )
     for row in (
-        PayoutLine.objects.filter(period=period)
-        .values("household_id", "workshop_id")
+        PayoutLine.objects.filter(pool__period=period)
+        .values("household_id", "pool__workshop_id")
         .annotate(total=Sum("amount_fen"))
-        .order_by("household_id", "workshop_id")
+        .order_by("household_id", "pool__workshop_id")
     ):
         entries.append(
             LedgerEntry(
                 kind=LedgerEntry.Kind.HOUSEHOLD_PAYABLE,
                 household_id=row["household_id"],
-                workshop_id=row["workshop_id"],
+                workshop_id=row["pool__workshop_id"],
                 amount_fen=row["total"],
                 **common,
             )
@@ -749,7 +745,7 @@ def adjustment_create(
 
 def household_period_total(*, period_id: int, household_id: int) -> int:
     lines = (
-        PayoutLine.objects.filter(period_id=period_id, household_id=household_id).aggregate(
+        PayoutLine.objects.filter(pool__period_id=period_id, household_id=household_id).aggregate(
             total=Sum("amount_fen")
         )["total"]
         or 0

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from payouts.models import PayoutItem, PayoutLine, PayoutPeriod, PayoutPool
+from payouts.models import PayoutClaim, PayoutLine, PayoutPeriod, PayoutPool
 from payouts.services import period_compute, period_create, share_config_set
 
 from .factories import at, make_batch, make_households, make_order, make_outcome
@@ -24,7 +24,7 @@ def test_accepted_pieces_times_fee_become_a_line_rounded_once(operator, workshop
     make_outcome(household, order, accepted=7)  # 2.3331 yuan
     make_outcome(household, order, accepted=8)  # 2.6664 yuan; together 4.9995 → 5.00
     period = period_compute(period_id=open_period(operator).pk, actor=operator)
-    line = PayoutLine.objects.get(period=period)
+    line = PayoutLine.objects.get(pool__period=period)
     assert (line.pieces, line.gross_fen, line.amount_fen) == (15, 500, 500)
     assert period.status == PayoutPeriod.Status.COMPUTED
     assert (period.gross_fen, period.households_fen, period.pieces) == (500, 500, 15)
@@ -37,10 +37,10 @@ def test_rejected_pieces_earn_nothing_and_rework_is_paid_at_the_rework_fee(opera
     make_outcome(household, order, accepted=4, is_rework=True)
     make_outcome(household, order, accepted=0, rejected=6)
     period = period_compute(period_id=open_period(operator).pk, actor=operator)
-    line = PayoutLine.objects.get(period=period)
+    line = PayoutLine.objects.get(pool__period=period)
     assert (line.pieces, line.rework_pieces) == (10, 4)
     assert line.gross_fen == 10 * 50 + 4 * 30
-    assert line.rework_fee == Decimal("0.3000")
+    assert line.pool.rework_fee == Decimal("0.3000")
 
 
 def test_rework_without_a_rework_fee_is_paid_the_full_fee(operator, workshop):
@@ -48,7 +48,7 @@ def test_rework_without_a_rework_fee_is_paid_the_full_fee(operator, workshop):
     order = make_order(fee="0.5000")
     make_outcome(household, order, accepted=4, is_rework=True)
     period = period_compute(period_id=open_period(operator).pk, actor=operator)
-    assert PayoutLine.objects.get(period=period).gross_fen == 200
+    assert PayoutLine.objects.get(pool__period=period).gross_fen == 200
 
 
 def test_pool_is_split_between_households_lead_and_center_to_the_fen(operator, workshop):
@@ -71,7 +71,7 @@ def test_pool_is_split_between_households_lead_and_center_to_the_fen(operator, w
     assert pool.lead_fen == 236  # 5 % of 47.25 = 2.3625 → largest remainder
     assert pool.center_fen == 135  # 135 pieces × 0.01
     assert pool.households_fen == 4725 - 236 - 135
-    lines = PayoutLine.objects.filter(period=period)
+    lines = PayoutLine.objects.filter(pool__period=period)
     amounts = dict(lines.values_list("household_id", "amount_fen"))
     assert sum(amounts.values()) == pool.households_fen
     assert pool.lead_id == workshop.lead_id
@@ -85,12 +85,12 @@ def test_recomputing_a_draft_gives_the_same_lines(operator, workshop):
         make_outcome(household, order, accepted=10 + i)
     period = open_period(operator)
     period_compute(period_id=period.pk, actor=operator)
-    lines = PayoutLine.objects.filter(period=period).order_by("household_id")
-    first = list(lines.values_list("household_id", "order_id", "amount_fen"))
+    lines = PayoutLine.objects.filter(pool__period=period).order_by("household_id")
+    first = list(lines.values_list("household_id", "pool__order_id", "amount_fen"))
     period_compute(period_id=period.pk, actor=operator)
-    again = list(lines.values_list("household_id", "order_id", "amount_fen"))
+    again = list(lines.values_list("household_id", "pool__order_id", "amount_fen"))
     assert first == again
-    assert PayoutItem.objects.filter(period=period).count() == 4
+    assert PayoutClaim.objects.filter(period=period).count() == 4
 
 
 def test_outcomes_outside_the_date_range_or_scope_are_left_alone(operator, workshop):
