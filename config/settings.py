@@ -203,6 +203,8 @@ CELERY_BEAT_SCHEDULE = {
 # --- Orders: claims, photos, notifications -----------------------------------------------
 # A claimed batch whose materials are not received within this many hours reopens.
 BATCH_CLAIM_TTL_HOURS = int(os.environ.get("BATCH_CLAIM_TTL_HOURS", "72"))
+# The lead is warned once when this many hours of the claim are left.
+BATCH_CLAIM_WARN_HOURS = int(os.environ.get("BATCH_CLAIM_WARN_HOURS", "24"))
 ORDER_PHOTO_MAX_BYTES = int(os.environ.get("ORDER_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))
 # Notices to people (accounts.notifications): log by default, or an HTTP SMS gateway.
 NOTIFIER_BACKEND = os.environ.get("NOTIFIER_BACKEND", "accounts.notifications.LogBackend")

@@ -248,6 +248,8 @@ class Batch(models.Model):
         related_name="+",
     )
     claimed_at = models.DateTimeField(_("认领时间"), null=True, blank=True)
+    # When the lead was warned that the claim is about to expire (once per claim).
+    claim_warned_at = models.DateTimeField(_("到期提醒时间"), null=True, blank=True)
     production_started_at = models.DateTimeField(_("开工时间"), null=True, blank=True)
     updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
 

@@ -84,7 +84,7 @@ def batch_transition(
     if workshop is not None:
         changes["workshop"] = workshop
     if to_status == Batch.Status.OPEN:
-        changes.update(workshop=None, claimed_by=None, claimed_at=None)
+        changes.update(workshop=None, claimed_by=None, claimed_at=None, claim_warned_at=None)
     won = Batch.objects.filter(**guard).update(**changes)
     if not won:
         current = Batch.objects.filter(pk=batch_id).values("status", "workshop_id").first()
@@ -605,12 +605,20 @@ def claim_ttl() -> timedelta:
     return timedelta(hours=settings.BATCH_CLAIM_TTL_HOURS)
 
 
+def claim_warning_lead() -> timedelta:
+    return timedelta(hours=settings.BATCH_CLAIM_WARN_HOURS)
+
+
 def batch_claims_expire(*, now: datetime | None = None) -> list[int]:
     """Reopen every claimed batch whose materials did not arrive in time; tell the leads.
 
+    Also warns, once per claim, the leads whose claims will expire within
+    ``BATCH_CLAIM_WARN_HOURS`` (a guarded UPDATE on ``claim_warned_at IS NULL`` makes the
+    warning go out exactly once however often the beat runs).
+
     Each batch is its own transaction and its own guarded transition, so a batch whose
     materials arrive while this runs (claimed → in production) simply stays with its workshop.
-    Running it twice releases nothing twice.
+    Running it twice releases nothing twice. Returns the ids of the batches released.
     """
     now = now or timezone.now()
     cutoff = now - claim_ttl()
@@ -633,7 +641,57 @@ def batch_claims_expire(*, now: datetime | None = None) -> list[int]:
         except BatchTransitionRefused:
             continue
         released.append(batch_id)
+    _warn_claims_expiring(now=now, cutoff=cutoff)
     return released
+
+
+def _warn_claims_expiring(*, now: datetime, cutoff: datetime) -> list[int]:
+    soon = cutoff + claim_warning_lead()
+    candidates = Batch.objects.filter(
+        status=Batch.Status.CLAIMED,
+        claimed_at__gte=cutoff,
+        claimed_at__lt=soon,
+        claim_warned_at__isnull=True,
+    ).values_list("pk", "workshop_id", "claimed_at")
+    warned = []
+    for batch_id, workshop_id, claimed_at in list(candidates):
+        with transaction.atomic():
+            won = Batch.objects.filter(
+                pk=batch_id,
+                status=Batch.Status.CLAIMED,
+                claimed_at=claimed_at,
+                claim_warned_at__isnull=True,
+            ).update(claim_warned_at=now)
+            if not won:
+                continue
+            expires_at = claimed_at + claim_ttl()
+            transaction.on_commit(
+                lambda b=batch_id, w=workshop_id, e=expires_at: _notify_claim_expiring(b, w, e)
+            )
+        warned.append(batch_id)
+    return warned
+
+
+def _notify_claim_expiring(batch_id: int, workshop_id: int, expires_at: datetime) -> None:
+    from accounts.notifications import notify_user
+
+    workshop = Workshop.objects.select_related("lead").filter(pk=workshop_id).first()
+    batch = Batch.objects.select_related("order").filter(pk=batch_id).first()
+    if workshop is None or workshop.lead is None or batch is None:
+        return
+    notify_user(
+        user=workshop.lead,
+        kind="batch_claim_expiring",
+        text=_(
+            "您认领的批次「{product} 第{number}批」还未收到物料，将于 {when} 退回待认领。"
+            "收到物料请及时扫码。"
+        ).format(
+            product=batch.order.product_name,
+            number=batch.number,
+            when=timezone.localtime(expires_at).strftime("%m-%d %H:%M"),
+        ),
+        data={"batch_id": batch_id, "expires_at": expires_at.isoformat()},
+    )
 
 
 def _notify_claim_expired(batch_id: int, workshop_id: int) -> None:

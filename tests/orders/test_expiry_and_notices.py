@@ -117,3 +117,41 @@ def test_notices_wait_for_the_commit(outbox, django_capture_on_commit_callbacks)
         order_publish(actor=order.created_by, order_id=order.pk)
     assert outbox == []
     assert len(callbacks) == 1
+
+
+def test_a_lead_is_warned_once_before_a_claim_expires(
+    workshop, outbox, django_capture_on_commit_callbacks
+):
+    batch = claimed_batch(workshop)
+    age_claim(batch, 50)  # 22 hours left, inside the 24-hour warning window
+    with django_capture_on_commit_callbacks(execute=True):
+        assert batch_claims_expire_task() == []
+    with django_capture_on_commit_callbacks(execute=True):
+        batch_claims_expire_task()
+    assert [(n.kind, n.user_id) for n in outbox] == [("batch_claim_expiring", workshop.lead.pk)]
+    assert "还未收到物料" in outbox[0].text
+    batch.refresh_from_db()
+    assert batch.status == Batch.Status.CLAIMED
+    assert batch.claim_warned_at is not None
+
+
+def test_a_fresh_claim_gets_no_warning(workshop, outbox, django_capture_on_commit_callbacks):
+    batch = claimed_batch(workshop)
+    age_claim(batch, 10)
+    with django_capture_on_commit_callbacks(execute=True):
+        batch_claims_expire_task()
+    assert outbox == []
+    batch.refresh_from_db()
+    assert batch.claim_warned_at is None
+
+
+def test_reopening_clears_the_warning_so_the_next_claim_is_warned_again(workshop):
+    batch = claimed_batch(workshop)
+    age_claim(batch, 60)
+    batch_claims_expire_task()
+    batch.refresh_from_db()
+    assert batch.claim_warned_at is not None
+    age_claim(batch, 80)
+    assert batch_claims_expire_task() == [batch.pk]
+    batch.refresh_from_db()
+    assert (batch.status, batch.claim_warned_at) == ("open", None)
