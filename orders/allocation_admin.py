@@ -1,0 +1,41 @@
+"""Admin for allocation runs (read-only: runs are made by the engine, applied by a service)."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from config.errors import ApplicationError
+
+from .allocation_services import allocation_run_apply
+from .models import AllocationProposal, AllocationRun
+
+
+class AllocationProposalInline(admin.TabularInline):
+    model = AllocationProposal
+    extra = 0
+    fields = ("batch", "workshop", "status", "score", "cost_per_piece", "skip_reason")
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(AllocationRun)
+class AllocationRunAdmin(admin.ModelAdmin):
+    list_display = ("pk", "status", "apply", "assigned", "unassigned", "applied", "total_cost")
+    list_filter = ("status", "apply")
+    readonly_fields = [f.name for f in AllocationRun._meta.fields]
+    inlines = [AllocationProposalInline]
+    actions = ["apply_runs"]
+
+    @admin.action(description=_("执行所选方案"))
+    def apply_runs(self, request, queryset):
+        for run in queryset:
+            try:
+                allocation_run_apply(run_id=run.pk, actor=request.user)
+            except ApplicationError as exc:
+                self.message_user(request, f"#{run.pk}: {exc.message}", messages.ERROR)
+
+
+@admin.register(AllocationProposal)
+class AllocationProposalAdmin(admin.ModelAdmin):
+    list_display = ("run", "batch", "workshop", "status", "score")
+    list_filter = ("status",)
+    readonly_fields = [f.name for f in AllocationProposal._meta.fields]

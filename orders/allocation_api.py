@@ -1,0 +1,49 @@
+"""Smart allocation over HTTP: operators start a run, read it with its reasons, apply it."""
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+
+from .allocation_schemas import AllocationRunIn, AllocationRunOut
+from .allocation_selectors import allocation_run_page
+from .allocation_services import allocation_run_apply, allocation_run_start
+
+router = Router(tags=["allocation"])
+
+
+class ProposalPage(Schema):
+    offset: int = 0
+    limit: int = 500
+
+
+@router.post(
+    "/allocation/runs",
+    response={201: AllocationRunOut, 202: AllocationRunOut},
+    summary="Run smart allocation (propose, or apply) over open batches",
+)
+def start_run(request: HttpRequest, payload: AllocationRunIn):
+    run = allocation_run_start(actor=request.user, **payload.dict())
+    page = allocation_run_page(viewer=request.user, run_id=run.pk)
+    return Status(202 if run.job_id else 201, AllocationRunOut.build(*page))
+
+
+@router.get(
+    "/allocation/runs/{run_id}",
+    response=AllocationRunOut,
+    summary="A run with its proposals, scores and reasons",
+)
+def read_run(request: HttpRequest, run_id: int, page: Query[ProposalPage]):
+    return AllocationRunOut.build(
+        *allocation_run_page(
+            viewer=request.user, run_id=run_id, offset=page.offset, limit=page.limit
+        )
+    )
+
+
+@router.post(
+    "/allocation/runs/{run_id}/apply",
+    response=AllocationRunOut,
+    summary="Claim the proposed batches of a run for their workshops",
+)
+def apply_run(request: HttpRequest, run_id: int):
+    run = allocation_run_apply(run_id=run_id, actor=request.user)
+    return AllocationRunOut.build(*allocation_run_page(viewer=request.user, run_id=run.pk))
