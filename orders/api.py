@@ -13,6 +13,7 @@ from .schemas import (
     OrderIn,
     OrderOut,
     OrderPageOut,
+    OrderPatch,
     PhotoOut,
     PublishIn,
     ReleaseIn,
@@ -41,6 +42,7 @@ from .services import (
     order_create,
     order_photo_add,
     order_publish,
+    order_update,
     ticket_issue,
     ticket_return_record,
 )
@@ -78,6 +80,19 @@ def list_orders(request: HttpRequest, filters: Query[OrderFilter]):
 @router.get("/orders/{order_id}", response=OrderOut)
 def read_order(request: HttpRequest, order_id: int):
     return order_get(viewer=request.user, order_id=order_id)
+
+
+@router.patch("/orders/{order_id}", response=OrderOut, summary="Edit a draft order")
+def update_order(request: HttpRequest, order_id: int, payload: OrderPatch):
+    changes = payload.dict(exclude_unset=True)
+    # Null is "no change" for required terms; only these two may be cleared.
+    changes = {
+        k: v
+        for k, v in changes.items()
+        if v is not None or k in {"rework_fee_per_piece", "service_center_id"}
+    }
+    order = order_update(actor=request.user, order_id=order_id, **changes)
+    return order_get(viewer=request.user, order_id=order.pk)
 
 
 @router.post(

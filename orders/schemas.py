@@ -41,6 +41,23 @@ class OrderIn(InSchema):
     )
 
 
+class OrderPatch(InSchema):
+    """Edit a draft: only the fields sent change."""
+
+    product_name: str | None = Field(None, min_length=1, max_length=120)
+    spec: str | None = Field(None, max_length=5000)
+    required_skills: list[str] | None = Field(None, max_length=20)
+    quantity: int | None = None
+    fee_per_piece: Decimal | None = None
+    rework_fee_per_piece: Decimal | None = None
+    standard_minutes: Decimal | None = None
+    deadline: date | None = None
+    batch_size: int | None = None
+    aql: Decimal | None = None
+    inspection_level: Literal["I", "II", "III"] | None = None
+    service_center_id: int | None = None
+
+
 class PublishIn(InSchema):
     acknowledge_below_minimum_wage: bool = False
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
 from accounts.permissions import ensure_role, is_operator
-from config.errors import Conflict, NotFound
+from config.errors import BadRequest, Conflict, NotFound
 from workshops.models import Household, Workshop
 from workshops.services import skills_by_code
 
@@ -243,6 +243,65 @@ def _own_order_for_update(*, actor: User, order_id: int) -> Order:
     )
     if order is None or not (is_operator(actor) or order.merchant_id == actor.organisation_id):
         raise errors.OrderNotFound(detail={"order_id": order_id})
+    return order
+
+
+EDITABLE_FIELDS = {
+    "product_name",
+    "spec",
+    "required_skills",
+    "quantity",
+    "fee_per_piece",
+    "rework_fee_per_piece",
+    "standard_minutes",
+    "deadline",
+    "batch_size",
+    "aql",
+    "inspection_level",
+    "service_center_id",
+}
+
+
+@transaction.atomic
+def order_update(*, actor: User, order_id: int, **changes) -> Order:
+    """Edit a draft (only drafts: published terms are what workshops claimed against).
+
+    The merged terms are validated as a whole, so e.g. lowering the quantity below the batch
+    size is refused with ``batch_size_above_quantity``.
+    """
+    ensure_role(actor, Role.MERCHANT, Role.OPERATOR)
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise BadRequest(code="field_not_editable", detail={"fields": sorted(unknown)})
+    order = _own_order_for_update(actor=actor, order_id=order_id)
+    if order.status != Order.Status.DRAFT:
+        raise errors.OrderNotDraft(detail={"status": order.status})
+    terms = {
+        name: changes.get(name, getattr(order, name))
+        for name in (
+            "quantity",
+            "batch_size",
+            "fee_per_piece",
+            "rework_fee_per_piece",
+            "standard_minutes",
+            "deadline",
+            "aql",
+        )
+    }
+    _validate_order_terms(**terms)
+    skills = changes.pop("required_skills", None)
+    catalogue = skills_by_code(sorted(set(skills))) if skills is not None else None
+    if "service_center_id" in changes and changes["service_center_id"] is not None:
+        center_id = changes["service_center_id"]
+        if not Organisation.objects.filter(
+            pk=center_id, kind=Organisation.Kind.SERVICE_CENTER
+        ).exists():
+            raise errors.ServiceCenterNotFound(detail={"service_center_id": center_id})
+    if changes:
+        Order.objects.filter(pk=order.pk, status=Order.Status.DRAFT).update(**changes)
+    if catalogue is not None:
+        order.required_skills.set(catalogue.values())
+    order.refresh_from_db()
     return order
 
 
@@ -916,6 +975,7 @@ __all__ = [
     "order_photo_add",
     "order_publish",
     "order_published_notify_leads",
+    "order_update",
     "split_quantity",
     "ticket_issue",
     "ticket_return_record",

@@ -258,3 +258,55 @@ def test_a_merchant_cannot_see_or_publish_another_merchants_orders(api, merchant
 def test_a_lead_sees_no_orders(api, lead):
     make_order()
     assert api.as_user(lead).get("/orders").json()["count"] == 0
+
+
+def test_a_merchant_edits_a_draft(api, merchant):
+    make_skill("dajie")
+    order = make_order(merchant, quantity=1000, batch_size=300)
+    response = api.as_user(merchant).patch(
+        f"/orders/{order.pk}",
+        {"quantity": 1200, "fee_per_piece": "0.4", "required_skills": ["dajie"]},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    order.refresh_from_db()
+    assert (order.quantity, order.fee_per_piece) == (1200, Decimal("0.4"))
+    assert list(order.required_skills.values_list("code", flat=True)) == ["dajie"]
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"quantity": 100}, "batch_size_above_quantity"),
+        ({"fee_per_piece": "0.123456"}, "fee_too_precise"),
+        ({"required_skills": ["feixing"]}, "unknown_skill"),
+    ],
+)
+def test_bad_draft_edits_are_400_and_change_nothing(api, merchant, body, code):
+    order = make_order(merchant, quantity=1000, batch_size=300)
+    response = api.as_user(merchant).patch(
+        f"/orders/{order.pk}", body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == code
+    order.refresh_from_db()
+    assert (order.quantity, order.fee_per_piece) == (1000, Decimal("0.5"))
+    assert list(order.required_skills.values_list("code", flat=True)) == ["raoxian"]
+
+
+def test_a_published_order_cannot_be_edited(api, merchant):
+    order = make_order(merchant)
+    api.as_user(merchant).post(f"/orders/{order.pk}/publish")
+    response = api.patch(f"/orders/{order.pk}", {"quantity": 5}, content_type="application/json")
+    assert response.status_code == 409
+    assert response.json()["code"] == "order_not_draft"
+
+
+def test_another_merchant_cannot_edit_a_draft(api):
+    order = make_order()
+    response = api.as_user(make_merchant()).patch(
+        f"/orders/{order.pk}", {"quantity": 5}, content_type="application/json"
+    )
+    assert response.status_code == 404
+    order.refresh_from_db()
+    assert order.quantity == 1000
