@@ -1,6 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from config.errors import ApplicationError
 
 from .models import Batch, BatchEvent, MinimumWage, Order, OrderPhoto, Ticket, TicketReturn
+from .services import batch_release, batch_start_production
 
 
 class BatchInline(admin.TabularInline):
@@ -27,6 +31,19 @@ class BatchEventInline(admin.TabularInline):
     can_delete = False
 
 
+def _run_on_batches(modeladmin, request, queryset, service, done_message) -> None:
+    """Call ``service`` per batch; refusals are reported, not raised (the others still run)."""
+    done = 0
+    for batch_id in queryset.values_list("pk", flat=True):
+        try:
+            service(batch_id=batch_id, actor=request.user)
+        except ApplicationError as exc:
+            modeladmin.message_user(request, f"#{batch_id}: {exc.message}", messages.WARNING)
+        else:
+            done += 1
+    modeladmin.message_user(request, done_message.format(count=done), messages.SUCCESS)
+
+
 @admin.register(Batch)
 class BatchAdmin(admin.ModelAdmin):
     list_display = ("__str__", "quantity", "status", "workshop", "claimed_at")
@@ -34,8 +51,26 @@ class BatchAdmin(admin.ModelAdmin):
     search_fields = ("order__product_name",)
     list_select_related = ("order", "workshop__organisation")
     # Status changes go through orders.services.batch_transition, never a form edit.
-    readonly_fields = ("status", "workshop", "claimed_by", "claimed_at", "production_started_at")
+    readonly_fields = (
+        "status",
+        "workshop",
+        "claimed_by",
+        "claimed_at",
+        "claim_warned_at",
+        "production_started_at",
+    )
     inlines = [BatchEventInline]
+    actions = ["release_claims", "start_production"]
+
+    @admin.action(description=_("退回所选已认领批次（重新待认领）"))
+    def release_claims(self, request, queryset):
+        _run_on_batches(self, request, queryset, batch_release, str(_("已退回 {count} 个批次。")))
+
+    @admin.action(description=_("所选批次物料已到，开工"))
+    def start_production(self, request, queryset):
+        _run_on_batches(
+            self, request, queryset, batch_start_production, str(_("已开工 {count} 个批次。"))
+        )
 
 
 class TicketReturnInline(admin.TabularInline):
