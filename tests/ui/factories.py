@@ -123,3 +123,20 @@ def make_computed_period(operator: User):
         actor=operator, name="本月加工费", starts_on=today.replace(day=1), ends_on=today
     )
     return period_compute(period_id=period.pk, actor=operator)
+
+
+def add_product_photo(order, *, size=(1200, 900)) -> None:
+    """A sample photo as a merchant's phone would take it (noisy, so JPEG cannot cheat)."""
+    import os
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from orders.services import order_photo_add
+
+    picture = Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3))
+    buffer = BytesIO()
+    picture.save(buffer, format="JPEG", quality=85)
+    upload = SimpleUploadedFile("sample.jpg", buffer.getvalue(), content_type="image/jpeg")
+    order_photo_add(actor=order.created_by, order_id=order.pk, upload=upload)

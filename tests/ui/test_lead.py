@@ -8,7 +8,7 @@ from orders.models import Batch, Ticket
 from orders.services import batch_claim, batch_start_production
 from tests.factories import make_household, make_skill, make_user, make_workshop
 
-from .factories import make_published_order
+from .factories import add_product_photo, make_published_order
 
 
 def test_lead_claims_a_batch_issues_pieces_and_records_returns(page, site, sign_in, shot):
@@ -17,6 +17,7 @@ def test_lead_claims_a_batch_issues_pieces_and_records_returns(page, site, sign_
     zhuoma = make_household(workshop, name="卓玛家")
     make_household(workshop, name="拉姆家")
     order = make_published_order(make_user(User.Role.MERCHANT), quantity=200, batch_size=100)
+    add_product_photo(order)
     first, second = order.batches.order_by("number")
 
     sign_in(page, workshop.lead)
