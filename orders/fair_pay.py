@@ -63,9 +63,13 @@ class FairPayHint:
         }
 
 
-def fair_pay_hint(order: Order, *, on: date | None = None) -> FairPayHint:
+def fair_pay_hint(
+    order: Order, *, on: date | None = None, current: dict[str, MinimumWage] | None = None
+) -> FairPayHint:
+    """``current`` (from ``current_minimum_wages``) saves the query when hinting many orders."""
     hourly = implied_hourly(order.fee_per_piece, order.standard_minutes)
-    current = current_minimum_wages(on)
+    if current is None:
+        current = current_minimum_wages(on)
     if order.service_center_id is not None:
         minimum = current.get(province_key(order.service_center.province))
     else:

@@ -188,7 +188,7 @@ class OrderOut(Schema):
             minimum = obj.fair_pay_minimum
             hourly = obj.fair_pay_hourly
         else:  # a draft: what it would be if published now
-            hint = fair_pay_hint(obj)
+            hint = fair_pay_hint(obj, current=getattr(obj, "current_minimum_wages", None))
             minimum, hourly = hint.minimum, hint.implied_hourly
         return {
             "implied_hourly": money(hourly),

@@ -87,9 +87,13 @@ def accepted_pieces_by_order(order_ids: Iterable[int]) -> dict[int, int]:
 
 
 def attach_accepted(orders: list[Order]) -> list[Order]:
+    """Accepted pieces for a page of orders in one call; the minimum wage table read once for
+    the drafts' fair-pay hints."""
     accepted = accepted_pieces_by_order(o.pk for o in orders)
+    wages = current_minimum_wages() if any(o.fair_pay_hourly is None for o in orders) else {}
     for order in orders:
         order.pieces_accepted = accepted.get(order.pk, 0)
+        order.current_minimum_wages = wages
     return orders
 
 

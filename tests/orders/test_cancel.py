@@ -76,3 +76,25 @@ def test_progress_counts_follow_the_batches(api, merchant, workshop):
         "accepted": 0,
         "cancelled": 0,
     }
+
+
+def test_an_order_page_costs_the_same_queries_for_3_or_12_orders(api, merchant):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api.as_user(merchant)
+
+    def queries_for_page() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/orders?limit=50").status_code == 200
+        return len(captured.captured_queries)
+
+    for _ in range(3):
+        make_published_order(merchant, quantity=600, batch_size=300)
+    make_order(merchant)
+    queries_for_page()  # the token's first use is recorded once; not part of the page
+    few = queries_for_page()
+    for _ in range(8):
+        make_published_order(merchant, quantity=600, batch_size=300)
+    make_order(merchant)
+    assert queries_for_page() == few
