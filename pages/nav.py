@@ -32,7 +32,7 @@ NAV: dict[str, list[tuple[str, object]]] = {
     ],
     Role.OPERATOR: [
         ("pages:impact", _("成效")),
-        ("alloc:run_list", _("分配")),
+        ("orders:allocation_runs", _("分配")),
         ("payouts:period_list", _("结算")),
     ],
 }
@@ -47,14 +47,16 @@ class NavItem:
 
 def nav_for(user: User, path: str) -> list[NavItem]:
     role = Role.OPERATOR if user.is_superuser and not user.role else user.role
-    items = []
+    entries = []
     for name, label in NAV.get(role, []):
         try:
-            url = reverse(name)
+            entries.append((reverse(name), str(label)))
         except NoReverseMatch:
             continue
-        items.append(NavItem(url=url, label=str(label), active=path.startswith(url)))
-    return items
+    # The entry whose address is the longest prefix of this page is the one we are under.
+    matching = [url for url, _label in entries if path.startswith(url)]
+    current = max(matching, key=len, default=None)
+    return [NavItem(url=url, label=label, active=url == current) for url, label in entries]
 
 
 def home_url(user: User) -> str:

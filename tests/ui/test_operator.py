@@ -75,3 +75,30 @@ def test_only_operators_reach_the_payout_pages(db):
     client.force_login(make_user(User.Role.MERCHANT))
     assert client.get("/ops/payouts/").status_code == 403
     assert client.get("/ops/").status_code == 403
+
+
+def test_operator_reviews_an_allocation_run_and_applies_it(page, site, sign_in, shot):
+    from orders.models import Batch
+
+    from .factories import make_published_order
+
+    make_skill("raoxian", "绕线")
+    workshop = make_workshop()
+    make_household(workshop, name="卓玛家")
+    order = make_published_order(make_user(User.Role.MERCHANT), quantity=200, batch_size=100)
+    operator = make_user(User.Role.OPERATOR)
+
+    sign_in(page, operator)
+    page.click("nav.tabs >> text=分配")
+    page.click("button:text-is('生成新方案')")
+    expect(page.locator("#run-status")).to_have_text("已提出方案")
+    expect(page.locator(".proposal")).to_have_count(2)
+    expect(page.locator(".proposal").first).to_contain_text(workshop.name)
+    expect(page.locator(".proposal").first).to_contain_text("距离")
+    shot(page, "operator", "allocation-run")
+    page.click("button:text-is('执行方案：把批次分给工坊')")
+
+    expect(page.locator(".msg-success")).to_contain_text("已执行：2 个批次分给了工坊")
+    assert set(order.batches.values_list("status", "workshop_id")) == {
+        (Batch.Status.CLAIMED, workshop.pk)
+    }
