@@ -393,7 +393,11 @@ def order_cancel(*, actor: User, order_id: int, reason: str = "") -> OrderCancel
     reason = reason or "order_cancelled"
     held_leads: list[tuple[int, int]] = []
     for batch in Batch.objects.filter(order=order).order_by("number"):
-        if batch.status in (Batch.Status.OPEN, Batch.Status.CLAIMED):
+        # A claim may land between our read and our UPDATE (open → claimed): read again and
+        # cancel from the new status. Anything that reached production carries on.
+        for _attempt in range(3):
+            if batch.status not in (Batch.Status.OPEN, Batch.Status.CLAIMED):
+                break
             try:
                 with transaction.atomic():
                     cancelled = batch_transition(
@@ -404,14 +408,16 @@ def order_cancel(*, actor: User, order_id: int, reason: str = "") -> OrderCancel
                         reason=reason[:200],
                     )
             except BatchTransitionRefused:
-                # It moved on since we read it (e.g. materials just arrived): it carries on.
                 batch.refresh_from_db()
-                result.not_cancelled.append(batch)
                 continue
             if batch.status == Batch.Status.CLAIMED and batch.workshop_id:
                 held_leads.append((batch.workshop_id, batch.pk))
             result.cancelled.append(cancelled)
-        elif batch.status != Batch.Status.CANCELLED:
+            break
+        else:
+            result.not_cancelled.append(batch)
+            continue
+        if batch.status not in (Batch.Status.OPEN, Batch.Status.CLAIMED, Batch.Status.CANCELLED):
             result.not_cancelled.append(batch)
     Order.objects.filter(pk=order.pk).update(
         status=Order.Status.CANCELLED, cancelled_at=timezone.now()

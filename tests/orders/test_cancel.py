@@ -98,3 +98,50 @@ def test_an_order_page_costs_the_same_queries_for_3_or_12_orders(api, merchant):
         make_published_order(merchant, quantity=600, batch_size=300)
     make_order(merchant)
     assert queries_for_page() == few
+
+
+@pytest.mark.django_db(transaction=True)
+def test_claims_racing_a_cancel_leave_no_batch_held_by_a_cancelled_order():
+    import threading
+
+    from django.db import connection
+
+    from orders.services import order_cancel
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises writers, so there is no race to test")
+    order = make_published_order(quantity=3000, batch_size=300)  # 10 batches
+    batches = list(order.batches.order_by("number"))
+    workshops = [make_workshop(daily_capacity=5000) for _ in batches]
+    barrier = threading.Barrier(len(batches) + 1)
+
+    def claim(workshop, batch):
+        try:
+            barrier.wait()
+            try:
+                batch_claim(actor=workshop.lead, batch_id=batch.pk)
+            except Exception:  # noqa: S110 - losing to the cancel is an expected outcome
+                pass
+        finally:
+            connection.close()
+
+    def cancel():
+        try:
+            barrier.wait()
+            order_cancel(actor=order.created_by, order_id=order.pk)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=claim, args=pair) for pair in zip(workshops, batches, strict=True)
+    ]
+    threads.append(threading.Thread(target=cancel))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    order.refresh_from_db()
+    assert order.status == Order.Status.CANCELLED
+    assert set(Batch.objects.filter(order=order).values_list("status", flat=True)) == {
+        Batch.Status.CANCELLED
+    }
