@@ -5,7 +5,7 @@ from . import views
 app_name = "payouts"
 
 urlpatterns = [
-    path("ops/payouts/", views.period_list, name="period_list"),
+    path("ops/payouts/", views.periods, name="period_list"),
     path("ops/payouts/<int:period_id>/", views.period_detail, name="period"),
     path("ops/payouts/<int:period_id>/<str:action>/", views.period_action, name="period_action"),
     path("s/<str:token>/", views.statement, name="statement"),

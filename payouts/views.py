@@ -1,8 +1,8 @@
 """Operator pages for payout periods (create, compute, approve, mark paid) and the household
 statement behind its link (no login: the unguessable token is the whole capability).
 
-Writes go through payouts.services. The reads below are payouts' own tables, read by payouts'
-own module (payouts has no selectors yet; move them there when it does).
+Writes go through payouts.services, reads through payouts.selectors (the per-workshop summary
+of a period is an aggregate of payouts' own lines, read here).
 """
 
 from datetime import timedelta
@@ -17,23 +17,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from config.errors import ApplicationError
+from orders.models import OrderPhoto
 from pages.access import error_text, page
 
-from .models import PayoutAdjustment, PayoutLine, PayoutPeriod, Statement
+from . import selectors
+from .models import PayoutLine
 from .money import fen_to_yuan
+from .selectors import StatementNotFound, period_get, statement_get
 from .services import period_approve, period_compute_request, period_create, period_mark_paid
 
 OPERATOR = "operator"
-
-
-def _period(period_id: int) -> PayoutPeriod:
-    period = PayoutPeriod.objects.select_related("region", "workshop__organisation").filter(
-        pk=period_id
-    )
-    found = period.first()
-    if found is None:
-        raise Http404
-    return found
 
 
 class PeriodForm(forms.Form):
@@ -49,7 +42,7 @@ class PeriodForm(forms.Form):
 
 
 @page(OPERATOR)
-def period_list(request: HttpRequest) -> HttpResponse:
+def periods(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     first = today.replace(day=1)
     last_month_end = first - timedelta(days=1)
@@ -70,13 +63,13 @@ def period_list(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error_text(exc))
         else:
             return redirect("payouts:period", period_id=period.pk)
-    periods = PayoutPeriod.objects.order_by("-ends_on", "-pk")[:30]
-    return render(request, "payouts/period_list.html", {"periods": periods, "form": form})
+    recent = selectors.period_list(viewer=request.user)[:30]
+    return render(request, "payouts/period_list.html", {"periods": recent, "form": form})
 
 
 @page(OPERATOR)
 def period_detail(request: HttpRequest, period_id: int) -> HttpResponse:
-    period = _period(period_id)
+    period = period_get(viewer=request.user, period_id=period_id)
     workshops = (
         PayoutLine.objects.filter(pool__period=period)
         .values("pool__workshop__organisation__name")
@@ -133,38 +126,32 @@ def period_action(request: HttpRequest, period_id: int, action: str) -> HttpResp
 
 def statement(request: HttpRequest, token: str) -> HttpResponse:
     """One household's statement, for someone who may read little: the photo, the numbers."""
-    found = (
-        Statement.objects.select_related("period", "household__workshop__organisation")
-        .filter(token=token, period__status__in=["approved", "paid"])
-        .first()
-    )
-    if found is None:
-        raise Http404
-    lines = list(
-        PayoutLine.objects.filter(pool__period_id=found.period_id, household_id=found.household_id)
-        .select_related("pool__order")
-        .prefetch_related("pool__order__photos")
-        .order_by("pool__order_id")
-    )
-    for line in lines:
-        line.order, line.fee = line.pool.order, line.pool.fee
-        photos = list(line.order.photos.all())
-        line.photo = photos[0] if photos else None
-        line.amount = fen_to_yuan(line.amount_fen)
-        line.all_pieces = line.pieces + line.rework_pieces
+    try:
+        detail = statement_get(token=token)
+    except StatementNotFound:
+        raise Http404 from None
+    photos: dict[int, object] = {}
+    for photo in OrderPhoto.objects.filter(order_id__in=[line.order_id for line in detail.lines]):
+        photos.setdefault(photo.order_id, photo)
+    lines = [
+        {
+            "product": line.product,
+            "photo": photos.get(line.order_id),
+            "pieces": line.pieces + line.rework_pieces,
+            "fee": line.fee,
+            "amount": fen_to_yuan(line.amount_fen),
+        }
+        for line in detail.lines
+    ]
     adjustments = [
-        {"reason": a.reason, "amount": fen_to_yuan(a.signed_fen)}
-        for a in PayoutAdjustment.objects.filter(
-            period_id=found.period_id, household_id=found.household_id
-        ).order_by("pk")
+        {"reason": a["reason"], "amount": fen_to_yuan(a["amount_fen"])} for a in detail.adjustments
     ]
     context = {
-        "statement": found,
-        "total": fen_to_yuan(found.total_fen),
+        "statement": detail,
+        "total": fen_to_yuan(detail.total_fen),
         "lines": lines,
         "adjustments": adjustments,
-        "pieces": sum(line.all_pieces for line in lines),
-        "paid": found.period.status == "paid",
+        "paid": detail.status == "paid",
     }
     response = render(request, "payouts/statement.html", context)
     response["Referrer-Policy"] = "no-referrer"  # the link is the key: do not leak it
