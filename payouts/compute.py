@@ -42,7 +42,7 @@ COMPUTE_WORK_MEM = "64MB"
 CHUNK_WORKSHOPS = 100
 
 
-def _table(app_label: str, model_name: str) -> str:
+def table_name(app_label: str, model_name: str) -> str:
     return connection.ops.quote_name(apps.get_model(app_label, model_name)._meta.db_table)
 
 
@@ -74,29 +74,29 @@ def _in_list(ids: Sequence[int]) -> str:
 TEMP_LINES = "payouts_chunk_lines"
 
 
-def claim_inspections(
-    *, period: PayoutPeriod, workshop_ids: Sequence[int], start: datetime, end: datetime
-) -> int:
-    """Claim every inspection of these workshops decided in [start, end) and not yet claimed.
+def claim_inspections(*, period: PayoutPeriod, workshop_ids: Sequence[int], end: datetime) -> int:
+    """Claim every inspection of these workshops decided before ``end`` and not yet claimed.
 
+    No lower bound: pieces decided before the period's start that no period has paid (a late
+    inspection, a gap between periods, a draft deleted) are carried into this one.
     Quality sets ``Inspection.decided_at`` in the same transaction that writes the inspection's
-    PieceOutcome rows, so this reads a few thousand inspections instead of every outcome.
+    PieceOutcome rows, so this reads inspections (tens per workshop) instead of every outcome.
     """
-    inspection = _table("quality", "Inspection")
-    lot = _table("quality", "Lot")
+    inspection = table_name("quality", "Inspection")
+    lot = table_name("quality", "Lot")
     claim = connection.ops.quote_name(PayoutClaim._meta.db_table)
     sql = f"""
         INSERT INTO {claim} (inspection_id, period_id, workshop_id)
         SELECT i.id, %s, l.workshop_id FROM {inspection} i
         JOIN {lot} l ON l.id = i.lot_id
         WHERE l.workshop_id IN ({_in_list(workshop_ids)})
-          AND i.decided_at >= %s AND i.decided_at < %s
+          AND i.decided_at < %s
           AND NOT EXISTS (SELECT 1 FROM {claim} c2 WHERE c2.inspection_id = i.id)
         ON CONFLICT (inspection_id) DO NOTHING
     """  # noqa: S608 - quoted table names and placeholders only
     with connection.cursor() as cursor:
         adapt = connection.ops.adapt_datetimefield_value
-        cursor.execute(sql, [period.pk, *workshop_ids, adapt(start), adapt(end)])
+        cursor.execute(sql, [period.pk, *workshop_ids, adapt(end)])
         return cursor.rowcount
 
 
@@ -106,7 +106,7 @@ def aggregate_lines(*, period: PayoutPeriod, workshop_ids: Sequence[int]) -> Non
     Fees become integer units of 0.0001 yuan; SUM of bigint is numeric on PostgreSQL, hence the
     casts back to BIGINT before the half-up integer rounding ``(units + 50) / 100``.
     """
-    outcome = _table("quality", "PieceOutcome")
+    outcome = table_name("quality", "PieceOutcome")
     claim = connection.ops.quote_name(PayoutClaim._meta.db_table)
     order = connection.ops.quote_name(Order._meta.db_table)
     fee_units = "CAST(ROUND(ord.fee_per_piece * 10000) AS BIGINT)"
@@ -258,7 +258,7 @@ def compute_chunks(
     progress: Callable[[int, int], None],
 ) -> None:
     """Run every chunk, each in its own transaction; stop if the period is no longer ours."""
-    start, end = period_bounds(period)
+    _start, end = period_bounds(period)
     workshop_ids = scope_workshop_ids(period)
     chunks = chunked(workshop_ids)
     progress(0, len(workshop_ids))
@@ -273,7 +273,7 @@ def compute_chunks(
                     # A draft's chunk lost to a crash is only redone: no need to wait for the
                     # WAL flush. Approval and payment keep the server's synchronous commit.
                     cursor.execute("SET LOCAL synchronous_commit = off")
-            claim_inspections(period=period, workshop_ids=chunk, start=start, end=end)
+            claim_inspections(period=period, workshop_ids=chunk, end=end)
             aggregate_lines(period=period, workshop_ids=chunk)
             if build_pools(period=period, workshop_ids=chunk):
                 build_lines(period=period, workshop_ids=chunk)
@@ -287,10 +287,10 @@ class ComputeSuperseded(Exception):
 
 
 def claimable_outcome_count(period: PayoutPeriod) -> int:
-    """How many outcome rows a compute would look at (to choose in-process or the worker)."""
-    start, end = period_bounds(period)
+    """About how many outcome rows a compute would read (to choose in-process or the worker)."""
+    _start, end = period_bounds(period)
     outcomes = apps.get_model("quality", "PieceOutcome").objects.filter(
-        decided_at__gte=start, decided_at__lt=end
+        decided_at__lt=end, inspection__payout_claim__isnull=True
     )
     if period.scope == PayoutPeriod.Scope.WORKSHOP:
         outcomes = outcomes.filter(lot__workshop_id=period.workshop_id)

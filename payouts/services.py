@@ -757,3 +757,13 @@ def household_period_total(*, period_id: int, household_id: int) -> int:
         )
     )
     return lines + adjustments
+
+
+def period_open(
+    *, actor: User, compute: bool = True, **fields: Any
+) -> tuple[PayoutPeriod, Job | None]:
+    """Open a period and (by default) compute it at once, in the background if it is large."""
+    period = period_create(actor=actor, **fields)
+    if not compute:
+        return period, None
+    return period_compute_request(period_id=period.pk, actor=actor)

@@ -67,7 +67,7 @@ def make_outcome(
     batch: Batch | None = None,
 ) -> PieceOutcome:
     batch = batch or make_batch(order, household.workshop)
-    checker = make_user(User.Role.CHECKER)
+    checker = _checker(household.workshop)
     lot = Lot.objects.create(
         code=f"T{seq():09d}",
         kind=Lot.Kind.FINISHED,
@@ -101,6 +101,17 @@ def make_outcome(
         is_rework=is_rework,
         decided_at=decided_at or at(),
     )
+
+
+def _checker(workshop: Workshop) -> User:
+    """A checker of the workshop's center, without hashing a password (tests make many)."""
+    center = workshop.organisation.service_center
+    checker = User.objects.filter(role=User.Role.CHECKER, organisation=center).first()
+    if checker is None:
+        checker = User.objects.create(
+            username=f"checker-{seq()}", role=User.Role.CHECKER, organisation=center, password="!"
+        )
+    return checker
 
 
 def make_households(workshop: Workshop, count: int) -> list[Household]:

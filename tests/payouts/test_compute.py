@@ -93,7 +93,9 @@ def test_recomputing_a_draft_gives_the_same_lines(operator, workshop):
     assert PayoutClaim.objects.filter(period=period).count() == 4
 
 
-def test_outcomes_outside_the_date_range_or_scope_are_left_alone(operator, workshop):
+def test_pieces_after_the_end_or_outside_the_scope_are_left_and_earlier_unpaid_carried(
+    operator, workshop
+):
     (household,) = make_households(workshop, 1)
     other = make_households(make_workshop_in_other_region(), 1)[0]
     order = make_order()
@@ -107,7 +109,7 @@ def test_outcomes_outside_the_date_range_or_scope_are_left_alone(operator, works
         ).pk,
         actor=operator,
     )
-    assert period.pieces == 8
+    assert period.pieces == 6 + 8  # the unpaid piece from February is carried in
 
 
 def test_a_piece_claimed_by_one_scope_is_not_paid_again_by_another(operator, workshop):

@@ -1,0 +1,131 @@
+"""The transfer file of an approved period, as CSV (for the bank or wallet batch upload) and XLSX.
+
+CSV: UTF-8 with a byte-order mark (Excel and WPS then read the Chinese headers), every field
+quoted, amounts as text with exactly two decimals. Both formats neutralise spreadsheet formulas:
+a cell that starts with ``= + - @`` (or a tab / carriage return) gets a leading apostrophe, so a
+household named ``=HYPERLINK(...)`` stays text (OWASP "CSV injection").
+"""
+
+import csv
+import io
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from .models import PayoutPeriod
+from .money import fen_to_yuan, format_yuan
+from .selectors import TransferRow
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: str) -> str:
+    """Text a spreadsheet will not run as a formula."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
+def _headers() -> list[str]:
+    return [
+        _("序号"),
+        _("收款人"),
+        _("收款账户"),
+        _("金额（元）"),
+        _("户主姓名"),
+        _("手机号"),
+        _("工坊"),
+        _("合格件数"),
+        _("计件收入（元）"),
+        _("奖励（元）"),
+        _("扣款（元）"),
+        _("摘要"),
+    ]
+
+
+def _cells(period: PayoutPeriod, number: int, row: TransferRow) -> list[str]:
+    return [
+        str(number),
+        neutralise(row.account_name),
+        neutralise(row.account),
+        format_yuan(row.total_fen),
+        neutralise(row.name),
+        neutralise(row.phone),
+        neutralise(row.workshop),
+        str(row.pieces),
+        format_yuan(row.earned_fen),
+        format_yuan(row.bonus_fen),
+        format_yuan(row.deduction_fen),
+        neutralise(_("加工费 %(period)s") % {"period": period.name}),
+    ]
+
+
+def transfer_csv(*, period: PayoutPeriod, rows: list[TransferRow]) -> bytes:
+    """Rows with nothing to transfer (a total of zero) are left out of the bank file."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerow(_headers())
+    number = 0
+    for row in rows:
+        if row.total_fen <= 0:
+            continue
+        number += 1
+        writer.writerow(_cells(period, number, row))
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def transfer_xlsx(*, period: PayoutPeriod, rows: list[TransferRow]) -> bytes:
+    """The same rows in a workbook: accounts as text cells, amounts as numbers shown 0.00."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("发放明细")
+    sheet.append(_headers())
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    number = 0
+    for row in rows:
+        if row.total_fen <= 0:
+            continue
+        number += 1
+        text = _cells(period, number, row)
+        sheet.append(
+            [
+                number,
+                text[1],
+                text[2],
+                fen_to_yuan(row.total_fen),  # Decimal: exact, shown with two decimals
+                text[4],
+                text[5],
+                text[6],
+                row.pieces,
+                fen_to_yuan(row.earned_fen),
+                fen_to_yuan(row.bonus_fen),
+                fen_to_yuan(row.deduction_fen),
+                text[11],
+            ]
+        )
+        for cell in sheet[sheet.max_row]:
+            if cell.column in {4, 9, 10, 11}:
+                cell.number_format = "0.00"
+            elif isinstance(cell.value, str):
+                cell.data_type = "s"  # never a formula, even if it starts with "="
+    widths = (6, 14, 24, 12, 12, 14, 22, 10, 14, 10, 10, 28)
+    for column, width in zip("ABCDEFGHIJKL", widths, strict=True):
+        sheet.column_dimensions[column].width = width
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def period_transfer_file(*, viewer, period_id: int, kind: str) -> tuple[str, str, bytes]:
+    """(filename, content type, bytes) of a period's transfer file for ``viewer``."""
+    from .selectors import transfer_rows
+
+    period, rows = transfer_rows(viewer=viewer, period_id=period_id)
+    stem = f"payout-{period.pk}-{period.starts_on:%Y%m%d}-{period.ends_on:%Y%m%d}"
+    if kind == "xlsx":
+        return (
+            f"{stem}.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            transfer_xlsx(period=period, rows=rows),
+        )
+    return f"{stem}.csv", "text/csv; charset=utf-8", transfer_csv(period=period, rows=rows)

@@ -1,0 +1,349 @@
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from ninja import Field, Schema
+
+from config.schemas import InSchema
+
+from .money import format_yuan
+
+
+def yuan(fen: int) -> str:
+    """Money in JSON: a string decimal with two places (never a float)."""
+    return format_yuan(fen)
+
+
+class PeriodIn(InSchema):
+    name: str = Field("", max_length=120)
+    starts_on: date
+    ends_on: date
+    scope: Literal["all", "region", "workshop"] = "all"
+    region_id: int | None = Field(None, description="the service center, for scope=region")
+    workshop_id: int | None = Field(None, description="for scope=workshop")
+    compute: bool = Field(True, description="compute at once (in the background if large)")
+
+
+class PaidIn(InSchema):
+    payment_reference: str = Field("", max_length=80)
+
+
+class AdjustmentIn(InSchema):
+    household_id: int
+    kind: Literal["bonus", "deduction"]
+    amount: Decimal = Field(..., description='yuan, e.g. "12.50"')
+    reason: str = Field(..., max_length=200)
+    corrects_period_id: int | None = Field(
+        None, description="the approved period this corrects, if any"
+    )
+
+
+class ShareIn(InSchema):
+    lead_kind: Literal["percent", "per_piece"] = "percent"
+    lead_value: Decimal = Field(Decimal("0"), ge=0, max_digits=10, decimal_places=4)
+    center_kind: Literal["percent", "per_piece"] = "percent"
+    center_value: Decimal = Field(Decimal("0"), ge=0, max_digits=10, decimal_places=4)
+
+
+class ShareOut(Schema):
+    workshop_id: int
+    lead_kind: str
+    lead_value: str
+    center_kind: str
+    center_value: str
+
+    @staticmethod
+    def resolve_lead_value(obj) -> str:
+        return f"{obj.lead_value:f}"
+
+    @staticmethod
+    def resolve_center_value(obj) -> str:
+        return f"{obj.center_value:f}"
+
+
+class PeriodOut(Schema):
+    id: int
+    name: str
+    scope: str
+    region_id: int | None
+    workshop_id: int | None
+    starts_on: date
+    ends_on: date
+    status: str
+    status_label: str
+    pieces: int
+    rework_pieces: int
+    gross: str = Field(description="owed by merchants: accepted pieces × fee")
+    households: str
+    lead: str
+    center: str
+    bonus: str
+    deduction: str
+    payable: str = Field(description="to households: their parts + bonuses − deductions")
+    computed_at: datetime | None
+    approved_at: datetime | None
+    paid_at: datetime | None
+    payment_reference: str
+    task_id: int | None = Field(None, description="GET /tasks/{id} while it computes")
+
+    @staticmethod
+    def resolve_status_label(obj) -> str:
+        return str(obj.get_status_display())
+
+    @staticmethod
+    def resolve_gross(obj) -> str:
+        return yuan(obj.gross_fen)
+
+    @staticmethod
+    def resolve_households(obj) -> str:
+        return yuan(obj.households_fen)
+
+    @staticmethod
+    def resolve_lead(obj) -> str:
+        return yuan(obj.lead_fen)
+
+    @staticmethod
+    def resolve_center(obj) -> str:
+        return yuan(obj.center_fen)
+
+    @staticmethod
+    def resolve_bonus(obj) -> str:
+        return yuan(obj.bonus_fen)
+
+    @staticmethod
+    def resolve_deduction(obj) -> str:
+        return yuan(obj.deduction_fen)
+
+    @staticmethod
+    def resolve_payable(obj) -> str:
+        return yuan(obj.payable_fen)
+
+    @staticmethod
+    def resolve_task_id(obj) -> int | None:
+        return obj.compute_job_id if obj.status == "computing" else None
+
+
+class ReconciliationRowOut(Schema):
+    id: int
+    name: str
+    pieces: int
+    expected: str
+    owed: str
+    households: str
+    lead: str
+    center: str
+    paid: str
+    differences: list[str]
+
+    @staticmethod
+    def resolve_expected(obj) -> str:
+        return yuan(obj["expected_fen"])
+
+    @staticmethod
+    def resolve_owed(obj) -> str:
+        return yuan(obj["owed_fen"])
+
+    @staticmethod
+    def resolve_households(obj) -> str:
+        return yuan(obj["households_fen"])
+
+    @staticmethod
+    def resolve_lead(obj) -> str:
+        return yuan(obj["lead_fen"])
+
+    @staticmethod
+    def resolve_center(obj) -> str:
+        return yuan(obj["center_fen"])
+
+    @staticmethod
+    def resolve_paid(obj) -> str:
+        return yuan(obj["paid_fen"])
+
+
+class ReconciliationOut(Schema):
+    balanced: bool
+    orders: list[ReconciliationRowOut]
+    merchants: list[ReconciliationRowOut]
+    differences: list[dict]
+    bonus: str
+    deduction: str
+
+    @staticmethod
+    def resolve_bonus(obj) -> str:
+        return yuan(obj["bonus_fen"])
+
+    @staticmethod
+    def resolve_deduction(obj) -> str:
+        return yuan(obj["deduction_fen"])
+
+
+class PeriodDetailOut(PeriodOut):
+    household_count: int
+    reconciliation: ReconciliationOut
+
+
+class LineOut(Schema):
+    id: int
+    household_id: int
+    household: str
+    payment_account: str = Field(description="masked: only the operator's export has it whole")
+    workshop_id: int
+    workshop: str
+    order_id: int
+    product: str
+    pieces: int
+    rework_pieces: int
+    fee: str
+    rework_fee: str
+    gross: str
+    amount: str
+
+    @staticmethod
+    def resolve_household(obj) -> str:
+        return obj.household.name
+
+    @staticmethod
+    def resolve_payment_account(obj) -> str:
+        return obj.household.payment_account_masked
+
+    @staticmethod
+    def resolve_workshop_id(obj) -> int:
+        return obj.pool.workshop_id
+
+    @staticmethod
+    def resolve_workshop(obj) -> str:
+        return obj.pool.workshop.organisation.name
+
+    @staticmethod
+    def resolve_order_id(obj) -> int:
+        return obj.pool.order_id
+
+    @staticmethod
+    def resolve_product(obj) -> str:
+        return obj.pool.order.product_name
+
+    @staticmethod
+    def resolve_fee(obj) -> str:
+        return f"{obj.pool.fee:f}"
+
+    @staticmethod
+    def resolve_rework_fee(obj) -> str:
+        return f"{obj.pool.rework_fee:f}"
+
+    @staticmethod
+    def resolve_gross(obj) -> str:
+        return yuan(obj.gross_fen)
+
+    @staticmethod
+    def resolve_amount(obj) -> str:
+        return yuan(obj.amount_fen)
+
+
+class AdjustmentOut(Schema):
+    id: int
+    period_id: int
+    household_id: int
+    kind: str
+    amount: str
+    reason: str
+    corrects_period_id: int | None
+    created_at: datetime
+
+    @staticmethod
+    def resolve_amount(obj) -> str:
+        return yuan(obj.amount_fen)
+
+    @staticmethod
+    def resolve_corrects_period_id(obj) -> int | None:
+        return obj.corrects_id
+
+
+class StatementLineOut(Schema):
+    order_id: int
+    product: str
+    pieces: int
+    rework_pieces: int
+    fee: str
+    rework_fee: str
+    gross: str
+    shares: str = Field(description="taken from this line by the lead's and center's shares")
+    amount: str
+
+    @staticmethod
+    def resolve_fee(obj) -> str:
+        return f"{obj.fee:f}"
+
+    @staticmethod
+    def resolve_rework_fee(obj) -> str:
+        return f"{obj.rework_fee:f}"
+
+    @staticmethod
+    def resolve_gross(obj) -> str:
+        return yuan(obj.gross_fen)
+
+    @staticmethod
+    def resolve_shares(obj) -> str:
+        return yuan(obj.shares_fen)
+
+    @staticmethod
+    def resolve_amount(obj) -> str:
+        return yuan(obj.amount_fen)
+
+
+class StatementAdjustmentOut(Schema):
+    kind: str
+    kind_label: str
+    reason: str
+    amount: str
+
+    @staticmethod
+    def resolve_amount(obj) -> str:
+        fen = obj["amount_fen"]
+        return yuan(fen) if fen >= 0 else f"-{yuan(-fen)}"
+
+
+class StatementOut(Schema):
+    url: str
+    pdf_url: str
+    period: str
+    starts_on: date
+    ends_on: date
+    status: str
+    status_label: str
+    household: str
+    workshop: str
+    payment_account: str
+    pieces: int
+    gross: str
+    shares: str
+    total: str
+    lines: list[StatementLineOut]
+    adjustments: list[StatementAdjustmentOut]
+
+    @staticmethod
+    def resolve_pdf_url(obj) -> str:
+        return f"/api/v1/statements/{obj.token}/pdf"
+
+    @staticmethod
+    def resolve_period(obj) -> str:
+        return obj.period_name
+
+    @staticmethod
+    def resolve_household(obj) -> str:
+        return obj.household_name
+
+    @staticmethod
+    def resolve_payment_account(obj) -> str:
+        return obj.account_masked
+
+    @staticmethod
+    def resolve_gross(obj) -> str:
+        return yuan(obj.gross_fen)
+
+    @staticmethod
+    def resolve_shares(obj) -> str:
+        return yuan(obj.shares_fen)
+
+    @staticmethod
+    def resolve_total(obj) -> str:
+        return yuan(obj.total_fen)

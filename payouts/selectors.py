@@ -1,0 +1,441 @@
+"""Reads for payouts, scoped to the viewer: operators see every period; a lead sees the lines of
+its own workshop only; a household sees its own statement through its token, nothing else."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Q, QuerySet, Sum
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from accounts.permissions import ensure_role, is_operator, scope
+from config.errors import Conflict, NotFound
+from workshops.models import Household, mask_account, mask_phone
+
+from .compute import table_name
+from .models import PayoutAdjustment, PayoutLine, PayoutPeriod, PayoutPool, Statement
+
+Status = PayoutPeriod.Status
+Role = User.Role
+
+
+class PeriodNotFound(NotFound):
+    code = "payout_period_not_found"
+    message = _("结算期不存在，或不属于您。")
+
+
+class StatementNotFound(NotFound):
+    code = "statement_not_found"
+    message = _("结算单不存在。")
+
+
+class PeriodNotExportable(Conflict):
+    code = "payout_period_not_approved"
+    message = _("结算期尚未审核，不能导出。")
+
+
+def period_list(*, viewer: User, status: str | None = None) -> QuerySet[PayoutPeriod]:
+    ensure_role(viewer, Role.OPERATOR)
+    periods = PayoutPeriod.objects.select_related("region", "workshop__organisation")
+    if status:
+        periods = periods.filter(status=status)
+    return periods.order_by("-ends_on", "-pk")
+
+
+def period_get(*, viewer: User, period_id: int) -> PayoutPeriod:
+    """A period as a lead or operator may see it: a lead only one whose scope has its workshop."""
+    ensure_role(viewer, Role.OPERATOR, Role.LEAD)
+    periods = PayoutPeriod.objects.select_related("region", "workshop__organisation")
+    if not is_operator(viewer):
+        workshop = getattr(viewer.organisation, "workshop", None) if viewer.organisation else None
+        if workshop is None:
+            raise PeriodNotFound(detail={"period_id": period_id})
+        periods = periods.filter(
+            Q(scope=PayoutPeriod.Scope.ALL)
+            | Q(scope=PayoutPeriod.Scope.REGION, region_id=viewer.organisation.service_center_id)
+            | Q(scope=PayoutPeriod.Scope.WORKSHOP, workshop_id=workshop.pk)
+        )
+    period = periods.filter(pk=period_id).first()
+    if period is None:
+        raise PeriodNotFound(detail={"period_id": period_id})
+    return period
+
+
+def line_list(
+    *, viewer: User, period_id: int, workshop_id: int | None = None, search: str = ""
+) -> QuerySet[PayoutLine]:
+    """The household lines of a period; a lead gets only its own workshop's lines."""
+    period = period_get(viewer=viewer, period_id=period_id)
+    lines = scope(
+        PayoutLine.objects.filter(pool__period=period),
+        viewer=viewer,
+        workshop="pool__workshop__organisation",
+    )
+    if workshop_id is not None:
+        lines = lines.filter(pool__workshop_id=workshop_id)
+    if search:
+        lines = lines.filter(household__name__icontains=search)
+    return lines.select_related(
+        "household", "pool__order", "pool__workshop__organisation"
+    ).order_by("pool__workshop_id", "household_id", "pool__order_id")
+
+
+def period_household_count(*, period: PayoutPeriod) -> int:
+    return PayoutLine.objects.filter(pool__period=period).values("household_id").distinct().count()
+
+
+# --- reconciliation ------------------------------------------------------------------------
+
+
+def _expected_by_order(period: PayoutPeriod) -> dict[int, tuple[int, int]]:
+    """Independently of the stored pools and lines: per order, accepted pieces and the money
+    they earn (per household line rounded once), read from the outcomes the period claimed."""
+    claim = table_name("payouts", "PayoutClaim")
+    outcome = table_name("quality", "PieceOutcome")
+    order = table_name("orders", "Order")
+    sql = f"""
+        SELECT per_line.order_id, CAST(SUM(per_line.pieces) AS BIGINT),
+               CAST(SUM(per_line.gross) AS BIGINT)
+        FROM (
+            SELECT c.workshop_id, o.household_id, o.order_id,
+                   CAST(SUM(o.accepted) AS BIGINT) AS pieces,
+                   (CAST(SUM(o.accepted * CAST(ROUND(
+                        CASE WHEN o.is_rework
+                             THEN COALESCE(ord.rework_fee_per_piece, ord.fee_per_piece)
+                             ELSE ord.fee_per_piece END * 10000) AS BIGINT)) AS BIGINT) + 50)
+                        / 100 AS gross
+            FROM {claim} c
+            JOIN {outcome} o ON o.inspection_id = c.inspection_id
+            JOIN {order} ord ON ord.id = o.order_id
+            WHERE c.period_id = %s AND o.accepted > 0
+            GROUP BY c.workshop_id, o.household_id, o.order_id
+        ) per_line
+        GROUP BY per_line.order_id
+    """  # noqa: S608 - quoted table names and placeholders only
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [period.pk])
+        return {order_id: (pieces, gross) for order_id, pieces, gross in cursor.fetchall()}
+
+
+@dataclass
+class ReconciliationRow:
+    key: int
+    name: str
+    pieces: int = 0
+    expected_fen: int = 0  # accepted pieces × fee, per household line rounded once
+    owed_fen: int = 0  # what the merchant is charged (the pools)
+    households_fen: int = 0
+    lead_fen: int = 0
+    center_fen: int = 0
+    differences: list[str] = field(default_factory=list)
+
+    @property
+    def paid_fen(self) -> int:
+        return self.households_fen + self.lead_fen + self.center_fen
+
+
+def period_reconciliation(*, period: PayoutPeriod) -> dict:
+    """Per order and per merchant: pieces × fee = owed by the merchant = households + lead +
+    center. Every difference is listed (there must be none)."""
+    expected = _expected_by_order(period)
+    lines = dict(
+        PayoutLine.objects.filter(pool__period=period)
+        .values("pool__order_id")
+        .annotate(total=Sum("amount_fen"))
+        .values_list("pool__order_id", "total")
+    )
+    orders: dict[int, ReconciliationRow] = {}
+    merchant_of: dict[int, tuple[int, str]] = {}
+    for pool in PayoutPool.objects.filter(period=period).select_related("order", "merchant"):
+        row = orders.setdefault(
+            pool.order_id, ReconciliationRow(key=pool.order_id, name=pool.order.product_name)
+        )
+        row.pieces += pool.pieces + pool.rework_pieces
+        row.owed_fen += pool.gross_fen
+        row.lead_fen += pool.lead_fen
+        row.center_fen += pool.center_fen
+        merchant_of[pool.order_id] = (pool.merchant_id, pool.merchant.name)
+    for order_id, row in orders.items():
+        row.households_fen = lines.get(order_id, 0)
+    for order_id in set(expected) - set(orders):
+        orders[order_id] = ReconciliationRow(key=order_id, name=str(order_id))
+    differences = []
+    for order_id, row in sorted(orders.items()):
+        pieces, expected_fen = expected.get(order_id, (0, 0))
+        row.expected_fen = expected_fen
+        if pieces != row.pieces:
+            row.differences.append(f"pieces {pieces} != {row.pieces}")
+        if expected_fen != row.owed_fen:
+            row.differences.append(f"pieces×fee {expected_fen} != owed {row.owed_fen}")
+        if row.owed_fen != row.paid_fen:
+            row.differences.append(f"owed {row.owed_fen} != paid {row.paid_fen}")
+        differences += [{"order_id": order_id, "difference": d} for d in row.differences]
+    merchants: dict[int, ReconciliationRow] = {}
+    for order_id, row in orders.items():
+        merchant_id, merchant_name = merchant_of.get(order_id, (0, ""))
+        total = merchants.setdefault(
+            merchant_id, ReconciliationRow(key=merchant_id, name=merchant_name)
+        )
+        for attr in ("pieces", "expected_fen", "owed_fen", "households_fen", "lead_fen"):
+            setattr(total, attr, getattr(total, attr) + getattr(row, attr))
+        total.center_fen += row.center_fen
+    for merchant_id, total in merchants.items():
+        if total.expected_fen != total.owed_fen or total.owed_fen != total.paid_fen:
+            differences.append({"merchant_id": merchant_id, "difference": "merchant totals"})
+    adjustments = PayoutAdjustment.objects.filter(period=period).aggregate(
+        bonus=Sum("amount_fen", filter=Q(kind=PayoutAdjustment.Kind.BONUS)),
+        deduction=Sum("amount_fen", filter=Q(kind=PayoutAdjustment.Kind.DEDUCTION)),
+    )
+    return {
+        "orders": [_row_out(row) for _, row in sorted(orders.items())],
+        "merchants": [_row_out(row) for _, row in sorted(merchants.items())],
+        "differences": differences,
+        "balanced": not differences,
+        "bonus_fen": adjustments["bonus"] or 0,
+        "deduction_fen": adjustments["deduction"] or 0,
+    }
+
+
+def _row_out(row: ReconciliationRow) -> dict:
+    return {
+        "id": row.key,
+        "name": row.name,
+        "pieces": row.pieces,
+        "expected_fen": row.expected_fen,
+        "owed_fen": row.owed_fen,
+        "households_fen": row.households_fen,
+        "lead_fen": row.lead_fen,
+        "center_fen": row.center_fen,
+        "paid_fen": row.paid_fen,
+        "differences": row.differences,
+    }
+
+
+# --- exports -------------------------------------------------------------------------------
+
+
+@dataclass
+class TransferRow:
+    """One household's money in a period: one bank or wallet transfer."""
+
+    household_id: int
+    name: str
+    account_name: str
+    account: str
+    phone: str
+    workshop: str
+    pieces: int
+    earned_fen: int
+    bonus_fen: int
+    deduction_fen: int
+
+    @property
+    def total_fen(self) -> int:
+        return self.earned_fen + self.bonus_fen - self.deduction_fen
+
+
+def transfer_rows(*, viewer: User, period_id: int) -> tuple[PayoutPeriod, list[TransferRow]]:
+    """Rows of the transfer file of an approved (or paid) period.
+
+    Payment accounts are in full only for an operator (the file goes to the bank); a lead gets
+    its own workshop's households with accounts masked.
+    """
+    period = period_get(viewer=viewer, period_id=period_id)
+    if period.status not in {Status.APPROVED, Status.PAID}:
+        raise PeriodNotExportable(detail={"period_id": period_id, "status": period.status})
+    lines = line_list(viewer=viewer, period_id=period_id)
+    earned: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    workshop_name: dict[int, str] = {}
+    for household_id, workshop, pieces, amount in lines.values_list(
+        "household_id", "pool__workshop__organisation__name", "pieces", "amount_fen"
+    ).order_by():
+        earned[household_id][0] += pieces
+        earned[household_id][1] += amount
+        workshop_name.setdefault(household_id, workshop)
+    rework = dict(
+        lines.values("household_id")
+        .annotate(total=Sum("rework_pieces"))
+        .values_list("household_id", "total")
+        .order_by()
+    )
+    adjustments: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    adjustment_rows = PayoutAdjustment.objects.filter(period=period)
+    if not is_operator(viewer):
+        adjustment_rows = adjustment_rows.filter(
+            household__workshop__organisation=viewer.organisation
+        )
+    for adjustment in adjustment_rows:
+        slot = 0 if adjustment.kind == PayoutAdjustment.Kind.BONUS else 1
+        adjustments[adjustment.household_id][slot] += adjustment.amount_fen
+    household_ids = sorted(set(earned) | set(adjustments))
+    households = Household.objects.select_related("workshop__organisation").in_bulk(household_ids)
+    full = is_operator(viewer)
+    rows = []
+    for household_id in household_ids:
+        household = households[household_id]
+        pieces, amount = earned.get(household_id, (0, 0))
+        bonus, deduction = adjustments.get(household_id, (0, 0))
+        rows.append(
+            TransferRow(
+                household_id=household_id,
+                name=household.name,
+                account_name=household.payment_account_name or household.name,
+                account=household.payment_account
+                if full
+                else mask_account(household.payment_account),
+                phone=household.phone if full else mask_phone(household.phone),
+                workshop=workshop_name.get(household_id, household.workshop.name),
+                pieces=pieces + rework.get(household_id, 0),
+                earned_fen=amount,
+                bonus_fen=bonus,
+                deduction_fen=deduction,
+            )
+        )
+    return period, rows
+
+
+# --- statements ----------------------------------------------------------------------------
+
+
+def statement_url(token: str) -> str:
+    """The household's page (the QR on the paper copy points here)."""
+    try:
+        path = reverse("payouts:statement", kwargs={"token": token})
+    except NoReverseMatch:
+        path = f"/api/v1/statements/{token}"
+    return f"{settings.SITE_URL}{path}"
+
+
+@dataclass
+class StatementLine:
+    order_id: int
+    product: str
+    pieces: int
+    rework_pieces: int
+    fee: Decimal
+    rework_fee: Decimal
+    gross_fen: int
+    amount_fen: int
+
+    @property
+    def shares_fen(self) -> int:
+        """What the lead's and center's shares took from this line."""
+        return self.gross_fen - self.amount_fen
+
+
+@dataclass
+class StatementDetail:
+    token: str
+    url: str
+    period_name: str
+    starts_on: date
+    ends_on: date
+    status: str
+    status_label: str
+    household_name: str
+    workshop: str
+    account_masked: str
+    lines: list[StatementLine]
+    adjustments: list[dict]
+    total_fen: int
+
+    @property
+    def pieces(self) -> int:
+        return sum(line.pieces + line.rework_pieces for line in self.lines)
+
+    @property
+    def gross_fen(self) -> int:
+        return sum(line.gross_fen for line in self.lines)
+
+    @property
+    def shares_fen(self) -> int:
+        return sum(line.shares_fen for line in self.lines)
+
+
+def statement_get(*, token: str) -> StatementDetail:
+    """One household's statement behind its token: that household's lines and nothing else."""
+    if not token or len(token) > 64:
+        raise StatementNotFound()
+    statement = (
+        Statement.objects.select_related("period", "household__workshop__organisation")
+        .filter(token=token, period__status__in=[Status.APPROVED, Status.PAID])
+        .first()
+    )
+    if statement is None:
+        raise StatementNotFound()
+    period, household = statement.period, statement.household
+    lines = [
+        StatementLine(
+            order_id=line.pool.order_id,
+            product=line.pool.order.product_name,
+            pieces=line.pieces,
+            rework_pieces=line.rework_pieces,
+            fee=line.pool.fee,
+            rework_fee=line.pool.rework_fee,
+            gross_fen=line.gross_fen,
+            amount_fen=line.amount_fen,
+        )
+        for line in PayoutLine.objects.filter(pool__period=period, household=household)
+        .select_related("pool__order")
+        .order_by("pool__order_id", "pool_id")
+    ]
+    adjustments = [
+        {
+            "kind": adjustment.kind,
+            "kind_label": str(adjustment.get_kind_display()),
+            "reason": adjustment.reason,
+            "amount_fen": adjustment.signed_fen,
+        }
+        for adjustment in PayoutAdjustment.objects.filter(
+            period=period, household=household
+        ).order_by("pk")
+    ]
+    return StatementDetail(
+        token=statement.token,
+        url=statement_url(statement.token),
+        period_name=period.name,
+        starts_on=period.starts_on,
+        ends_on=period.ends_on,
+        status=period.status,
+        status_label=str(period.get_status_display()),
+        household_name=household.name,
+        workshop=household.workshop.name,
+        account_masked=household.payment_account_masked,
+        lines=lines,
+        adjustments=adjustments,
+        total_fen=statement.total_fen,
+    )
+
+
+def statement_tokens(*, viewer: User, period_id: int, workshop_id: int | None) -> list[str]:
+    """Tokens of a period's statements for printing: a lead's own workshop, or (operator) one
+    workshop or all."""
+    period = period_get(viewer=viewer, period_id=period_id)
+    statements = scope(
+        Statement.objects.filter(period=period),
+        viewer=viewer,
+        workshop="household__workshop__organisation",
+    )
+    if workshop_id is not None:
+        statements = statements.filter(household__workshop_id=workshop_id)
+    return list(statements.order_by("household__name", "pk").values_list("token", flat=True))
+
+
+def period_detail(*, viewer: User, period_id: int) -> PayoutPeriod:
+    """A period with its household count and reconciliation (operator)."""
+    ensure_role(viewer, Role.OPERATOR)
+    period = period_get(viewer=viewer, period_id=period_id)
+    period.household_count = period_household_count(period=period)
+    period.reconciliation = period_reconciliation(period=period)
+    return period
+
+
+def adjustment_list(*, viewer: User, period_id: int) -> QuerySet[PayoutAdjustment]:
+    ensure_role(viewer, Role.OPERATOR)
+    period = period_get(viewer=viewer, period_id=period_id)
+    return PayoutAdjustment.objects.filter(period=period).order_by("pk")

@@ -1,0 +1,159 @@
+"""Paper statements a lead hands out: one A5 page per household, in Chinese, with a QR code of
+the statement's link. reportlab's built-in CID font STSong-Light needs no font file."""
+
+import io
+from collections.abc import Iterable
+from xml.sax.saxutils import escape
+
+import qrcode
+from django.utils.translation import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A5
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.platypus import (
+    Image,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from .money import format_yuan
+from .selectors import StatementDetail, statement_get, statement_tokens
+
+FONT = "STSong-Light"
+pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+
+TITLE = ParagraphStyle("title", fontName=FONT, fontSize=15, leading=20, spaceAfter=4)
+BODY = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=13)
+SMALL = ParagraphStyle("small", fontName=FONT, fontSize=8, leading=11, textColor=colors.grey)
+TOTAL = ParagraphStyle("total", fontName=FONT, fontSize=13, leading=18)
+
+
+def _qr(url: str, size_mm: float = 28) -> Image:
+    picture = qrcode.make(url, box_size=6, border=2)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    buffer.seek(0)
+    return Image(buffer, width=size_mm * mm, height=size_mm * mm)
+
+
+def _yuan(fen: int) -> str:
+    return f"¥{format_yuan(fen)}" if fen >= 0 else f"-¥{format_yuan(-fen)}"
+
+
+def _story(detail: StatementDetail) -> list:
+    head = Table(
+        [
+            [
+                [
+                    Paragraph(_("加工费结算单"), TITLE),
+                    Paragraph(f"{_('户主')}：{escape(detail.household_name)}", BODY),
+                    Paragraph(f"{_('工坊')}：{escape(detail.workshop)}", BODY),
+                    Paragraph(
+                        f"{_('结算期')}：{escape(detail.period_name)}"
+                        f"（{detail.starts_on:%Y-%m-%d} ~ {detail.ends_on:%Y-%m-%d}）",
+                        BODY,
+                    ),
+                    Paragraph(f"{_('收款账户')}：{detail.account_masked or '—'}", BODY),
+                ],
+                _qr(detail.url),
+            ]
+        ],
+        colWidths=[95 * mm, 32 * mm],
+    )
+    head.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    rows = [[_("订单产品"), _("件数"), _("单价（元）"), _("计件金额"), _("分成"), _("应得")]]
+    for line in detail.lines:
+        pieces = str(line.pieces)
+        fee = f"{line.fee.normalize():f}"
+        if line.rework_pieces:
+            pieces += f" + {_('返工')}{line.rework_pieces}"
+            fee += f" / {line.rework_fee.normalize():f}"
+        rows.append(
+            [
+                Paragraph(escape(line.product), BODY),
+                pieces,
+                fee,
+                _yuan(line.gross_fen),
+                _yuan(-line.shares_fen) if line.shares_fen else "—",
+                _yuan(line.amount_fen),
+            ]
+        )
+    for adjustment in detail.adjustments:
+        rows.append(
+            [
+                Paragraph(f"{adjustment['kind_label']}：{escape(adjustment['reason'])}", BODY),
+                "",
+                "",
+                "",
+                "",
+                _yuan(adjustment["amount_fen"]),
+            ]
+        )
+    table = Table(rows, colWidths=[42 * mm, 20 * mm, 20 * mm, 16 * mm, 14 * mm, 16 * mm])
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
+                ("FONTSIZE", (0, 0), (-1, -1), 8.5),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f1ede4")),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey),
+                ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ]
+        )
+    )
+    return [
+        head,
+        Spacer(1, 4 * mm),
+        table,
+        Spacer(1, 4 * mm),
+        Paragraph(
+            f"{_('合格件数')}：{detail.pieces}　　"
+            f"{_('本期合计')}：<b>{_yuan(detail.total_fen)}</b>",
+            TOTAL,
+        ),
+        Paragraph(f"{_('状态')}：{detail.status_label}", BODY),
+        Spacer(1, 3 * mm),
+        Paragraph(_("扫描二维码可在手机上查看本结算单。如有疑问请联系工坊带头人。"), SMALL),
+    ]
+
+
+def statements_pdf(details: Iterable[StatementDetail]) -> bytes:
+    """One page per statement, in the order given."""
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A5,
+        leftMargin=10 * mm,
+        rightMargin=10 * mm,
+        topMargin=10 * mm,
+        bottomMargin=10 * mm,
+        title=_("加工费结算单"),
+    )
+    story: list = []
+    for detail in details:
+        if story:
+            story.append(PageBreak())
+        story += _story(detail)
+    if not story:
+        story.append(Paragraph(_("没有结算单。"), BODY))
+    document.build(story)
+    return buffer.getvalue()
+
+
+def statement_pdf_get(*, token: str) -> bytes:
+    """One household's paper statement, behind its token (no login)."""
+    return statements_pdf([statement_get(token=token)])
+
+
+def period_statements_pdf(*, viewer, period_id: int, workshop_id: int | None) -> bytes:
+    """The paper copies a lead hands out: every statement of its workshop in the period."""
+    tokens = statement_tokens(viewer=viewer, period_id=period_id, workshop_id=workshop_id)
+    return statements_pdf(statement_get(token=token) for token in tokens)
