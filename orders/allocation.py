@@ -336,6 +336,8 @@ class _Master:
         self.col_type = np.zeros(0, dtype=np.int64)
         self.col_workshop = np.zeros(0, dtype=np.int64)
         self.col_cost = np.zeros(0)
+        self.x = np.zeros(0)  # the LP solution over the first len(x) columns
+        self.value = math.inf
 
     def add(self, col_type: np.ndarray, col_workshop: np.ndarray, col_cost: np.ndarray) -> int:
         seen = set(zip(self.col_type.tolist(), self.col_workshop.tolist(), strict=True))
@@ -350,7 +352,8 @@ class _Master:
             self.col_cost = np.concatenate([self.col_cost, col_cost[fresh]])
         return len(fresh)
 
-    def solve(self) -> None:
+    def solve(self, seconds: float = math.inf) -> bool:
+        """Solve the LP over the current columns; False (nothing changed) if out of time."""
         import scipy.sparse as sparse
         from scipy.optimize import linprog
 
@@ -363,7 +366,7 @@ class _Master:
             self.box_bound = 0.0
             self.node_key, self.node_price, self.stride = np.zeros(0, np.int64), np.zeros(0), 1
             self.after_last = np.array(self.first_rate, dtype=float)
-            return
+            return True
         days = t.days_left[self.col_type]
         stride = int(days.max(initial=0)) + 2
         node_key, node_of = np.unique(self.col_workshop * stride + days, return_inverse=True)
@@ -427,9 +430,17 @@ class _Master:
         ).astype(float)
         b = np.concatenate([t.count, np.zeros(n_n + len(tier_w))]).astype(float)
         self.formulation = (c, a, b, upper, n_x + n_t)
+        options = {"time_limit": max(seconds, 0.01)} if math.isfinite(seconds) else {}
         result = linprog(
-            c, A_eq=a, b_eq=b, bounds=np.column_stack([np.zeros(n_v), upper]), method="highs"
+            c,
+            A_eq=a,
+            b_eq=b,
+            bounds=np.column_stack([np.zeros(n_v), upper]),
+            method="highs",
+            options=options,
         )
+        if result.status == 1:  # out of time: keep the last solution and prices
+            return False
         if result.status != 0:  # pragma: no cover - the LP is always feasible (u covers all)
             raise RuntimeError(f"allocation LP failed: {result.message}")
         self.value = float(result.fun)
@@ -445,6 +456,7 @@ class _Master:
         self.node_key, self.node_price, self.stride = node_key, dual[chain_row:tier_row], stride
         self.after_last = np.array(self.first_rate, dtype=float)
         self.after_last[tier_w] = dual[tier_row:]
+        return True
 
     def solve_integer(self, seconds: float) -> dict:
         """The same model with whole batches (a MILP, HiGHS branch and bound), time-limited.
@@ -684,7 +696,7 @@ def _round(state: _State, master: _Master) -> None:
     members = np.argsort(types.of_batch, kind="stable")
     start = np.concatenate([[0], np.cumsum(types.count)])
     used = np.zeros(len(types.count), dtype=np.int64)
-    for col in np.flatnonzero(whole > 0):
+    for col in np.flatnonzero(whole > 0):  # x covers the columns of the last solve
         kind, workshop = int(master.col_type[col]), int(master.col_workshop[col])
         take = min(int(whole[col]), int(types.count[kind] - used[kind]))
         for batch in members[start[kind] + used[kind] : start[kind] + used[kind] + take]:
@@ -727,8 +739,9 @@ def lp_relaxation(
         kinds, workshops = types.of_batch[placed], start[placed]
         own = pair_cost(problem, weights, placed, workshops)
         master.add(kinds, workshops, own)
-    master.solve()
     bound, rounds = -math.inf, 0
+    if not master.solve(seconds):
+        return master, bound, rounds
     for rounds in range(1, max_rounds + 1):
         new_t, new_w, new_c, round_bound = _price_columns(
             master, problem, weights, columns_per_round
@@ -737,7 +750,8 @@ def lp_relaxation(
         # Converged: the Lagrangian bound has met the LP's value (to a millionth).
         if master.add(new_t, new_w, new_c) == 0 or bound >= master.value * (1 - 1e-6):
             break
-        master.solve()
+        if not master.solve(seconds - (time.perf_counter() - started)):
+            break
         if report:
             report(rounds, max_rounds, f"LP round {rounds}: {master.value:.2f} ≥ {bound:.2f}")
         if time.perf_counter() - started > seconds:
@@ -775,11 +789,15 @@ def allocate(
     types = _types(problem)
     greedy = _greedy(problem, weights, types)
     greedy_cost = evaluate(problem, greedy.assignment, weights)
+    greedy_assignment = greedy.assignment.copy()
     report(1, steps, "greedy start")
     master, lower_bound, rounds = _lp_part(problem, weights, types, greedy, seconds, started)
     report(2, steps, "LP relaxation")
-    state = _State(problem, weights, types)
-    _round(state, master)
+    if len(master.x) == 0:  # no LP solved in time: improve the greedy start instead
+        state = greedy
+    else:
+        state = _State(problem, weights, types)
+        _round(state, master)
     left = np.flatnonzero(state.assignment == UNASSIGNED)
     # Hardest first: nearest deadlines, then the largest batches, have the fewest places.
     for batch in left[np.lexsort((-problem.batch_quantity[left], problem.batch_days_left[left]))]:
@@ -789,8 +807,8 @@ def allocate(
     report(5, steps, "improved")
     cost = evaluate(problem, state.assignment, weights)
     assignment = state.assignment
-    if greedy_cost < cost:  # never worse than the start
-        cost, assignment = greedy_cost, greedy.assignment
+    if greedy_cost < cost and state is not greedy:  # never worse than the start
+        cost, assignment = greedy_cost, greedy_assignment
     exact = _exact_if_small(problem, weights, types, seconds - (time.perf_counter() - started))
     if exact is not None:
         exact_cost = evaluate(problem, exact, weights)

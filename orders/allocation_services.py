@@ -151,6 +151,13 @@ def allocation_run_execute(*, run_id: int) -> AllocationRun:
     return run
 
 
+def _json_number(value):
+    """Floats rounded for reading; infinities (e.g. no LP solved in time) as null."""
+    if isinstance(value, float):
+        return round(value, 2) if np.isfinite(value) else None
+    return value
+
+
 def _money(value: float) -> Decimal:
     return Decimal(str(round(float(value), 2))).quantize(CENTS)
 
@@ -245,7 +252,7 @@ def _store(run: AllocationRun, loaded: LoadedProblem, result: Allocation) -> Non
     run.lower_bound = _money(result.lower_bound) if np.isfinite(result.lower_bound) else None
     run.stats = {
         **run.stats,
-        **{k: (round(v, 2) if isinstance(v, float) else v) for k, v in result.stats.items()},
+        **{k: _json_number(v) for k, v in result.stats.items()},
         "seconds": round(result.seconds, 3),
         "gap": round(result.gap, 4) if np.isfinite(result.gap) else None,
     }

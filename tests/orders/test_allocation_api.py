@@ -15,6 +15,17 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
+def in_process_tasks():
+    """Run .delay() in-process even when REDIS_URL points at a broker with no worker here."""
+    from config.celery import app
+
+    saved = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
+@pytest.fixture
 def center():
     return make_service_center()
 
@@ -176,7 +187,7 @@ def test_unknown_fields_are_refused(api, operator, near):
 
 
 def test_a_background_run_reports_progress_and_finishes(
-    api, operator, near, far, django_capture_on_commit_callbacks
+    api, operator, near, far, django_capture_on_commit_callbacks, in_process_tasks
 ):
     order = make_published_order(quantity=1500, batch_size=300, days=30)
     with django_capture_on_commit_callbacks(execute=True):
@@ -196,7 +207,7 @@ def test_a_background_run_reports_progress_and_finishes(
 
 
 def test_running_the_task_again_changes_nothing(
-    api, operator, near, django_capture_on_commit_callbacks
+    api, operator, near, django_capture_on_commit_callbacks, in_process_tasks
 ):
     from orders.allocation_tasks import allocation_run_task
 
