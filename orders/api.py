@@ -4,6 +4,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from .schemas import (
+    BatchEventOut,
     BatchFilter,
     BatchOut,
     CancelIn,
@@ -23,6 +24,7 @@ from .schemas import (
     TicketReturnOut,
 )
 from .selectors import (
+    batch_events,
     batch_get,
     batch_list,
     minimum_wage_list,
@@ -159,6 +161,12 @@ def list_batches(request: HttpRequest, filters: Query[BatchFilter]):
 @router.get("/batches/{batch_id}", response=BatchOut)
 def read_batch(request: HttpRequest, batch_id: int):
     return batch_get(viewer=request.user, batch_id=batch_id)
+
+
+@router.get("/batches/{batch_id}/events", response=list[BatchEventOut], summary="Audit trail")
+@paginate(LimitOffsetPagination)
+def list_batch_events(request: HttpRequest, batch_id: int):
+    return batch_events(viewer=request.user, batch_id=batch_id)
 
 
 @router.post("/batches/{batch_id}/claim", response=BatchOut, summary="Claim for my workshop")

@@ -338,3 +338,25 @@ class MinimumWageOut(Schema):
     @staticmethod
     def resolve_hourly(obj) -> str:
         return money(obj.hourly)
+
+
+class BatchEventOut(Schema):
+    from_status: str
+    to_status: str
+    to_status_label: str
+    workshop: str | None
+    actor: str | None
+    reason: str
+    at: datetime
+
+    @staticmethod
+    def resolve_to_status_label(obj) -> str:
+        return str(obj.get_to_status_display())
+
+    @staticmethod
+    def resolve_workshop(obj) -> str | None:
+        return obj.workshop.organisation.name if obj.workshop else None
+
+    @staticmethod
+    def resolve_actor(obj) -> str | None:
+        return str(obj.actor) if obj.actor else None

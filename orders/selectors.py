@@ -31,7 +31,7 @@ from workshops.models import Skill, Workshop
 from .eligibility import batch_needs, may_claim, workshop_fits
 from .errors import OrderNotFound, TicketNotFound
 from .fair_pay import current_minimum_wages
-from .models import Batch, MinimumWage, Order, OrderPhoto, Ticket
+from .models import Batch, BatchEvent, MinimumWage, Order, OrderPhoto, Ticket
 from .services import BatchNotFound
 
 Role = User.Role
@@ -258,6 +258,25 @@ def batch_get(*, viewer: User, batch_id: int) -> Batch:
     if batch is None:
         raise BatchNotFound(detail={"batch_id": batch_id})
     return batch
+
+
+def batch_events(*, viewer: User, batch_id: int) -> QuerySet[BatchEvent]:
+    """The audit trail of a batch: who moved it, when, from, to, why.
+
+    Merchants, checkers and operators read the whole trail of batches they may see. A lead
+    reads only batches its workshop holds, and of those only the events of its own workshop
+    and of the platform (not another workshop's earlier claim of the same batch).
+    """
+    if not _visible_batches(viewer).filter(pk=batch_id).exists():
+        raise BatchNotFound(detail={"batch_id": batch_id})
+    events = BatchEvent.objects.filter(batch_id=batch_id)
+    if viewer.role == Role.LEAD and not is_operator(viewer):
+        org_id = viewer.organisation_id
+        events = events.filter(
+            Q(workshop__isnull=True) | Q(workshop__organisation_id=org_id),
+            Q(actor__isnull=True) | Q(actor__organisation_id=org_id) | ~Q(actor__role=Role.LEAD),
+        )
+    return events.select_related("actor", "workshop__organisation").order_by("at", "pk")
 
 
 def _visible_tickets(viewer: User) -> QuerySet[Ticket]:

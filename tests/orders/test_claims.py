@@ -222,3 +222,28 @@ def test_twenty_leads_racing_for_one_batch_exactly_one_wins():
     batch.refresh_from_db()
     assert batch.status == Batch.Status.CLAIMED
     assert BatchEvent.objects.filter(batch=batch, to_status="claimed").count() == 1
+
+
+def test_the_batch_audit_trail_reads_in_order_for_the_merchant_but_not_another_lead(api):
+    workshop = make_workshop()
+    batch = claimed_batch(workshop)
+    api.as_user(workshop.lead).post(f"/batches/{batch.pk}/release", {"reason": "人手不够"})
+    merchant = batch.order.created_by
+    events = ApiClient().as_user(merchant).get(f"/batches/{batch.pk}/events").json()["items"]
+    assert [(e["from_status"], e["to_status"], e["reason"]) for e in events] == [
+        ("", "open", "published"),
+        ("open", "claimed", "claimed"),
+        ("claimed", "open", "人手不够"),
+    ]
+    assert events[1]["actor"] == str(workshop.lead)
+    # Another lead, even one that could claim the reopened batch, does not read its history;
+    # and once it holds the batch, it sees its own events, not the first workshop's.
+    stranger = make_workshop()
+    client = ApiClient().as_user(stranger.lead)
+    assert client.get(f"/batches/{batch.pk}/events").status_code == 404
+    client.post(f"/batches/{batch.pk}/claim")
+    events = client.get(f"/batches/{batch.pk}/events").json()["items"]
+    assert [(e["to_status"], e["workshop"]) for e in events] == [
+        ("open", None),
+        ("claimed", stranger.name),
+    ]
