@@ -278,26 +278,11 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
 
 
 def _quality_charts(order: Order, batches: list[Batch]) -> dict:
-    """Defects by kind and first-pass yield by workshop, from quality's selectors."""
-    try:
-        from quality import selectors as quality
-    except ImportError:  # pragma: no cover - quality is installed with the project
-        return {}
-    charts = {}
-    workshop_names = {b.workshop_id: b.workshop.name for b in batches if b.workshop_id}
-    if workshop_names and hasattr(quality, "first_pass_yield_by_workshop"):
-        fpy = quality.first_pass_yield_by_workshop(list(workshop_names))
-        rows = [(workshop_names[w], Decimal(v) * 100) for w, v in fpy.items() if v is not None]
-        charts["fpy"] = hbar_chart(rows, unit="%", maximum=100, title=_("各工坊一次交验合格率"))
-    if hasattr(quality, "defects_by_kind"):
-        defects = quality.defects_by_kind(order_id=order.pk)
-        charts["defects"] = hbar_chart(
-            [(str(label), count) for label, count in defects],
-            unit=_("件"),
-            title=_("缺陷类型"),
-            colour="#c5221f",
-        )
-    return charts
+    """Defects by kind and first-pass yield by workshop: quality's page fragment."""
+    from quality.views import order_quality_charts
+
+    names = {b.workshop_id: b.workshop.name for b in batches if b.workshop_id}
+    return order_quality_charts(order_id=order.pk, workshop_names=names)
 
 
 class OrderForm(forms.Form):

@@ -200,3 +200,32 @@ def label(request: HttpRequest, code: str) -> HttpResponse:
     lot = lot_get(viewer=request.user, code=code)
     png = reverse("api:read_lot_label", kwargs={"code": lot.code})
     return render(request, "quality/label.html", {"lot": lot, "png": png})
+
+
+def order_quality_charts(*, order_id: int, workshop_names: dict[int, str]) -> dict:
+    """The merchant's order page charts: defects by kind found in the order's inspections, and
+    first-pass yield by workshop (the caller has checked the viewer may see the order)."""
+    from django.db.models import Sum
+
+    from pages.charts import hbar_chart
+
+    from .models import Defect
+    from .selectors import first_pass_yield_by_workshop
+
+    charts = {}
+    defects = (
+        Defect.objects.filter(inspection__lot__batch__order_id=order_id)
+        .values("kind")
+        .annotate(total=Sum("count"))
+        .order_by("-total", "kind")
+    )
+    labels = dict(DefectKind.choices)
+    rows = [(str(labels.get(row["kind"], row["kind"])), row["total"]) for row in defects]
+    if rows:
+        charts["defects"] = hbar_chart(rows, unit=_("件"), title=_("缺陷类型"), colour="#c5221f")
+    if workshop_names:
+        fpy = first_pass_yield_by_workshop(list(workshop_names))
+        rows = [(workshop_names[ws], value * 100) for ws, value in fpy.items()]
+        if rows:
+            charts["fpy"] = hbar_chart(rows, unit="%", maximum=100, title=_("各工坊一次交验合格率"))
+    return charts

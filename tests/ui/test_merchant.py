@@ -89,3 +89,29 @@ def test_a_merchant_cannot_open_another_merchants_order(db):
     client = Client()
     client.force_login(make_user(User.Role.MERCHANT))
     assert client.get(f"/shop/orders/{order.pk}/").status_code == 404
+
+
+def test_the_order_page_charts_defects_by_kind_and_first_pass_yield(db):
+    from quality.services import DefectIn, lot_inspect
+    from tests.factories import make_household, make_workshop
+
+    from .factories import hand_out_and_back, make_batch_in_production, make_finished_lot
+
+    make_skill("raoxian", "绕线")
+    workshop = make_workshop()
+    zhuoma = make_household(workshop, name="卓玛家")
+    batch = make_batch_in_production(workshop, quantity=500)
+    hand_out_and_back(batch, {zhuoma: 500})
+    lot = make_finished_lot(batch, {zhuoma: 500})
+    checker = make_user(User.Role.CHECKER, organisation=workshop.organisation.service_center)
+    lot_inspect(
+        actor=checker,
+        code=lot.code,
+        defects=[DefectIn(kind="stain", defect_class="minor", count=2)],
+    )
+    client = Client()
+    client.force_login(batch.order.created_by)
+    page = client.get(f"/shop/orders/{batch.order.pk}/").content.decode()
+    assert "缺陷类型" in page and "污渍" in page and ">2件<" in page
+    # 2 defectives in a sample of 50 (Ac 3): accepted, all 500 pieces passed first time.
+    assert "各工坊一次交验合格率" in page and ">100%<" in page
