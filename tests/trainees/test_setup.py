@@ -155,7 +155,7 @@ def test_trainer_cannot_enrol_into_a_cohort_they_do_not_teach(api, trainer):
     assert not Trainee.objects.exists()
 
 
-def test_lead_sees_no_trainees_but_their_own_record(api):
+def test_lead_sees_no_trainee_that_is_not_their_workshops_lead(api):
     cohort = make_cohort(make_programme())
     Trainee.objects.create(
         cohort=cohort, name="x", province="四川", county="丹巴县", background="villager"
