@@ -62,7 +62,7 @@ def test_another_regions_checker_gets_no_label(api, workshop, other_region_check
 
 
 def test_pdf_sheet_task_reports_progress_and_finishes(
-    api, lead, workshop, monkeypatch, django_capture_on_commit_callbacks
+    api, lead, workshop, monkeypatch, django_capture_on_commit_callbacks, eager_tasks
 ):
     batch = make_batch(workshop, status=Batch.Status.CLAIMED)
     lots = [material_lot(batch, 10) for _ in range(50)]
