@@ -44,7 +44,8 @@ def _qr(url: str, size_mm: float = 28) -> Image:
 
 
 def _yuan(fen: int) -> str:
-    return f"¥{format_yuan(fen)}" if fen >= 0 else f"-¥{format_yuan(-fen)}"
+    # the fullwidth yuan sign is in the GB character set of the built-in font
+    return f"￥{format_yuan(fen)}" if fen >= 0 else f"-￥{format_yuan(-fen)}"
 
 
 def _story(detail: StatementDetail) -> list:
