@@ -2,7 +2,7 @@
 
 import logging
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
@@ -124,6 +124,13 @@ def on_does_not_exist(request: HttpRequest, exc: Exception) -> HttpResponse:
 @api.exception_handler(DjangoPermissionDenied)
 def on_permission_denied(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error_response(request, 403)
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_request_too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
+    from django.conf import settings
+
+    return error_response(request, 413, detail={"max_bytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE})
 
 
 @api.exception_handler(Exception)

@@ -133,3 +133,13 @@ def test_user_role_label_translates(operator):
 
     with translation.override("en"):
         assert str(User.Role(operator.role).label) == "Operator"
+
+
+def test_413_body_over_the_limit_changes_nothing(api, operator, workshop, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    center_id = workshop.organisation.service_center_id
+    body = workshop_body(center_id, name="大" * 40, village="x" * 2000)
+    response = api.as_user(operator).post("/workshops", body)
+    body = assert_error_shape(response, 413, "payload_too_large")
+    assert body["detail"] == {"max_bytes": 1024}
+    assert Workshop.objects.count() == 1
