@@ -10,5 +10,10 @@ urlpatterns = [
     path("lots/open/", views.lot_open, name="lot_open"),
     path("lots/<str:code>/", views.lot_detail, name="lot"),
     path("lots/<str:code>/label/", views.label, name="label"),
+    path(
+        "lots/<str:code>/inspections/<int:inspection_id>/dispose/",
+        views.dispose,
+        name="dispose",
+    ),
     path("work/batches/<int:batch_id>/pack/", views.pack, name="pack"),
 ]

@@ -19,9 +19,16 @@ from orders.selectors import batch_get
 from pages.access import error_text, page
 from workshops.selectors import household_list
 
-from .models import DefectClass, DefectKind, Lot, ScanEvent, Severity
+from .models import DefectClass, DefectKind, Inspection, Lot, ScanEvent, Severity
 from .selectors import lot_get, lot_list, packed_pieces_by_household, returned_pieces_by_household
-from .services import DefectIn, inspection_photo_add, lot_create, lot_inspect, lot_plan
+from .services import (
+    DefectIn,
+    inspection_dispose,
+    inspection_photo_add,
+    lot_create,
+    lot_inspect,
+    lot_plan,
+)
 
 LEAD, CHECKER = "lead", "checker"
 DEFECT_ROWS = 3
@@ -154,8 +161,42 @@ def lot_detail(request: HttpRequest, code: str) -> HttpResponse:
         "form": form,
         "inspections": inspections,
         "last": inspections[0] if inspections else None,
+        "can_dispose": bool(
+            inspections
+            and inspections[0].verdict == Inspection.Verdict.REJECTED
+            and not inspections[0].disposition
+            and (request.user.role in (CHECKER, "operator") or request.user.is_superuser)
+        ),
     }
     return render(request, "quality/lot.html", context)
+
+
+@page(CHECKER)
+def dispose(request: HttpRequest, code: str, inspection_id: int) -> HttpResponse:
+    """A rejected lot: sort it 100 % (bad pieces per household), send it to rework, or scrap."""
+    lot = lot_get(viewer=request.user, code=code)
+    if request.method == "POST":
+        disposition = request.POST.get("disposition", "")
+        rejected = {}
+        if disposition == Inspection.Disposition.SORT:
+            for share in lot.shares.all():
+                raw = request.POST.get(f"bad-{share.household_id}", "0").strip() or "0"
+                rejected[share.household_id] = int(raw) if raw.isdigit() else -1
+        if disposition not in Inspection.Disposition.values or not disposition:
+            messages.error(request, _("请选择处置方式。"))
+        else:
+            try:
+                inspection_dispose(
+                    actor=request.user,
+                    inspection_id=inspection_id,
+                    disposition=disposition,
+                    rejected_by_household=rejected or None,
+                )
+            except ApplicationError as exc:
+                messages.error(request, error_text(exc))
+            else:
+                messages.success(request, _("已处置。"))
+    return redirect("quality:lot", code=lot.code)
 
 
 @page(LEAD)

@@ -73,3 +73,35 @@ def _png() -> bytes:
     buffer = BytesIO()
     Image.new("RGB", (64, 48), (200, 40, 40)).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def test_a_rejected_lot_goes_back_for_rework_from_its_page(db):
+    from django.test import Client
+
+    from quality.services import DefectIn, lot_inspect
+
+    make_skill("raoxian", "绕线")
+    workshop = make_workshop()
+    checker = make_user(User.Role.CHECKER, organisation=workshop.organisation.service_center)
+    zhuoma = make_household(workshop, name="卓玛家")
+    batch = make_batch_in_production(workshop, quantity=500)
+    hand_out_and_back(batch, {zhuoma: 500})
+    lot = make_finished_lot(batch, {zhuoma: 500})
+    inspection = lot_inspect(
+        actor=checker,
+        code=lot.code,
+        defects=[DefectIn(kind="stain", defect_class="major", count=9)],
+    )
+    client = Client()
+    client.force_login(checker)
+    assert "怎么处置这一包" in client.get(f"/lots/{lot.code}/").content.decode()
+    response = client.post(
+        f"/lots/{lot.code}/inspections/{inspection.pk}/dispose/", {"disposition": "rework"}
+    )
+    assert response.status_code == 302
+    lot.refresh_from_db()
+    assert (lot.verdict, lot.round) == (Lot.Verdict.REWORK, 2)
+    # A second disposition of the same inspection is refused and changes nothing.
+    client.post(f"/lots/{lot.code}/inspections/{inspection.pk}/dispose/", {"disposition": "scrap"})
+    lot.refresh_from_db()
+    assert lot.verdict == Lot.Verdict.REWORK
