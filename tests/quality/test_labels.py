@@ -101,7 +101,7 @@ def test_pdf_sheet_of_unknown_or_foreign_lots_is_refused(api, lead, other_worksh
 
 
 def test_building_a_sheet_twice_does_nothing_new(
-    lead, workshop, django_capture_on_commit_callbacks
+    lead, workshop, django_capture_on_commit_callbacks, eager_tasks
 ):
     lot = material_lot(make_batch(workshop, status=Batch.Status.CLAIMED))
     with django_capture_on_commit_callbacks(execute=True):
