@@ -202,6 +202,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--bulk", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args(argv)
 
     from django.core.management import call_command
@@ -231,7 +232,7 @@ def main(argv: list[str]) -> int:
         [
             sys.executable, "-m", "gunicorn", "benchmarks.scans:application",
             "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
-            "--worker-class", "gthread", "--threads", "4", "--log-level", "warning",
+            "--worker-class", "gthread", "--threads", str(args.threads), "--log-level", "warning",
         ],
         cwd=ROOT,
         env=env,
