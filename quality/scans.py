@@ -106,6 +106,9 @@ def _ingest_once(*, actor: User, items: list[ScanItem]) -> list[ScanResult]:
     results: dict[int, ScanResult] = {}
     parsed: list[ScanItem] = []
     for item in items:
+        if timezone.is_naive(item.device_time):
+            # A phone that sent no offset: read its time as the platform's (Asia/Shanghai).
+            item.device_time = timezone.make_aware(item.device_time)
         try:
             item.code = codes.normalise(item.code)
         except codes.CodeError as exc:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _g
 
 from accounts.models import User
 from accounts.permissions import ensure_role
-from config.errors import Conflict
+from config.errors import Conflict, NotFound
 from jobs.services import job_create, job_fail, job_progress, job_start, job_succeed
 from orders.models import Batch
 from orders.services import BatchNotFound, BatchTransitionRefused, batch_transition
@@ -527,7 +527,7 @@ def batch_start_production(*, batch_id: int, actor: User) -> bool:
                 reason="material_lot_received",
                 production_started_at=timezone.now(),
             )
-    except (BatchTransitionRefused, Conflict):
+    except (BatchTransitionRefused, Conflict, NotFound):
         return False
     return True
 

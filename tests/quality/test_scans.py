@@ -307,3 +307,12 @@ def test_bulk_queue_of_1000_on_postgresql_three_phones_at_once(workshop):
     assert not errors, errors
     assert ScanEvent.objects.count() == 1000
     assert set(Lot.objects.values_list("stage", flat=True)) == {"delivered"}
+
+
+def test_device_time_without_offset_is_read_as_platform_time(api, lead, workshop):
+    lot, _ = lot_with_households(workshop, [10])
+    body = {**scan(lot.code), "device_time": "2026-11-20T10:00:00"}
+    response = api.as_user(lead).post("/scans", body)
+    assert response.status_code == 201, response.content
+    event = ScanEvent.objects.get()
+    assert event.device_time.isoformat() == "2026-11-20T02:00:00+00:00"
