@@ -96,7 +96,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--batches", type=int, default=10_000)
     parser.add_argument("--workshops", type=int, default=2_000)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--seconds", type=float, default=8.0, help="the engine's budget")
+    parser.add_argument("--seconds", type=float, default=9.0, help="the engine's budget")
     parser.add_argument("--exact-seconds", type=float, default=300.0, help="MILP time limit")
     parser.add_argument("--no-exact", action="store_true")
     args = parser.parse_args(argv)

@@ -289,6 +289,7 @@ class _Types:
     quantity: np.ndarray  # (T,)
     days_left: np.ndarray  # (T,)
     representative: np.ndarray  # (T,) one batch of the type
+    own: np.ndarray | None = None  # (T, W) own cost of one batch, when small enough to keep
 
 
 def _types(problem: Problem) -> _Types:
@@ -527,7 +528,9 @@ def _price_columns(
     all_w = np.arange(problem.n_workshops)
     for start in range(0, n_t, chunk):
         rows = np.arange(start, min(start + chunk, n_t))
-        own = _type_costs(problem, weights, types, rows)
+        own = (
+            types.own[rows] if types.own is not None else _type_costs(problem, weights, types, rows)
+        )
         priced = own + types.quantity[rows][:, None] * master.price(
             all_w[None, :], types.days_left[rows][:, None]
         )
@@ -572,9 +575,11 @@ class _State:
         self.load = np.zeros(problem.n_workshops)
         self.assignment = np.full(problem.n_batches, UNASSIGNED, dtype=np.int64)
         self.rates = np.asarray(weights.spread_rates, dtype=float)
+        self.increments = np.diff(np.concatenate([[0.0], self.rates]))  # convex: rates step up
         self.breakpoints = spread_breakpoints(problem, weights)
         self.held = problem.workshop_held.astype(float)
         self._own: dict[int, np.ndarray] = {}
+        self._eligible: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.slack = np.empty_like(self.capacity)
         self._refresh(np.arange(problem.n_workshops))
 
@@ -584,6 +589,8 @@ class _State:
 
     def own(self, batch: int) -> np.ndarray:
         kind = int(self.types.of_batch[batch])
+        if self.types.own is not None:
+            return self.types.own[kind]
         if kind not in self._own:
             self._own[kind] = _type_costs(self.problem, self.weights, self.types, np.array([kind]))[
                 0
@@ -591,12 +598,9 @@ class _State:
         return self._own[kind]
 
     def spread_at(self, workshops: np.ndarray | int, load: np.ndarray) -> np.ndarray:
-        bp = self.breakpoints[workshops]
-        total = self.held[workshops] + load
-        increments = np.diff(np.concatenate([[0.0], self.rates]))
-        return (
-            np.maximum(np.atleast_1d(total)[:, None] - np.atleast_2d(bp), 0.0) * increments
-        ).sum(axis=1)
+        total = np.atleast_1d(self.held[workshops] + load)
+        over = np.maximum(total[:, None] - np.atleast_2d(self.breakpoints[workshops]), 0.0)
+        return over @ self.increments
 
     def put(self, batch: int, workshop: int) -> None:
         q = float(self.problem.batch_quantity[batch])
@@ -679,12 +683,27 @@ class _State:
                     self.put(batch, current)
         return False
 
+    def eligible(self, batch: int) -> tuple[np.ndarray, np.ndarray]:
+        """The workshops that may take the batch's type, and its own cost at each."""
+        kind = int(self.types.of_batch[batch])
+        if kind not in self._eligible:
+            own = self.own(batch)
+            where = np.flatnonzero(np.isfinite(own))
+            self._eligible[kind] = (where, own[where])
+        return self._eligible[kind]
+
     def place_best(self, batch: int, current_cost: float) -> bool:
         """Put the batch where it adds least, if that beats ``current_cost``."""
-        costs = self.insertion_costs(batch)
+        where, own = self.eligible(batch)
+        if len(where) == 0:
+            return False
+        q = float(self.problem.batch_quantity[batch])
+        load = self.load[where]
+        costs = own + self.spread_at(where, load + q) - self.spread_at(where, load)
+        costs[self.slack[where, self.deadline_of[batch]] < q] = np.inf
         best = int(np.argmin(costs))
         if costs[best] < current_cost - 1e-9:
-            self.put(batch, best)
+            self.put(batch, int(where[best]))
             return True
         return False
 
@@ -740,8 +759,10 @@ def lp_relaxation(
         own = pair_cost(problem, weights, placed, workshops)
         master.add(kinds, workshops, own)
     bound, rounds = -math.inf, 0
+    last = time.perf_counter()
     if not master.solve(seconds):
         return master, bound, rounds
+    solve_seconds = time.perf_counter() - last
     for rounds in range(1, max_rounds + 1):
         new_t, new_w, new_c, round_bound = _price_columns(
             master, problem, weights, columns_per_round
@@ -750,12 +771,16 @@ def lp_relaxation(
         # Converged: the Lagrangian bound has met the LP's value (to a millionth).
         if master.add(new_t, new_w, new_c) == 0 or bound >= master.value * (1 - 1e-6):
             break
-        if not master.solve(seconds - (time.perf_counter() - started)):
+        remaining = seconds - (time.perf_counter() - started)
+        # A bigger LP takes longer: don't start a solve that cannot finish in time.
+        if remaining < 1.5 * solve_seconds:
             break
+        last = time.perf_counter()
+        if not master.solve(remaining):
+            break
+        solve_seconds = time.perf_counter() - last
         if report:
             report(rounds, max_rounds, f"LP round {rounds}: {master.value:.2f} ≥ {bound:.2f}")
-        if time.perf_counter() - started > seconds:
-            break
     return master, bound, rounds
 
 
@@ -764,13 +789,13 @@ def allocate(
     weights: CostWeights | None = None,
     *,
     progress: Progress | None = None,
-    seconds: float = 8.0,
+    seconds: float = 9.0,
 ) -> Allocation:
     """Assign batches to workshops at least cost, with a proven lower bound on the optimum.
 
     1. Greedy start (earliest deadline first, each batch where it adds least).
     2. Column generation on the LP relaxation, seeded with the greedy's columns, for about
-       half the time budget (identical batches are aggregated into types).
+       60 % of the time budget (identical batches are aggregated into types).
     3. Rounding: the whole batches of each LP column stay where the LP put them; the rest
        are placed where they add least.
     4. Improvement until the budget ends: single moves, then moves with one ejection.
@@ -787,6 +812,13 @@ def allocate(
         cost = evaluate(problem, nobody, weights)
         return Allocation(nobody, cost, cost)
     types = _types(problem)
+    if len(types.count) * problem.n_workshops <= OWN_MATRIX_LIMIT:
+        types.own = np.vstack(
+            [
+                _type_costs(problem, weights, types, np.arange(i, min(i + 256, len(types.count))))
+                for i in range(0, len(types.count), 256)
+            ]
+        )
     greedy = _greedy(problem, weights, types)
     greedy_cost = evaluate(problem, greedy.assignment, weights)
     greedy_assignment = greedy.assignment.copy()
@@ -830,6 +862,7 @@ def allocate(
     )
 
 
+OWN_MATRIX_LIMIT = 8_000_000  # (type, workshop) pairs whose own costs are kept (64 MB)
 EXACT_LIMIT = 4000  # (type, workshop) pairs: below this the MILP over all of them is quick
 
 
@@ -867,7 +900,7 @@ def _exact_if_small(
 def _lp_part(problem, weights, types, greedy, seconds, started):
     import time
 
-    remaining = seconds * 0.5 - (time.perf_counter() - started)
+    remaining = seconds * 0.6 - (time.perf_counter() - started)
     return lp_relaxation(
         problem, weights, types=types, start=greedy.assignment, seconds=max(remaining, 0.0)
     )

@@ -46,7 +46,7 @@ Role = User.Role
 # Above this many open batches a run goes to the worker instead of the request.
 INLINE_LIMIT = 300
 # The engine's time budget (it usually converges long before on small runs).
-ENGINE_SECONDS = 8.0
+ENGINE_SECONDS = 9.0
 WEIGHTS = CostWeights()
 CENTS = Decimal("0.01")
 
