@@ -67,3 +67,28 @@ def test_a_refused_scan_leaves_the_queue_with_its_reason(page, site, sign_in):
     expect(page.locator(".results li.bad")).to_have_count(1)
     expect(page.locator("[data-queue-count]")).to_have_text("0")
     assert ScanEvent.objects.count() == 0
+
+
+def test_the_scan_page_opens_without_signal_once_visited(page, context, site, sign_in, shot):
+    workshop = make_workshop()
+    sign_in(page, workshop.lead)
+    page.goto(f"{site}/scan/")
+    # The service worker installs, takes control, and keeps this page for later.
+    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller")
+    page.reload()
+    page.wait_for_function("caches.keys().then(k => k.length > 0)")
+    page.wait_for_timeout(300)
+
+    context.set_offline(True)
+    page.goto(f"{site}/scan/")
+    expect(page.locator("h1")).to_have_text("扫码")
+    expect(page.locator("[data-queue-state]")).to_have_text("全部已上传。")
+    page.fill("#code", "21HSNA724")
+    page.click("button:text-is('记录扫码')")
+    expect(page.locator("[data-queue-count]")).to_have_text("1")
+    shot(page, "lead", "scan-offline-reopened")
+
+    # Pages not kept for offline use say so plainly instead of the browser's error.
+    page.goto(f"{site}/work/")
+    expect(page.locator("h1")).to_have_text("没有信号")
+    context.set_offline(False)

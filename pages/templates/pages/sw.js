@@ -27,7 +27,7 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(
       fetch(request)
         .then((response) => {
-          if (response.ok && OFFLINE_PAGES.includes(url.pathname)) {
+          if (response.ok && !response.redirected && OFFLINE_PAGES.includes(url.pathname)) {
             const copy = response.clone();
             caches.open(CACHE).then((cache) => cache.put(url.pathname, copy));
           }
