@@ -247,3 +247,33 @@ def test_the_batch_audit_trail_reads_in_order_for_the_merchant_but_not_another_l
         ("open", None),
         ("claimed", stranger.name),
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_workshop_claiming_many_batches_at_once_never_exceeds_its_capacity():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises writers, so there is no race to test")
+    # 10 days × 100 pieces = 1000 spare: room for three batches of 300, not four.
+    workshop = make_workshop(daily_capacity=100)
+    order = make_published_order(quantity=3000, batch_size=300, days=10)
+    batches = list(order.batches.order_by("number"))
+    barrier = threading.Barrier(len(batches))
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def claim(batch) -> None:
+        try:
+            barrier.wait()
+            response = ApiClient().as_user(workshop.lead).post(f"/batches/{batch.pk}/claim")
+            with lock:
+                results.append(response.json().get("code") or response.json()["status"])
+        finally:
+            connection.close()
+
+    clients = [threading.Thread(target=claim, args=(b,)) for b in batches]
+    for thread in clients:
+        thread.start()
+    for thread in clients:
+        thread.join()
+    assert sorted(results) == ["claimed"] * 3 + ["workshop_no_capacity"] * 7, results
+    assert Batch.objects.filter(workshop=workshop, status="claimed").count() == 3
