@@ -137,8 +137,9 @@
       if (!code) return;
       var scan = { key: uuid(), code: code, action: data.get("action"), device_time: new Date().toISOString() };
       if (action && action.selectedOptions) scan.label = action.selectedOptions[0].textContent;
+      // Cleared at once, not after the write: the next code may be typed while it is stored.
+      form.querySelector("[name=code]").value = "";
       put(scan).then(function () {
-        form.querySelector("[name=code]").value = "";
         form.dispatchEvent(new CustomEvent("scan-queued", { bubbles: true, detail: scan }));
         return flush();
       });
