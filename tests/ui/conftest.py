@@ -32,7 +32,8 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(autouse=True)
 def _needs_chromium(request):
-    if "page" in request.fixturenames and not CHROMIUM.exists():
+    uses_browser = {"page", "context", "browser"} & set(request.fixturenames)
+    if uses_browser and not CHROMIUM.exists():
         pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium (.ci/run installs it)")
 
 
