@@ -14,7 +14,7 @@ import pytest
 # test's own (synchronous) ORM calls.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("SHOUCHUANG_CHROMIUM", "/usr/bin/chromium"))
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 PHONE = {"width": 360, "height": 740}
@@ -30,15 +30,11 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _needs_chromium(request):
-    uses_browser = {"page", "context", "browser"} & set(request.fixturenames)
-    if uses_browser and not CHROMIUM.exists():
-        pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium (.ci/run installs it)")
-
-
 @pytest.fixture(scope="session")
 def browser_type_launch_args():
+    # Every browser test goes through here first (session scope): no Chromium, skip them all.
+    if not CHROMIUM.exists():
+        pytest.skip(f"Debian's Chromium is not installed at {CHROMIUM} (.ci/run installs it)")
     return {"executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
 
 
