@@ -6,6 +6,8 @@ app_name = "quality"
 
 urlpatterns = [
     path("scan/", views.scan, name="scan"),
+    # What a label's QR holds (quality.schemas.lot_url): a phone camera app opens the lot page.
+    path("L/<str:code>", views.lot_short_link, name="short_link"),
     path("lots/", views.lots_to_inspect, name="lot_list"),
     path("lots/open/", views.lot_open, name="lot_open"),
     path("lots/<str:code>/", views.lot_detail, name="lot"),

@@ -61,6 +61,12 @@ def lot_open(request: HttpRequest) -> HttpResponse:
     return redirect("quality:lot", code=lot.code)
 
 
+@page(LEAD, CHECKER)
+def lot_short_link(request: HttpRequest, code: str) -> HttpResponse:
+    lot = lot_get(viewer=request.user, code=code)
+    return redirect("quality:lot", code=lot.code)
+
+
 @page(CHECKER)
 def lots_to_inspect(request: HttpRequest) -> HttpResponse:
     lots = lot_list(viewer=request.user, kind=Lot.Kind.FINISHED).filter(

@@ -105,3 +105,23 @@ def test_a_rejected_lot_goes_back_for_rework_from_its_page(db):
     client.post(f"/lots/{lot.code}/inspections/{inspection.pk}/dispose/", {"disposition": "scrap"})
     lot.refresh_from_db()
     assert lot.verdict == Lot.Verdict.REWORK
+
+
+def test_the_label_qr_link_opens_the_lot_page(db):
+    from django.test import Client
+
+    from quality.schemas import lot_url
+
+    make_skill("raoxian", "绕线")
+    workshop = make_workshop()
+    checker = make_user(User.Role.CHECKER, organisation=workshop.organisation.service_center)
+    zhuoma = make_household(workshop)
+    batch = make_batch_in_production(workshop, quantity=100)
+    hand_out_and_back(batch, {zhuoma: 100})
+    lot = make_finished_lot(batch, {zhuoma: 100})
+    path = "/" + lot_url(lot.code).split("/", 3)[3]
+    client = Client()
+    assert client.get(path)["Location"].startswith("/login/")
+    client.force_login(checker)
+    response = client.get(path)
+    assert (response.status_code, response["Location"]) == (302, f"/lots/{lot.code}/")
