@@ -178,3 +178,39 @@ def test_region_scope_pays_only_that_centers_workshops(api, operator, workshop):
     )
     assert (body["pieces"], body["gross"]) == (3, "3.00")
     assert date.fromisoformat(body["starts_on"]) == date(2026, 3, 1)
+
+
+def test_operator_sets_a_workshops_shares(api, operator, workshop):
+    response = api.as_user(operator).put(
+        f"/payouts/workshops/{workshop.pk}/shares",
+        {
+            "lead_kind": "percent",
+            "lead_value": "5",
+            "center_kind": "per_piece",
+            "center_value": "0.02",
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["center_value"] == "0.0200"
+
+
+def test_shares_over_one_hundred_percent_are_400(api, operator, workshop):
+    response = api.as_user(operator).put(
+        f"/payouts/workshops/{workshop.pk}/shares",
+        {
+            "lead_kind": "percent",
+            "lead_value": "60",
+            "center_kind": "percent",
+            "center_value": "41",
+        },
+        content_type="application/json",
+    )
+    assert (response.status_code, response.json()["code"]) == (400, "payout_share_invalid")
+
+
+def test_lead_cannot_set_shares(api, lead, workshop):
+    response = api.as_user(lead).put(
+        f"/payouts/workshops/{workshop.pk}/shares", {}, content_type="application/json"
+    )
+    assert response.status_code == 403
