@@ -247,6 +247,7 @@ def share_config_set(
             "updated_at": timezone.now(),
         },
     )
+    config.refresh_from_db()
     return config
 
 

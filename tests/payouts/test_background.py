@@ -15,7 +15,12 @@ pytestmark = pytest.mark.django_db
 def test_large_period_is_computed_by_the_task_with_progress(
     api, operator, workshop, monkeypatch, django_capture_on_commit_callbacks
 ):
+    from config.celery import app
+
     monkeypatch.setattr(services, "SYNC_COMPUTE_LIMIT", 0)  # everything counts as large
+    # run the task in-process even when REDIS_URL points at a broker with no worker
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+    monkeypatch.setitem(app.conf, "task_eager_propagates", True)
     households = make_households(workshop, 2)
     order = make_order(fee="0.5000")
     for household in households:
