@@ -175,6 +175,7 @@ def _record(
     lots = {
         lot.code: lot
         for lot in lot_scope(Lot.objects.filter(code__in=wanted), viewer=actor)
+        .only("id", "code", "kind", "batch_id", "stage", "round", "round_started_at")
         .select_for_update(of=("self",))
         .order_by("pk")
     }
