@@ -140,7 +140,7 @@ def export_xlsx(request: HttpRequest, period_id: int):
 
 @router.get(
     "/payouts/periods/{period_id}/statements.pdf",
-    response={200: None, 403: ErrorOut, 404: ErrorOut},
+    response={200: None, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="Paper statements with QR codes for a workshop's households",
 )
 def statements_pdf(request: HttpRequest, period_id: int, workshop_id: int | None = None):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import ensure_role, is_operator, scope
-from config.errors import Conflict, NotFound
+from config.errors import BadRequest, Conflict, NotFound
 from workshops.models import Household, mask_account, mask_phone
 
 from .compute import table_name
@@ -416,6 +416,9 @@ def statement_tokens(*, viewer: User, period_id: int, workshop_id: int | None) -
     """Tokens of a period's statements for printing: a lead's own workshop, or (operator) one
     workshop or all."""
     period = period_get(viewer=viewer, period_id=period_id)
+    if is_operator(viewer) and workshop_id is None and period.workshop_id is None:
+        # a national period has tens of thousands of households: print one workshop at a time
+        raise BadRequest(_("打印结算单请指定工坊。"), code="workshop_required")
     statements = scope(
         Statement.objects.filter(period=period),
         viewer=viewer,

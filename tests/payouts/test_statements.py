@@ -68,3 +68,11 @@ def test_lead_prints_the_workshops_statements(api, lead, approved):
 
 def test_statement_of_an_unapproved_period_does_not_exist(api, computed_period):
     assert not Statement.objects.filter(period=computed_period).exists()
+
+
+def test_operator_prints_one_workshop_at_a_time(api, operator, approved, workshop):
+    api.as_user(operator)
+    response = api.get(f"/payouts/periods/{approved.pk}/statements.pdf")
+    assert (response.status_code, response.json()["code"]) == (400, "workshop_required")
+    response = api.get(f"/payouts/periods/{approved.pk}/statements.pdf?workshop_id={workshop.pk}")
+    assert response.status_code == 200
