@@ -1,0 +1,82 @@
+"""Applying an allocation while leads claim the same batches: no batch is ever held twice."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from config.errors import ApplicationError
+from orders.allocation_services import allocation_run_apply, allocation_run_start
+from orders.models import AllocationProposal, Batch, BatchEvent
+from tests.factories import make_household, make_service_center, make_user, make_workshop
+
+from .factories import make_published_order
+
+
+@pytest.mark.django_db(transaction=True)
+def test_apply_racing_lead_claims_assigns_each_batch_exactly_once():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises writers, so there is no race to test")
+    from accounts.models import User
+
+    center = make_service_center()
+    chosen = make_workshop(service_center=center, daily_capacity=2000)
+    for _ in range(5):
+        make_household(chosen)
+    rival = make_workshop(service_center=center, daily_capacity=2000)
+    operator = make_user(User.Role.OPERATOR)
+    order = make_published_order(quantity=3000, batch_size=300, days=30)
+    run = allocation_run_start(actor=operator)
+    proposed = list(
+        run.proposals.filter(status=AllocationProposal.Status.PROPOSED).values_list(
+            "batch_id", "workshop_id"
+        )
+    )
+    assert len(proposed) == 10
+    assert {workshop for _, workshop in proposed} == {chosen.pk}
+    barrier = threading.Barrier(11)
+    outcomes: list[str] = []
+
+    def lead_claims(batch_id: int) -> None:
+        from orders.services import batch_claim
+
+        try:
+            barrier.wait()
+            batch_claim(actor=rival.lead, batch_id=batch_id)
+            outcomes.append("lead")
+        except ApplicationError as exc:
+            outcomes.append(exc.code)
+        finally:
+            connection.close()
+
+    def operator_applies() -> None:
+        try:
+            barrier.wait()
+            allocation_run_apply(run_id=run.pk, actor=operator)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=lead_claims, args=(b,)) for b, _ in proposed]
+    threads.append(threading.Thread(target=operator_applies))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    run.refresh_from_db()
+    batches = {b.pk: b for b in order.batches.all()}
+    assert all(b.status == Batch.Status.CLAIMED for b in batches.values())
+    for batch_id in batches:
+        assert BatchEvent.objects.filter(batch_id=batch_id, to_status="claimed").count() == 1
+    proposals = {p.batch_id: p for p in run.proposals.all()}
+    for batch_id, batch in batches.items():
+        expected = (
+            AllocationProposal.Status.APPLIED
+            if batch.workshop_id == chosen.pk
+            else AllocationProposal.Status.SKIPPED
+        )
+        assert proposals[batch_id].status == expected
+    lead_won = sum(1 for b in batches.values() if b.workshop_id == rival.pk)
+    assert outcomes.count("lead") == lead_won
+    assert run.applied + run.skipped == 10
+    assert run.applied == 10 - lead_won
