@@ -31,7 +31,9 @@ from .selectors import (
     inspection_get,
     label_sheet_get,
     lot_get,
+    lot_inspections,
     lot_list,
+    lot_scans,
     material_balance,
     quality_record,
     switching_list,
@@ -80,6 +82,16 @@ def list_lots(request: HttpRequest, filters: Query[LotFilter]):
 @router.get("/lots/{code}", response=LotOut, summary="A lot, by the code on its label")
 def read_lot(request: HttpRequest, code: str):
     return lot_get(viewer=request.user, code=code)
+
+
+@router.get("/lots/{code}/scans", response=list[ScanOut], summary="The lot's chain of custody")
+def list_lot_scans(request: HttpRequest, code: str):
+    return [scan_out(event) for event in lot_scans(viewer=request.user, code=code)]
+
+
+@router.get("/lots/{code}/inspections", response=list[InspectionOut])
+def list_lot_inspections(request: HttpRequest, code: str):
+    return lot_inspections(viewer=request.user, code=code)
 
 
 @router.get("/lots/{code}/plan", response=SamplingPlanOut, summary="The plan to inspect it now")

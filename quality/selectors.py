@@ -307,3 +307,25 @@ def label_sheet_get(*, viewer: User, sheet_id: int):
     if sheet is None:
         raise NotFound(code="label_sheet_not_found")
     return sheet
+
+
+def lot_scans(*, viewer: User, code: str) -> QuerySet:
+    """The chain of custody of a lot, in device-time order (late scans included, flagged)."""
+    from .models import ScanEvent
+
+    lot = lot_get(viewer=viewer, code=code)
+    return (
+        ScanEvent.objects.filter(lot=lot)
+        .select_related("lot", "actor")
+        .order_by("device_time", "pk")
+    )
+
+
+def lot_inspections(*, viewer: User, code: str) -> QuerySet:
+    lot = lot_get(viewer=viewer, code=code)
+    return (
+        Inspection.objects.filter(lot=lot)
+        .select_related("lot")
+        .prefetch_related("defects", "photos", "outcomes")
+        .order_by("round", "pk")
+    )

@@ -302,3 +302,16 @@ def test_lots_stay_conserved_for_every_decision(checker, workshop):
 
 def test_too_many_defects_error_type():
     assert TooManyDefects.status == 400
+
+
+def test_lot_lists_its_inspections_by_round(api, checker, workshop):
+    lot, (a, b) = lot_with_households(workshop, [60, 40])
+    first = inspect(lot, checker, ("stain", "major", 2, a))
+    inspection_dispose(actor=checker, inspection_id=first.pk, disposition="rework")
+    inspect(lot, checker)
+    rows = api.as_user(checker).get(f"/lots/{lot.code}/inspections").json()
+    assert [(r["round"], r["verdict"], r["disposition"]) for r in rows] == [
+        (1, "rejected", "rework"),
+        (2, "accepted", ""),
+    ]
+    assert {o["household_id"]: o["accepted"] for o in rows[1]["outcomes"]} == {a.pk: 60, b.pk: 40}

@@ -316,3 +316,14 @@ def test_device_time_without_offset_is_read_as_platform_time(api, lead, workshop
     assert response.status_code == 201, response.content
     event = ScanEvent.objects.get()
     assert event.device_time.isoformat() == "2026-11-20T02:00:00+00:00"
+
+
+def test_lot_custody_history_lists_every_scan_in_device_time_order(api, lead, checker, workshop):
+    lot, _ = lot_with_households(workshop, [10])
+    api.as_user(checker).post("/scans", scan(lot.code, "received", minutes_ago=30))
+    api.as_user(lead).post("/scans", scan(lot.code, "shipped", minutes_ago=300))
+    history = api.as_user(checker).get(f"/lots/{lot.code}/scans").json()
+    assert [(h["action"], h["applied"], h["flag"]) for h in history] == [
+        ("shipped", False, "already_past"),
+        ("received", True, "skipped_stage"),
+    ]
