@@ -9,4 +9,5 @@ urlpatterns = [
     path("ops/payouts/<int:period_id>/", views.period_detail, name="period"),
     path("ops/payouts/<int:period_id>/<str:action>/", views.period_action, name="period_action"),
     path("s/<str:token>/", views.statement, name="statement"),
+    path("print/statements/<int:period_id>/", views.statement_slips, name="slips"),
 ]

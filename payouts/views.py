@@ -13,6 +13,7 @@ from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -23,7 +24,7 @@ from pages.access import error_text, page
 from . import selectors
 from .models import PayoutLine
 from .money import fen_to_yuan
-from .selectors import StatementNotFound, period_get, statement_get
+from .selectors import StatementNotFound, period_get, statement_get, statement_tokens
 from .services import period_approve, period_compute_request, period_create, period_mark_paid
 
 OPERATOR = "operator"
@@ -72,7 +73,7 @@ def period_detail(request: HttpRequest, period_id: int) -> HttpResponse:
     period = period_get(viewer=request.user, period_id=period_id)
     workshops = (
         PayoutLine.objects.filter(pool__period=period)
-        .values("pool__workshop__organisation__name")
+        .values("pool__workshop_id", "pool__workshop__organisation__name")
         .annotate(amount=Sum("amount_fen"), pieces=Sum("pieces"))
         .order_by("-amount")[:20]
     )
@@ -86,6 +87,7 @@ def period_detail(request: HttpRequest, period_id: int) -> HttpResponse:
         },
         "workshops": [
             {
+                "id": row["pool__workshop_id"],
                 "name": row["pool__workshop__organisation__name"],
                 "pieces": row["pieces"],
                 "amount": fen_to_yuan(row["amount"]),
@@ -157,3 +159,38 @@ def statement(request: HttpRequest, token: str) -> HttpResponse:
     response["Referrer-Policy"] = "no-referrer"  # the link is the key: do not leak it
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+def _qr_svg(url: str) -> str:
+    """A QR code as inline SVG paths (no image file, prints sharp at any size)."""
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    return image.to_string(encoding="unicode")
+
+
+@page("lead")
+def statement_slips(request: HttpRequest, period_id: int) -> HttpResponse:
+    """Paper slips for a workshop's households: name, total and the QR of their statement."""
+    workshop = request.GET.get("workshop", "")
+    try:
+        tokens = statement_tokens(
+            viewer=request.user,
+            period_id=period_id,
+            workshop_id=int(workshop) if workshop.isdigit() else None,
+        )
+    except ApplicationError as exc:
+        messages.error(request, error_text(exc))
+        return redirect("payouts:period", period_id=period_id)
+    slips = []
+    for token in tokens[:500]:
+        detail = statement_get(token=token)
+        slips.append(
+            {
+                "detail": detail,
+                "total": fen_to_yuan(detail.total_fen),
+                "qr": mark_safe(_qr_svg(detail.url)),  # noqa: S308 - our own generated SVG
+            }
+        )
+    return render(request, "payouts/slips.html", {"slips": slips})

@@ -102,3 +102,32 @@ def test_operator_reviews_an_allocation_run_and_applies_it(page, site, sign_in, 
     assert set(order.batches.values_list("status", "workshop_id")) == {
         (Batch.Status.CLAIMED, workshop.pk)
     }
+
+
+def test_slips_for_paper_carry_each_households_total_and_statement_qr(db):
+    from payouts.services import period_approve
+
+    make_skill("raoxian", "绕线")
+    workshop = make_workshop()
+    zhuoma, lamu = make_household(workshop, name="卓玛家"), make_household(workshop, name="拉姆家")
+    make_accepted_pieces(workshop, {zhuoma: 100, lamu: 50}, fee="1.00")
+    operator = make_user(User.Role.OPERATOR)
+    period = make_computed_period(operator)
+    period_approve(period_id=period.pk, actor=operator)
+
+    lead = Client()
+    lead.force_login(workshop.lead)
+    page = lead.get(f"/print/statements/{period.pk}/").content.decode()
+    assert page.count('class="card slip"') == 2
+    assert "卓玛家" in page and "拉姆家" in page and page.count("<svg") >= 2
+
+    staff = Client()
+    staff.force_login(operator)
+    # A national period is printed one workshop at a time.
+    assert staff.get(f"/print/statements/{period.pk}/").status_code == 302
+    page = staff.get(f"/print/statements/{period.pk}/?workshop={workshop.pk}").content.decode()
+    assert page.count('class="card slip"') == 2
+
+    other = Client()
+    other.force_login(make_workshop().lead)
+    assert 'class="card slip"' not in other.get(f"/print/statements/{period.pk}/").content.decode()
