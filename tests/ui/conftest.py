@@ -30,12 +30,39 @@ CHROMIUM_ARGS = [
 ]
 
 
+# What the fake camera shows: a lot label's QR (see fake_camera_video).
+CAMERA_QR = "HTTP://127.0.0.1:8000/L/21HSNA724"
+
+
+def fake_camera_video(path: Path, text: str = CAMERA_QR) -> Path:
+    """A one-frame Y4M video of a QR code, for Chromium's fake camera."""
+    import qrcode
+    from PIL import Image
+
+    width, height = 640, 480
+    frame = Image.new("RGB", (width, height), "white")
+    code = qrcode.make(text, box_size=8, border=4).get_image().convert("RGB")
+    frame.paste(code, ((width - code.width) // 2, (height - code.height) // 2))
+    y, cb, cr = frame.convert("YCbCr").split()
+    half = (width // 2, height // 2)
+    header = f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode()
+    body = b"FRAME\n" + y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+    path.write_bytes(header + body)
+    return path
+
+
 @pytest.fixture(scope="session")
-def browser_type_launch_args():
+def browser_type_launch_args(tmp_path_factory):
     # Every browser test goes through here first (session scope): no Chromium, skip them all.
     if not CHROMIUM.exists():
         pytest.skip(f"Debian's Chromium is not installed at {CHROMIUM} (.ci/run installs it)")
-    return {"executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+    video = fake_camera_video(tmp_path_factory.mktemp("camera") / "qr.y4m")
+    camera = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ]
+    return {"executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS + camera}
 
 
 @pytest.fixture(scope="session")

@@ -40,7 +40,20 @@ self.addEventListener("fetch", (event) => {
     return;
   }
   if (url.pathname.startsWith("/static/")) {
-    // Hashed names never change content: the cache is always right.
-    event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
+    // Hashed names never change content: the cache is always right. Kept on first use (so the
+    // barcode decoder, fetched only when the camera is used, also works without signal later).
+    event.respondWith(
+      caches.match(request).then(
+        (hit) =>
+          hit ||
+          fetch(request).then((response) => {
+            if (response.ok) {
+              const copy = response.clone();
+              caches.open(CACHE).then((cache) => cache.put(request, copy));
+            }
+            return response;
+          })
+      )
+    );
   }
 });
