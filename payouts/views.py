@@ -24,7 +24,7 @@ from pages.access import error_text, page
 from . import selectors
 from .models import PayoutLine
 from .money import fen_to_yuan
-from .selectors import StatementNotFound, period_get, statement_get, statement_tokens
+from .selectors import StatementNotFound, statement_get, statement_tokens
 from .services import period_approve, period_compute_request, period_create, period_mark_paid
 
 OPERATOR = "operator"
@@ -70,7 +70,7 @@ def periods(request: HttpRequest) -> HttpResponse:
 
 @page(OPERATOR)
 def period_detail(request: HttpRequest, period_id: int) -> HttpResponse:
-    period = period_get(viewer=request.user, period_id=period_id)
+    period = selectors.period_detail(viewer=request.user, period_id=period_id)
     workshops = (
         PayoutLine.objects.filter(pool__period=period)
         .values("pool__workshop_id", "pool__workshop__organisation__name")
