@@ -266,6 +266,14 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     for batch in batches:
         label = batch.get_status_display()
         by_status[label] = by_status.get(label, 0) + batch.quantity
+    # Where the goods are: the newest finished lot of each batch (stage of custody, verdict).
+    from quality.selectors import lot_list
+
+    newest: dict[int, object] = {}
+    for lot in lot_list(viewer=request.user, kind="finished").filter(batch__order_id=order.pk):
+        newest.setdefault(lot.batch_id, lot)  # lot_list is newest first
+    for batch in batches:
+        batch.lot = newest.get(batch.pk)
     context = {
         "order": order,
         "batches": batches,

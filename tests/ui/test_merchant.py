@@ -115,3 +115,5 @@ def test_the_order_page_charts_defects_by_kind_and_first_pass_yield(db):
     assert "缺陷类型" in page and "污渍" in page and ">2件<" in page
     # 2 defectives in a sample of 50 (Ac 3): accepted, all 500 pieces passed first time.
     assert "各工坊一次交验合格率" in page and ">100%<" in page
+    # Where the goods are: the batch's lot, its stage of custody and verdict.
+    assert '<small class="hint lot">已检验 · 合格</small>' in page
