@@ -22,6 +22,7 @@ from orders.allocation import (
     UNASSIGNED,
     CostWeights,
     Problem,
+    _Master,
     _State,
     _types,
     allocate,
@@ -147,7 +148,10 @@ def main(argv: list[str]) -> int:
         f"-> optimum >= {bound:,.2f} (proven)"
     )
     started = time.perf_counter()
-    exact = master.solve_integer(args.exact_seconds)
+    model = _Master(problem, weights, master.types)  # the same model, for SciPy's MILP
+    model.add(master.col_type, master.col_workshop, master.col_cost)
+    model.solve()
+    exact = model.solve_integer(args.exact_seconds)
     finished = exact["status"] == 0
     print(
         f"exact MILP:    {time.perf_counter() - started:6.2f} s   "

@@ -15,7 +15,9 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import highspy
 import numpy as np
+import scipy.sparse as sparse
 
 UNASSIGNED = -1
 ANY_CENTER = -1
@@ -501,6 +503,147 @@ class _Master:
         )
 
 
+class _LiveMaster:
+    """The same LP as :class:`_Master`, kept alive in one HiGHS model (``highspy``).
+
+    Every (workshop, deadline) row exists from the start, so a round only adds columns and
+    HiGHS re-solves from the last optimal basis — several times faster per round than
+    solving from scratch. The price of a piece due by a deadline is its chain row's dual.
+    Columns: L (workshop × deadline) | y (workshop × tier) | u (type) | x (added columns).
+    Rows: type | chain (workshop × deadline) | tier (workshop).
+    """
+
+    def __init__(self, problem: Problem, weights: CostWeights, types: _Types) -> None:
+        self.problem, self.weights, self.types = problem, weights, types
+        p = problem
+        n_w, n_t = p.n_workshops, len(types.count)
+        self.tier_rate = np.concatenate([[0.0], np.asarray(weights.spread_rates, dtype=float)])
+        held = p.workshop_held.astype(float)
+        bp = spread_breakpoints(p, weights)
+        lo = np.concatenate([held[:, None], np.maximum(bp, held[:, None])], axis=1)
+        hi = np.concatenate([np.maximum(bp, held[:, None]), np.full((n_w, 1), np.inf)], 1)
+        width = hi - lo
+        self.first_rate = self.tier_rate[np.argmax(width > 0, axis=1)]
+        self.deadlines = np.unique(types.days_left)
+        k_n = self.k_n = len(self.deadlines)
+        top = p.workshop_daily_capacity * max(int(self.deadlines.max()), 0) + 1.0
+        width = np.minimum(width, top[:, None])
+        n_k = width.shape[1]
+        cap = p.workshop_daily_capacity[:, None] * self.deadlines[None, :] - held[:, None]
+        n_l, n_y = n_w * k_n, n_w * n_k
+        self.o_l, self.o_y, self.o_u, self.o_x = 0, n_l, n_l + n_y, n_l + n_y + n_t
+        self.r_chain, self.r_tier = n_t, n_t + n_l
+        n_r = n_t + n_l + n_w
+        node = np.arange(n_l)
+        later = node[(node % k_n) != 0]
+        last = node[(node % k_n) == k_n - 1]
+        tier_col = np.arange(n_y)
+        rows = np.concatenate(
+            [
+                self.r_chain + node,
+                self.r_chain + later,
+                self.r_tier + np.arange(n_w),
+                self.r_tier + tier_col // n_k,
+                np.arange(n_t),
+            ]
+        )
+        cols = np.concatenate(
+            [
+                self.o_l + node,
+                self.o_l + later - 1,
+                self.o_l + last,
+                self.o_y + tier_col,
+                self.o_u + np.arange(n_t),
+            ]
+        )
+        vals = np.concatenate(
+            [np.ones(n_l), -np.ones(len(later)), -np.ones(n_w), np.ones(n_y), np.ones(n_t)]
+        )
+        a = sparse.csc_matrix((vals, (rows, cols)), shape=(n_r, self.o_x))
+        cost = np.concatenate(
+            [
+                np.zeros(n_l),
+                np.tile(self.tier_rate, n_w),
+                weights.unassigned_per_piece * types.quantity,
+            ]
+        )
+        self.upper_fixed = np.concatenate(
+            [np.maximum(cap, 0).ravel(), width.ravel(), types.count.astype(float)]
+        )
+        rhs = np.concatenate([types.count.astype(float), np.zeros(n_l + n_w)])
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = self.o_x, n_r
+        lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, np.zeros(self.o_x), self.upper_fixed
+        lp.row_lower_, lp.row_upper_ = rhs, rhs
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_, lp.a_matrix_.index_ = a.indptr, a.indices
+        lp.a_matrix_.value_ = a.data
+        self.highs = highspy.Highs()
+        self.highs.setOptionValue("output_flag", False)
+        self.highs.passModel(lp)
+        self.col_type = np.zeros(0, dtype=np.int64)
+        self.col_workshop = np.zeros(0, dtype=np.int64)
+        self.col_cost = np.zeros(0)
+        self.x = np.zeros(0)  # the LP solution over the first len(x) columns
+        self.value = math.inf
+        self._seen: set[tuple[int, int]] = set()
+        self.node_of_type = np.searchsorted(self.deadlines, types.days_left)
+
+    def add(self, col_type: np.ndarray, col_workshop: np.ndarray, col_cost: np.ndarray) -> int:
+        pairs = zip(col_type.tolist(), col_workshop.tolist(), strict=True)
+        fresh = [i for i, pair in enumerate(pairs) if pair not in self._seen]
+        if not fresh:
+            return 0
+        kind, workshop, cost = col_type[fresh], col_workshop[fresh], col_cost[fresh]
+        self._seen.update(zip(kind.tolist(), workshop.tolist(), strict=True))
+        n = len(fresh)
+        index = np.empty(2 * n, dtype=np.int32)
+        value = np.empty(2 * n)
+        index[0::2] = kind
+        index[1::2] = self.r_chain + workshop * self.k_n + self.node_of_type[kind]
+        value[0::2] = 1.0
+        value[1::2] = -self.types.quantity[kind]
+        self.highs.addCols(
+            n,
+            cost.astype(float),
+            np.zeros(n),
+            self.types.count[kind].astype(float),
+            2 * n,
+            np.arange(0, 2 * n, 2, dtype=np.int32),
+            index,
+            value,
+        )
+        self.col_type = np.concatenate([self.col_type, kind])
+        self.col_workshop = np.concatenate([self.col_workshop, workshop])
+        self.col_cost = np.concatenate([self.col_cost, cost])
+        return n
+
+    def solve(self, seconds: float = math.inf) -> bool:
+        """Re-solve from the last basis; False (nothing changed) if out of time."""
+        limit = float(max(seconds, 0.01)) if math.isfinite(seconds) else highspy.kHighsInf
+        self.highs.setOptionValue("time_limit", limit)
+        self.highs.run()
+        if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return False
+        solution = self.highs.getSolution()
+        column = np.asarray(solution.col_value)
+        dual = np.asarray(solution.row_dual)
+        reduced = np.asarray(solution.col_dual)
+        self.value = float(self.highs.getInfo().objective_function_value)
+        self.x = column[self.o_x :]
+        self.type_dual = dual[: self.r_chain]
+        self.chain_dual = dual[self.r_chain : self.r_tier]
+        # Reduced costs of the load and tier variables at their bounds, for the bound.
+        self.box_bound = float(np.minimum(reduced[: self.o_u], 0.0) @ self.upper_fixed[: self.o_u])
+        return True
+
+    def price(self, workshops: np.ndarray, days: np.ndarray) -> np.ndarray:
+        """The dual price of one more piece at (workshop, deadline) pairs (broadcast)."""
+        workshops, days = np.broadcast_arrays(workshops, days)
+        node = np.minimum(np.searchsorted(self.deadlines, days), self.k_n - 1)
+        return self.chain_dual[workshops * self.k_n + node]
+
+
 def _type_costs(
     problem: Problem, weights: CostWeights, types: _Types, rows: np.ndarray
 ) -> np.ndarray:
@@ -741,7 +884,7 @@ def lp_relaxation(
     columns_per_round: int = 6,
     max_rounds: int = 60,
     report: Progress | None = None,
-) -> tuple[_Master, float, int]:
+) -> tuple[_LiveMaster, float, int]:
     """Column generation on the LP relaxation; returns the model, a proven bound, the rounds.
 
     Every round prices every eligible (type, workshop) pair with the LP's duals; the
@@ -752,7 +895,7 @@ def lp_relaxation(
 
     started = time.perf_counter()
     types = types or _types(problem)
-    master = _Master(problem, weights, types)
+    master = _LiveMaster(problem, weights, types)
     if start is not None:
         placed = np.flatnonzero(start != UNASSIGNED)
         kinds, workshops = types.of_batch[placed], start[placed]
