@@ -63,7 +63,8 @@ def scope_workshop_ids(period: PayoutPeriod) -> list[int]:
     return list(workshops.order_by("pk").values_list("pk", flat=True))
 
 
-def chunked(ids: Sequence[int], size: int = CHUNK_WORKSHOPS) -> list[Sequence[int]]:
+def chunked(ids: Sequence[int], size: int | None = None) -> list[Sequence[int]]:
+    size = size or CHUNK_WORKSHOPS
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
@@ -133,8 +134,6 @@ def aggregate_lines(*, period: PayoutPeriod, workshop_ids: Sequence[int]) -> Non
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {TEMP_LINES}")
         cursor.execute(sql, [period.pk, *workshop_ids])
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ANALYZE {TEMP_LINES}")
 
 
 def drop_aggregate() -> None:
