@@ -106,29 +106,68 @@ def auth_token_obtain(
     return api_token_issue(user=user, name=device)
 
 
+# A bearer key's token (with its user and organisation) is kept in the shared cache for a few
+# seconds, keyed by the key's hash, so a phone's requests skip the token query. Revocation
+# replaces the entry by a marker at once, so a revoked token stops working on the next request;
+# a change to the user (deactivated, new role or organisation) reaches phones within
+# API_TOKEN_CACHE_SECONDS. Only a cache shared by every server process is used (Redis): with
+# the per-process local-memory cache (no REDIS_URL) nothing is cached by default.
+_TOKEN_CACHE_PREFIX = "accounts:token:"
+_NOT_CACHED = "not-cached"
+
+
+def _token_cache_seconds() -> int:
+    configured = getattr(settings, "API_TOKEN_CACHE_SECONDS", None)
+    if configured is not None:
+        return int(configured)
+    return 30 if getattr(settings, "REDIS_URL", "") else 0
+
+
 def api_token_authenticate(*, raw_key: str) -> User:
     """The user a bearer key belongs to, or a 401 that says why not."""
-    token = (
-        ApiToken.objects.select_related("user", "user__organisation")
-        .filter(key_hash=_hash_key(raw_key))
-        .first()
-    )
-    if token is None or not token.user.is_active:
-        raise TokenInvalid()
+    from django.core.cache import cache
+
+    key_hash = _hash_key(raw_key)
+    ttl = _token_cache_seconds()
+    cache_key = _TOKEN_CACHE_PREFIX + key_hash
     now = timezone.now()
-    if token.revoked_at is not None:
-        raise TokenRevoked()
-    if token.expires_at <= now:
+    cached = cache.get(cache_key) if ttl > 0 else None
+    if isinstance(cached, ApiToken):
+        token = cached
+    else:
+        token = (
+            ApiToken.objects.select_related("user", "user__organisation")
+            .filter(key_hash=key_hash)
+            .first()
+        )
+        if token is None or not token.user.is_active:
+            raise TokenInvalid()
+        if token.revoked_at is not None:
+            raise TokenRevoked()
+        if token.expires_at <= now:
+            raise TokenExpired()
+        # Touch at most once a minute: a phone polling must not write on every request.
+        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            token.last_used_at = now
+        if ttl > 0 and cached is None:
+            # add, not set: a revocation's marker that landed meanwhile must win.
+            cache.add(cache_key, token, ttl)
+    if token.expires_at <= now:  # a cached token too
         raise TokenExpired()
-    # Touch at most once a minute: a phone polling must not write on every request.
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     token.user.api_token = token
     return token.user
 
 
 def api_token_revoke(*, token: ApiToken) -> None:
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    ttl = _token_cache_seconds()
+    if ttl > 0:
+        from django.core.cache import cache
+
+        # A marker rather than a delete: a request that read the token just before the
+        # revocation cannot put it back in the cache (it only ever adds).
+        cache.set(_TOKEN_CACHE_PREFIX + token.key_hash, _NOT_CACHED, ttl)
 
 
 def api_token_purge_expired(*, now: datetime | None = None) -> int:
