@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -123,6 +123,11 @@ def _ingest_once(*, actor: User, items: list[ScanItem]) -> list[ScanResult]:
             note=item.note,
         )
         parsed.append(item)
+
+    if len(items) == 1 and len(parsed) == 1 and connection.vendor == "postgresql":
+        fast = _record_single_fast(actor=actor, item=parsed[0])
+        if fast is not None:
+            return [fast]
 
     # Only key → hash first (cheap); whole rows only for the keys that are replays.
     known = dict(
@@ -233,6 +238,97 @@ def _record(
         for batch_id in sorted(arrived_batches):
             batch_start_production(batch_id=batch_id, actor=actor)
     return {event.key: event for event in events}
+
+
+# --- PostgreSQL: one new scan in two statements ----------------------------------------------
+#
+# The common single scan (a new key, a lot the scanner may see, no side effect on the batch) is
+# read without a lock, decided by ``_fit`` in Python, then written by one compare-and-set
+# statement: it locks the lot only if it is still in the state that was read, inserts the event
+# (ON CONFLICT on the key: nothing if the key arrived meanwhile) and moves the lot only if the
+# event was inserted. If anything changed in between, it writes nothing and the general path
+# above answers (replay, 409, not found, a material lot's arrival, a lot that moved on).
+
+
+def _scope_sql(actor: User) -> tuple[str, list[Any]] | None:
+    """The join and condition of ``selectors.lot_scope`` for the roles that may scan."""
+    from accounts.models import Organisation
+    from accounts.permissions import is_operator
+    from workshops.models import Workshop
+
+    if is_operator(actor):
+        return "", []
+    if actor.organisation_id is None:
+        return None
+    workshops, orgs = Workshop._meta.db_table, Organisation._meta.db_table
+    join = f' JOIN "{workshops}" w ON w."id" = l."workshop_id"'
+    if actor.role == Role.LEAD:
+        return join + ' WHERE w."organisation_id" = %s AND', [actor.organisation_id]
+    if actor.role == Role.CHECKER:
+        join += f' JOIN "{orgs}" o ON o."id" = w."organisation_id"'
+        return join + ' WHERE o."service_center_id" = %s AND', [actor.organisation_id]
+    return None
+
+
+def _record_single_fast(*, actor: User, item: ScanItem) -> ScanResult | None:
+    """Record one new scan in two statements, or None to leave it to the general path."""
+    scoped = _scope_sql(actor)
+    if scoped is None:
+        return None
+    join_where, params = scoped
+    lots, events = Lot._meta.db_table, ScanEvent._meta.db_table
+    # Table names come from the models, every value is a bound parameter.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT l."id", l."kind", l."stage", l."round", l."round_started_at", '  # noqa: S608
+            f'l."batch_id",'
+            f' EXISTS (SELECT 1 FROM "{events}" e WHERE e."key" = %s)'
+            f' FROM "{lots}" l{join_where or " WHERE"} l."code" = %s',
+            [item.key, *params, item.code],
+        )
+        row = cursor.fetchone()
+        if row is None or row[6]:
+            return None  # not found (or not in scope), or a known key: the general path
+        lot = Lot(
+            id=row[0], code=item.code, kind=row[1], stage=row[2], round=row[3],
+            round_started_at=row[4], batch_id=row[5],
+        )  # fmt: skip
+        if lot.kind == Lot.Kind.MATERIAL and (
+            item.action not in MATERIAL_ACTIONS or item.action == Action.RECEIVED
+        ):
+            return None  # refused, or an arrival that may start production: the general path
+        before = lot.stage
+        applied, flag = _fit(lot=lot, action=item.action, device_time=item.device_time)
+        after = item.action if applied else before
+        now = timezone.now()
+        cursor.execute(
+            f'WITH lot AS (SELECT "id" FROM "{lots}" WHERE "id" = %s '  # noqa: S608
+            f'AND "stage" = %s'
+            f' AND "round" = %s AND "round_started_at" = %s FOR UPDATE),'
+            f' ins AS (INSERT INTO "{events}" ("key", "body_hash", "lot_id", "action",'
+            f' "device_time", "recorded_at", "actor_id", "applied", "flag", "stage_before",'
+            f' "stage_after", "note") SELECT %s, %s, lot."id", %s, %s, %s, %s, %s, %s, %s, %s, %s'
+            f' FROM lot ON CONFLICT ("key") DO NOTHING RETURNING "id", "lot_id"),'
+            f' moved AS (UPDATE "{lots}" SET "stage" = %s, "stage_changed_at" = %s FROM ins'
+            f' WHERE "{lots}"."id" = ins."lot_id" AND %s RETURNING "{lots}"."id")'
+            f' SELECT ins."id", (SELECT count(*) FROM moved) FROM ins',
+            [
+                lot.pk, before, lot.round, lot.round_started_at,
+                item.key, item.body_hash, item.action, item.device_time, now, actor.pk,
+                applied, flag, before, after, item.note,
+                after, now, applied,
+            ],
+        )  # fmt: skip
+        written = cursor.fetchone()
+    if written is None:
+        return None  # the lot moved or the key arrived meanwhile: the general path decides
+    lot.stage = after
+    event = ScanEvent(
+        id=written[0], key=item.key, body_hash=item.body_hash, lot=lot, action=item.action,
+        device_time=item.device_time, recorded_at=now, actor_id=actor.pk, applied=applied,
+        flag=flag, stage_before=before, stage_after=after, note=item.note,
+    )  # fmt: skip
+    return ScanResult(index=item.index, key=item.key, status="created", event=event)
 
 
 def _fit(*, lot: Lot, action: str, device_time: datetime) -> tuple[bool, str]:

@@ -1,5 +1,6 @@
 """Custody scans: once per key, late and out of order, in bulk, in the right region."""
 
+import itertools
 import random
 import threading
 import uuid
@@ -327,3 +328,71 @@ def test_lot_custody_history_lists_every_scan_in_device_time_order(api, lead, ch
         ("shipped", False, "already_past"),
         ("received", True, "skipped_stage"),
     ]
+
+
+# --- PostgreSQL: the two-statement path for one new scan ----------------------------------
+
+
+def test_one_new_scan_takes_two_statements_on_postgresql(lead, workshop):
+    if connection.vendor != "postgresql":
+        pytest.skip("the compare-and-set path is PostgreSQL's")
+    from django.test.utils import CaptureQueriesContext
+
+    from quality.scans import scan_record
+
+    lot, _ = lot_with_households(workshop, [10])
+    with CaptureQueriesContext(connection) as captured:
+        result = scan_record(
+            actor=lead,
+            key=str(uuid.uuid4()),
+            code=lot.code,
+            action="shipped",
+            device_time=timezone.now(),
+        )
+    assert result.status == "created"
+    assert len(captured.captured_queries) == 2
+    lot.refresh_from_db()
+    assert lot.stage == "shipped"
+    event = ScanEvent.objects.get()
+    assert (event.stage_before, event.stage_after, event.applied) == ("packed", "shipped", True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_scans_of_one_lot_apply_in_turn_on_postgresql(workshop):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL row locks and real concurrency")
+    from quality.scans import scan_record
+
+    lot, _ = lot_with_households(workshop, [10])
+    lead = workshop.lead
+    actions = ["shipped", "received", "inspected", "delivered"] * 2
+    when = timezone.now() - timedelta(hours=1)
+    errors = []
+    barrier = threading.Barrier(len(actions))
+
+    def send(action):
+        try:
+            barrier.wait()
+            scan_record(
+                actor=lead, key=str(uuid.uuid4()), code=lot.code, action=action, device_time=when
+            )
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(a,)) for a in actions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert ScanEvent.objects.filter(lot=lot).count() == len(actions)
+    lot.refresh_from_db()
+    assert lot.stage == "delivered"
+    # Each applied scan took the lot from where the previous one left it: one unbroken chain.
+    applied = ScanEvent.objects.filter(lot=lot, applied=True).order_by("pk")
+    chain = [(e.stage_before, e.stage_after) for e in applied]
+    for (_, after), (before, _) in itertools.pairwise(chain):
+        assert before == after
+    assert chain[0][0] == "packed"
