@@ -2,7 +2,11 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
 COPY . .
+# Hashed, compressed static files for whitenoise (production settings need a key at build time
+# only to start; the real one comes from .env at run time).
 RUN pip install --no-cache-dir . \
+ && DJANGO_DEBUG=0 DJANGO_SECRET_KEY=build-only-not-secret-0123456789abcdefghijklmnopqrstuvwxyz \
+    python manage.py collectstatic --noinput \
  && useradd --create-home shouchuang && mkdir -p var/media && chown -R shouchuang var
 USER shouchuang
 EXPOSE 8000

@@ -68,3 +68,5 @@ def test_dockerfile_exists_and_installs_the_project():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "pip install" in dockerfile
     assert "FROM python:3.11" in dockerfile
+    # Production settings serve hashed static files: the image must carry the manifest.
+    assert "DJANGO_DEBUG=0" in dockerfile and "manage.py collectstatic" in dockerfile
