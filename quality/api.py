@@ -22,6 +22,7 @@ from .schemas import (
     ScanBulkIn,
     ScanBulkOut,
     ScanIn,
+    ScanItemIn,
     ScanOut,
     SwitchingStateOut,
     scan_brief,
@@ -145,7 +146,7 @@ def create_scans_bulk(request: HttpRequest, payload: ScanBulkIn):
     invalid: dict[int, dict] = {}
     for index, raw in enumerate(payload.scans):
         try:
-            scan = ScanIn.model_validate(raw)
+            scan = ScanItemIn.model_validate(raw)
         except ValidationError as exc:
             invalid[index] = {
                 "index": index,

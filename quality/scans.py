@@ -214,7 +214,7 @@ def _record(
             action=item.action,
             device_time=item.device_time,
             recorded_at=now,
-            actor=actor,
+            actor_id=actor.pk,
             applied=applied,
             flag=flag,
             stage_before=before,
@@ -226,7 +226,7 @@ def _record(
             index=item.index, key=item.key, status="created", event=event
         )
     if events:
-        ScanEvent.objects.bulk_create(events)
+        _insert_events(events)
     by_stage: dict[str, list[int]] = {}
     for lot in changed.values():
         by_stage.setdefault(lot.stage, []).append(lot.pk)
@@ -329,6 +329,36 @@ def _record_single_fast(*, actor: User, item: ScanItem) -> ScanResult | None:
         flag=flag, stage_before=before, stage_after=after, note=item.note,
     )  # fmt: skip
     return ScanResult(index=item.index, key=item.key, status="created", event=event)
+
+
+_EVENT_COLUMNS = [
+    ("key", "text"), ("body_hash", "text"), ("lot_id", "bigint"), ("action", "text"),
+    ("device_time", "timestamptz"), ("recorded_at", "timestamptz"), ("actor_id", "bigint"),
+    ("applied", "boolean"), ("flag", "text"), ("stage_before", "text"), ("stage_after", "text"),
+    ("note", "text"),
+]  # fmt: skip
+
+
+def _insert_events(events: list[ScanEvent]) -> None:
+    """Insert new events; a key recorded meanwhile raises IntegrityError (the caller retries).
+
+    PostgreSQL: one INSERT … SELECT FROM unnest(column arrays), twelve parameters whatever the
+    count, instead of the ORM's twelve per row. Elsewhere: ``bulk_create``.
+    """
+    if connection.vendor != "postgresql":
+        ScanEvent.objects.bulk_create(events)
+        return
+    import psycopg
+
+    names = ", ".join(f'"{name}"' for name, _type in _EVENT_COLUMNS)
+    arrays = ", ".join(f"%s::{sqltype}[]" for _name, sqltype in _EVENT_COLUMNS)
+    columns = [[getattr(e, name) for e in events] for name, _type in _EVENT_COLUMNS]
+    sql = f'INSERT INTO "{ScanEvent._meta.db_table}" ({names}) SELECT * FROM unnest({arrays})'  # noqa: S608
+    connection.ensure_connection()
+    # psycopg's own cursor binds the arrays server-side in binary (its C dumpers), where
+    # Django's client-side binding would quote 12,000 values into the SQL text.
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, columns, binary=True)
 
 
 def _fit(*, lot: Lot, action: str, device_time: datetime) -> tuple[bool, str]:

@@ -4,6 +4,7 @@ from typing import Any, Literal
 
 from django.conf import settings
 from ninja import Field, Schema
+from pydantic import create_model
 
 from config.schemas import InSchema
 
@@ -99,6 +100,16 @@ class ScanIn(InSchema):
     action: ScanEvent.Action
     device_time: datetime = Field(..., description="the phone's own time of the scan")
     note: str = Field("", max_length=200)
+
+
+# The bulk endpoint validates up to 1,000 items one by one. A plain pydantic model with ScanIn's
+# own fields and config answers a JSON object exactly as ScanIn does, in one pass: ninja's
+# Schema validates an extra="forbid" model twice (the dict, then a DjangoGetter around it).
+ScanItemIn = create_model(
+    "ScanItemIn",
+    __config__=ScanIn.model_config,
+    **{name: (info.annotation, info) for name, info in ScanIn.model_fields.items()},
+)
 
 
 class ScanOut(Schema):
