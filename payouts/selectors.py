@@ -442,3 +442,59 @@ def adjustment_list(*, viewer: User, period_id: int) -> QuerySet[PayoutAdjustmen
     ensure_role(viewer, Role.OPERATOR)
     period = period_get(viewer=viewer, period_id=period_id)
     return PayoutAdjustment.objects.filter(period=period).order_by("pk")
+
+
+LOCKED_STATUSES = (PayoutPeriod.Status.APPROVED, PayoutPeriod.Status.PAID)
+
+
+@dataclass
+class EarningsByRegionMonth:
+    province: str
+    month: date | None
+    households: int
+    total_fen: int
+
+
+@dataclass
+class PayoutImpact:
+    """Locked money only: a computed but unapproved period does not count yet."""
+
+    households_earning: int
+    paid_fen: int
+    approved_unpaid_fen: int
+    by_region_month: list[EarningsByRegionMonth]
+
+
+def payout_impact(*, viewer: User) -> PayoutImpact:
+    """Households earning and fees paid, overall and per province and month (operators)."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncMonth
+
+    ensure_role(viewer, User.Role.OPERATOR)
+    statements = Statement.objects.filter(period__status__in=LOCKED_STATUSES, total_fen__gt=0)
+    gross = dict(
+        PayoutPeriod.objects.filter(status__in=LOCKED_STATUSES)
+        .values("status")
+        .annotate(gross=Sum("gross_fen"))
+        .values_list("status", "gross")
+    )
+    rows = (
+        statements.annotate(month=TruncMonth("period__ends_on"))
+        .values("household__workshop__organisation__province", "month")
+        .annotate(households=Count("household", distinct=True), total=Sum("total_fen"))
+        .order_by("-month", "household__workshop__organisation__province")
+    )
+    return PayoutImpact(
+        households_earning=statements.values("household").distinct().count(),
+        paid_fen=gross.get(PayoutPeriod.Status.PAID) or 0,
+        approved_unpaid_fen=gross.get(PayoutPeriod.Status.APPROVED) or 0,
+        by_region_month=[
+            EarningsByRegionMonth(
+                province=row["household__workshop__organisation__province"] or "",
+                month=row["month"],
+                households=row["households"],
+                total_fen=row["total"] or 0,
+            )
+            for row in rows
+        ],
+    )

@@ -329,3 +329,20 @@ def lot_inspections(*, viewer: User, code: str) -> QuerySet:
         .prefetch_related("defects", "photos", "outcomes")
         .order_by("round", "pk")
     )
+
+
+def defects_by_kind(*, order_id: int) -> list[tuple[str, str, int]]:
+    """(kind, its label, defective pieces) found in an order's inspections, most first.
+
+    The caller has checked that the viewer may see the order.
+    """
+    from .models import Defect, DefectKind
+
+    labels = dict(DefectKind.choices)
+    rows = (
+        Defect.objects.filter(inspection__lot__batch__order_id=order_id)
+        .values("kind")
+        .annotate(total=Sum("count"))
+        .order_by("-total", "kind")
+    )
+    return [(row["kind"], str(labels.get(row["kind"], row["kind"])), row["total"]) for row in rows]

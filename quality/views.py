@@ -252,22 +252,12 @@ def label(request: HttpRequest, code: str) -> HttpResponse:
 def order_quality_charts(*, order_id: int, workshop_names: dict[int, str]) -> dict:
     """The merchant's order page charts: defects by kind found in the order's inspections, and
     first-pass yield by workshop (the caller has checked the viewer may see the order)."""
-    from django.db.models import Sum
-
     from pages.charts import hbar_chart
 
-    from .models import Defect
-    from .selectors import first_pass_yield_by_workshop
+    from .selectors import defects_by_kind, first_pass_yield_by_workshop
 
     charts = {}
-    defects = (
-        Defect.objects.filter(inspection__lot__batch__order_id=order_id)
-        .values("kind")
-        .annotate(total=Sum("count"))
-        .order_by("-total", "kind")
-    )
-    labels = dict(DefectKind.choices)
-    rows = [(str(labels.get(row["kind"], row["kind"])), row["total"]) for row in defects]
+    rows = [(label, total) for _kind, label, total in defects_by_kind(order_id=order_id)]
     if rows:
         charts["defects"] = hbar_chart(rows, unit=_("件"), title=_("缺陷类型"), colour="#c5221f")
     if workshop_names:
