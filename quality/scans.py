@@ -15,11 +15,14 @@ and the bulk queue share one path.
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import User
@@ -131,7 +134,9 @@ def _ingest_once(*, actor: User, items: list[ScanItem]) -> list[ScanResult]:
 
     # Only key → hash first (cheap); whole rows only for the keys that are replays.
     known = dict(
-        ScanEvent.objects.filter(key__in={i.key for i in parsed}).values_list("key", "body_hash")
+        ScanEvent.objects.filter(_among(ScanEvent, "key", {i.key for i in parsed})).values_list(
+            "key", "body_hash"
+        )
     )
     replayed_keys = [i.key for i in parsed if known.get(i.key) == i.body_hash]
     existing = (
@@ -173,13 +178,21 @@ def _ingest_once(*, actor: User, items: list[ScanItem]) -> list[ScanResult]:
     return [results[item.index] for item in items]
 
 
+def _among(model: type, column: str, values: Iterable[Any]) -> Q | RawSQL:
+    """``column IN values``; on PostgreSQL as ``= ANY(array)``: one parameter, not 1,000."""
+    if connection.vendor != "postgresql":
+        return Q(**{f"{column}__in": values})
+    table = model._meta.db_table
+    return RawSQL(f'"{table}"."{column}" = ANY(%s)', (list(values),), BooleanField())  # noqa: S611
+
+
 def _record(
     *, actor: User, items: list[ScanItem], results: dict[int, ScanResult]
 ) -> dict[str, ScanEvent]:
     wanted = {item.code for item in items}
     lots = {
         lot.code: lot
-        for lot in lot_scope(Lot.objects.filter(code__in=wanted), viewer=actor)
+        for lot in lot_scope(Lot.objects.filter(_among(Lot, "code", wanted)), viewer=actor)
         .only("id", "code", "kind", "batch_id", "stage", "round", "round_started_at")
         .select_for_update(of=("self",))
         .order_by("pk")
@@ -231,7 +244,7 @@ def _record(
     for lot in changed.values():
         by_stage.setdefault(lot.stage, []).append(lot.pk)
     for stage, lot_ids in by_stage.items():  # at most one UPDATE per stage, not per lot
-        Lot.objects.filter(pk__in=lot_ids).update(stage=stage, stage_changed_at=now)
+        Lot.objects.filter(_among(Lot, "id", lot_ids)).update(stage=stage, stage_changed_at=now)
     if arrived_batches:
         from .services import batch_start_production
 
@@ -240,14 +253,15 @@ def _record(
     return {event.key: event for event in events}
 
 
-# --- PostgreSQL: one new scan in two statements ----------------------------------------------
+# --- PostgreSQL: one new scan in one statement ---------------------------------------------
 #
-# The common single scan (a new key, a lot the scanner may see, no side effect on the batch) is
-# read without a lock, decided by ``_fit`` in Python, then written by one compare-and-set
-# statement: it locks the lot only if it is still in the state that was read, inserts the event
-# (ON CONFLICT on the key: nothing if the key arrived meanwhile) and moves the lot only if the
-# event was inserted. If anything changed in between, it writes nothing and the general path
-# above answers (replay, 409, not found, a material lot's arrival, a lot that moved on).
+# The common single scan (a new key, a lot the scanner may see, no side effect on the batch)
+# is one statement, in one round trip: lock the lot, decide as ``_fit`` does (the same rules
+# in SQL; tests/quality/test_scans.py checks the two agree on every case), insert the event
+# (ON CONFLICT on the key: nothing if the key arrived meanwhile) and move the lot only if the
+# event was inserted and applies. When it writes nothing (a known key, a lot not found or not
+# in scope, a material lot's scan that is refused or may start production) the general path
+# above answers: replay, 409, 404, production start.
 
 
 def _scope_sql(actor: User) -> tuple[str, list[Any]] | None:
@@ -270,61 +284,86 @@ def _scope_sql(actor: User) -> tuple[str, list[Any]] | None:
     return None
 
 
+_SINGLE_SQL = """
+WITH lot AS (
+    SELECT l."id", l."kind", l."stage", l."round", l."round_started_at"
+    FROM "{lots}" l{join_where} l."code" = %(code)s
+    FOR UPDATE OF l
+), rank AS (
+    SELECT lot.*,
+        lot."round" > 1 AND %(device_time)s::timestamptz < lot."round_started_at" AS early,
+        array_position(%(stages)s::text[], lot."stage") AS current,
+        array_position(%(stages)s::text[], %(action)s::text) AS wanted
+    FROM lot
+    WHERE NOT EXISTS (SELECT 1 FROM "{events}" e WHERE e."key" = %(key)s)
+      AND (lot."kind" <> %(material)s OR %(action)s::text = ANY(%(material_quiet)s::text[]))
+), fit AS (
+    SELECT rank."id", rank."stage",
+        NOT rank.early AND rank.wanted > rank.current AS applied,
+        CASE WHEN rank.early THEN %(earlier_round)s
+             WHEN rank.wanted > rank.current + 1 THEN %(skipped_stage)s
+             WHEN rank.wanted >= rank.current THEN ''
+             ELSE %(already_past)s END AS flag
+    FROM rank
+), ins AS (
+    INSERT INTO "{events}" ("key", "body_hash", "lot_id", "action", "device_time",
+        "recorded_at", "actor_id", "applied", "flag", "stage_before", "stage_after", "note")
+    SELECT %(key)s, %(body_hash)s, fit."id", %(action)s, %(device_time)s, %(now)s, %(actor)s,
+        fit.applied, fit.flag, fit."stage",
+        CASE WHEN fit.applied THEN %(action)s ELSE fit."stage" END, %(note)s
+    FROM fit
+    ON CONFLICT ("key") DO NOTHING
+    RETURNING "id", "lot_id", "applied", "flag", "stage_before", "stage_after"
+), moved AS (
+    UPDATE "{lots}" SET "stage" = ins."stage_after", "stage_changed_at" = %(now)s
+    FROM ins WHERE "{lots}"."id" = ins."lot_id" AND ins."applied"
+    RETURNING "{lots}"."id"
+)
+SELECT ins."id", ins."lot_id", ins."applied", ins."flag", ins."stage_before",
+    ins."stage_after", (SELECT count(*) FROM moved)
+FROM ins
+"""
+
+
 def _record_single_fast(*, actor: User, item: ScanItem) -> ScanResult | None:
-    """Record one new scan in two statements, or None to leave it to the general path."""
+    """Record one new scan in one statement, or None to leave it to the general path."""
     scoped = _scope_sql(actor)
     if scoped is None:
         return None
-    join_where, params = scoped
-    lots, events = Lot._meta.db_table, ScanEvent._meta.db_table
-    # Table names come from the models, every value is a bound parameter.
+    join_where, scope_params = scoped
+    now = timezone.now()
+    sql = _SINGLE_SQL.format(
+        lots=Lot._meta.db_table,
+        events=ScanEvent._meta.db_table,
+        join_where=join_where.replace("%s", "%(scope)s") or " WHERE",
+    )
+    params = {
+        "code": item.code,
+        "key": item.key,
+        "body_hash": item.body_hash,
+        "action": item.action,
+        "device_time": item.device_time,
+        "note": item.note,
+        "now": now,
+        "actor": actor.pk,
+        "stages": list(Lot.Stage.values),
+        "material": Lot.Kind.MATERIAL.value,
+        # Material lots' scans that neither are refused nor may start production.
+        "material_quiet": sorted(MATERIAL_ACTIONS - {Action.RECEIVED}),
+        "earlier_round": ScanEvent.Flag.EARLIER_ROUND.value,
+        "skipped_stage": ScanEvent.Flag.SKIPPED_STAGE.value,
+        "already_past": ScanEvent.Flag.ALREADY_PAST.value,
+        "scope": scope_params[0] if scope_params else None,
+    }
     with connection.cursor() as cursor:
-        cursor.execute(
-            f'SELECT l."id", l."kind", l."stage", l."round", l."round_started_at", '  # noqa: S608
-            f'l."batch_id",'
-            f' EXISTS (SELECT 1 FROM "{events}" e WHERE e."key" = %s)'
-            f' FROM "{lots}" l{join_where or " WHERE"} l."code" = %s',
-            [item.key, *params, item.code],
-        )
+        cursor.execute(sql, params)
         row = cursor.fetchone()
-        if row is None or row[6]:
-            return None  # not found (or not in scope), or a known key: the general path
-        lot = Lot(
-            id=row[0], code=item.code, kind=row[1], stage=row[2], round=row[3],
-            round_started_at=row[4], batch_id=row[5],
-        )  # fmt: skip
-        if lot.kind == Lot.Kind.MATERIAL and (
-            item.action not in MATERIAL_ACTIONS or item.action == Action.RECEIVED
-        ):
-            return None  # refused, or an arrival that may start production: the general path
-        before = lot.stage
-        applied, flag = _fit(lot=lot, action=item.action, device_time=item.device_time)
-        after = item.action if applied else before
-        now = timezone.now()
-        cursor.execute(
-            f'WITH lot AS (SELECT "id" FROM "{lots}" WHERE "id" = %s '  # noqa: S608
-            f'AND "stage" = %s'
-            f' AND "round" = %s AND "round_started_at" = %s FOR UPDATE),'
-            f' ins AS (INSERT INTO "{events}" ("key", "body_hash", "lot_id", "action",'
-            f' "device_time", "recorded_at", "actor_id", "applied", "flag", "stage_before",'
-            f' "stage_after", "note") SELECT %s, %s, lot."id", %s, %s, %s, %s, %s, %s, %s, %s, %s'
-            f' FROM lot ON CONFLICT ("key") DO NOTHING RETURNING "id", "lot_id"),'
-            f' moved AS (UPDATE "{lots}" SET "stage" = %s, "stage_changed_at" = %s FROM ins'
-            f' WHERE "{lots}"."id" = ins."lot_id" AND %s RETURNING "{lots}"."id")'
-            f' SELECT ins."id", (SELECT count(*) FROM moved) FROM ins',
-            [
-                lot.pk, before, lot.round, lot.round_started_at,
-                item.key, item.body_hash, item.action, item.device_time, now, actor.pk,
-                applied, flag, before, after, item.note,
-                after, now, applied,
-            ],
-        )  # fmt: skip
-        written = cursor.fetchone()
-    if written is None:
-        return None  # the lot moved or the key arrived meanwhile: the general path decides
-    lot.stage = after
+    if row is None:
+        return None
+    event_id, lot_id, applied, flag, before, after, _moved = row
+    lot = Lot(id=lot_id, code=item.code, stage=after)
     event = ScanEvent(
-        id=written[0], key=item.key, body_hash=item.body_hash, lot=lot, action=item.action,
+        id=event_id, key=item.key, body_hash=item.body_hash, lot=lot, action=item.action,
         device_time=item.device_time, recorded_at=now, actor_id=actor.pk, applied=applied,
         flag=flag, stage_before=before, stage_after=after, note=item.note,
     )  # fmt: skip

@@ -330,10 +330,10 @@ def test_lot_custody_history_lists_every_scan_in_device_time_order(api, lead, ch
     ]
 
 
-# --- PostgreSQL: the two-statement path for one new scan ----------------------------------
+# --- PostgreSQL: the one-statement path for one new scan ----------------------------------
 
 
-def test_one_new_scan_takes_two_statements_on_postgresql(lead, workshop):
+def test_one_new_scan_takes_one_statement_on_postgresql(lead, workshop):
     if connection.vendor != "postgresql":
         pytest.skip("the compare-and-set path is PostgreSQL's")
     from django.test.utils import CaptureQueriesContext
@@ -350,11 +350,50 @@ def test_one_new_scan_takes_two_statements_on_postgresql(lead, workshop):
             device_time=timezone.now(),
         )
     assert result.status == "created"
-    assert len(captured.captured_queries) == 2
+    assert len(captured.captured_queries) == 1
     lot.refresh_from_db()
     assert lot.stage == "shipped"
     event = ScanEvent.objects.get()
     assert (event.stage_before, event.stage_after, event.applied) == ("packed", "shipped", True)
+
+
+def test_one_statement_path_decides_as_fit_does_in_every_case(lead, workshop):
+    if connection.vendor != "postgresql":
+        pytest.skip("the one-statement path is PostgreSQL's")
+    from django.test.utils import CaptureQueriesContext
+
+    from quality.scans import _fit, scan_record
+
+    lot, _ = lot_with_households(workshop, [10])
+    round_start = timezone.now() - timedelta(hours=5)
+    cases = 0
+    for stage in Lot.Stage.values:
+        for action in ScanEvent.Action.values:
+            for rnd, hours_ago in ((1, 1), (2, 1), (2, 10)):
+                Lot.objects.filter(pk=lot.pk).update(
+                    stage=stage, round=rnd, round_started_at=round_start
+                )
+                lot.refresh_from_db()
+                when = timezone.now() - timedelta(hours=hours_ago)
+                expected = _fit(lot=lot, action=action, device_time=when)
+                with CaptureQueriesContext(connection) as captured:
+                    result = scan_record(
+                        actor=lead,
+                        key=str(uuid.uuid4()),
+                        code=lot.code,
+                        action=action,
+                        device_time=when,
+                    )
+                assert len(captured.captured_queries) == 1  # the one-statement path answered
+                event = ScanEvent.objects.get(key=result.key)
+                assert (event.applied, event.flag) == expected, (stage, action, rnd, hours_ago)
+                assert (result.event.applied, result.event.flag) == expected
+                assert event.stage_before == stage
+                lot.refresh_from_db()
+                assert lot.stage == (action if expected[0] else stage)
+                assert event.stage_after == lot.stage == result.event.stage_after
+                cases += 1
+    assert cases == 75
 
 
 @pytest.mark.django_db(transaction=True)
