@@ -3,6 +3,8 @@
 from django.utils.translation import gettext_lazy as _
 
 from config.errors import BadRequest, Conflict, Forbidden, NotFound
+from config.photos import PhotoInvalid  # noqa: F401  (re-exported)
+from config.photos import PhotoTooLarge as SharedPhotoTooLarge
 
 
 class OrderNotFound(NotFound):
@@ -83,14 +85,8 @@ class AqlNotStandard(BadRequest):
     message = _("AQL 必须是 GB/T 2828.1 的优先值（如 1.0、1.5、2.5、4.0）。")
 
 
-class PhotoInvalid(BadRequest):
-    code = "photo_invalid"
-    message = _("上传的文件不是有效的图片（支持 JPEG、PNG、WebP）。")
-
-
-class PhotoTooLarge(BadRequest):
-    code = "photo_too_large"
-    message = _("图片文件过大。")
+class PhotoTooLarge(SharedPhotoTooLarge):
+    status = 400  # the orders API has always answered an oversized photo with 400
 
 
 class TooManyPhotos(BadRequest):

@@ -459,7 +459,7 @@ def order_photo_add(
         raise errors.TooManyPhotos(detail={"max": MAX_PHOTOS})
     max_bytes = settings.ORDER_PHOTO_MAX_BYTES
     if upload.size is not None and upload.size > max_bytes:
-        raise errors.PhotoTooLarge(detail={"max_bytes": max_bytes, "size": upload.size})
+        raise errors.PhotoTooLarge.over_bytes(max_bytes, upload.size)
     processed = process_photo(upload.read(max_bytes + 1), max_bytes=max_bytes)
     photo = OrderPhoto(
         order=order,

@@ -249,7 +249,7 @@ def add_inspection_photo(request: HttpRequest, inspection_id: int, photo: File[U
     from .photos import MAX_BYTES
 
     if photo.size and photo.size > MAX_BYTES:
-        raise PhotoTooLarge(detail={"max_bytes": MAX_BYTES, "bytes": photo.size})
+        raise PhotoTooLarge.over_bytes(MAX_BYTES, photo.size)
     created = inspection_photo_add(
         actor=request.user, inspection_id=inspection_id, data=photo.read(MAX_BYTES + 1)
     )

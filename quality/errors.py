@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from config.errors import BadRequest, Conflict, NotFound
+from config.photos import PhotoInvalid, PhotoTooLarge  # noqa: F401  (re-exported)
 
 
 class LotCodeInvalid(BadRequest):
@@ -99,17 +100,6 @@ class DispositionRefused(Conflict):
 class SortCountInvalid(BadRequest):
     code = "sort_count_invalid"
     message = _("挑选出的不合格件数不能超过该农户的份额。")
-
-
-class PhotoInvalid(BadRequest):
-    code = "photo_invalid"
-    message = _("上传的文件不是可识别的图片。")
-
-
-class PhotoTooLarge(BadRequest):
-    status = 413
-    code = "photo_too_large"
-    message = _("照片太大。")
 
 
 class SwitchingStateNotFound(NotFound):

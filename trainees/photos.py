@@ -7,55 +7,19 @@ metadata: phone EXIF carries GPS positions of people's homes, which the platform
 
 import base64
 import binascii
-import io
-import uuid
 
 from django.core.files.base import ContentFile
-from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 
-from config.errors import ApplicationError, BadRequest
+from config.photos import PhotoInvalid, PhotoTooLarge
+from config.photos import photo_clean as _photo_clean
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
-MAX_PIXELS = 40_000_000
 MAX_SIDE = 1600
-ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "MPO"}
-
-
-class PhotoInvalid(BadRequest):
-    code = "photo_invalid"
-    message = _("照片无法识别，请上传 JPEG、PNG 或 WebP 图片。")
-
-
-class PhotoTooLarge(ApplicationError):
-    status = 413
-    code = "photo_too_large"
-    message = _("照片太大（最大 8 MB）。")
 
 
 def photo_clean(data: bytes) -> ContentFile:
     """A JPEG without metadata, ready to save, or a 400/413 that says why not."""
-    if len(data) > MAX_PHOTO_BYTES:
-        raise PhotoTooLarge(detail={"max_bytes": MAX_PHOTO_BYTES, "bytes": len(data)})
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            image_format = probe.format
-            width, height = probe.size
-            probe.verify()
-        if image_format not in ALLOWED_FORMATS:
-            raise PhotoInvalid(detail={"format": image_format})
-        if width * height > MAX_PIXELS:
-            raise PhotoTooLarge(detail={"max_pixels": MAX_PIXELS})
-        with Image.open(io.BytesIO(data)) as image:
-            image = ImageOps.exif_transpose(image)
-            image = image.convert("RGB")
-            image.thumbnail((MAX_SIDE, MAX_SIDE))
-            out = io.BytesIO()
-            # No exif= argument: the saved file carries no EXIF at all.
-            image.save(out, format="JPEG", quality=85, optimize=True)
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
-        raise PhotoInvalid() from None
-    return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.jpg")
+    return _photo_clean(data, max_bytes=MAX_PHOTO_BYTES, max_side=MAX_SIDE, thumb_side=None).image
 
 
 def photo_from_base64(text: str | None) -> bytes | None:
@@ -65,7 +29,7 @@ def photo_from_base64(text: str | None) -> bytes | None:
     if text.startswith("data:"):
         _header, _comma, text = text.partition(",")
     if len(text) > MAX_PHOTO_BYTES * 4 // 3 + 4:
-        raise PhotoTooLarge(detail={"max_bytes": MAX_PHOTO_BYTES})
+        raise PhotoTooLarge.over_bytes(MAX_PHOTO_BYTES)
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
@@ -77,5 +41,5 @@ def photo_read_upload(upload) -> bytes | None:
     if upload is None:
         return None
     if upload.size > MAX_PHOTO_BYTES:
-        raise PhotoTooLarge(detail={"max_bytes": MAX_PHOTO_BYTES, "bytes": upload.size})
+        raise PhotoTooLarge.over_bytes(MAX_PHOTO_BYTES, upload.size)
     return upload.read()
