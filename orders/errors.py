@@ -3,8 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from config.errors import BadRequest, Conflict, Forbidden, NotFound
-from config.photos import PhotoInvalid  # noqa: F401  (re-exported)
-from config.photos import PhotoTooLarge as SharedPhotoTooLarge
+from config.photos import PhotoInvalid, PhotoTooLarge  # noqa: F401  (re-exported)
 
 
 class OrderNotFound(NotFound):
@@ -83,10 +82,6 @@ class DeadlineInPast(BadRequest):
 class AqlNotStandard(BadRequest):
     code = "aql_not_standard"
     message = _("AQL 必须是 GB/T 2828.1 的优先值（如 1.0、1.5、2.5、4.0）。")
-
-
-class PhotoTooLarge(SharedPhotoTooLarge):
-    status = 400  # the orders API has always answered an oversized photo with 400
 
 
 class TooManyPhotos(BadRequest):

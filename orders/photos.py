@@ -2,19 +2,11 @@
 320 px thumbnail for lists on a cheap phone."""
 
 from config.photos import CleanPhoto, photo_clean
-from config.photos import PhotoTooLarge as SharedPhotoTooLarge
-
-from .errors import PhotoTooLarge
 
 MAX_SIDE = 1600  # the stored photo: sharp on a desktop, small enough for a village 3G link
 THUMB_SIDE = 320  # list thumbnails on a cheap phone
 
-ProcessedPhoto = CleanPhoto
-
 
 def process_photo(data: bytes, *, max_bytes: int) -> CleanPhoto:
     """Validate and re-encode ``data`` as a JPEG without metadata, plus a thumbnail."""
-    try:
-        return photo_clean(data, max_bytes=max_bytes, max_side=MAX_SIDE, thumb_side=THUMB_SIDE)
-    except SharedPhotoTooLarge as exc:  # keep the orders API's 400 for an oversized photo
-        raise PhotoTooLarge(exc.message, detail=exc.detail) from None
+    return photo_clean(data, max_bytes=max_bytes, max_side=MAX_SIDE, thumb_side=THUMB_SIDE)

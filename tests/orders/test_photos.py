@@ -86,7 +86,7 @@ def test_a_photo_above_the_size_cap_is_refused(api, merchant, settings):
     settings.ORDER_PHOTO_MAX_BYTES = 10_000
     order = make_order(merchant)
     response = upload(api.as_user(merchant), order.pk, jpeg_with_exif())
-    assert response.status_code == 400
+    assert response.status_code == 413
     assert response.json()["code"] == "photo_too_large"
     assert not OrderPhoto.objects.exists()
 
