@@ -24,6 +24,8 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.module_loading import import_string
 
+from config.privacy import mask_phone
+
 from .models import User
 
 log = logging.getLogger("shouchuang.notifications")
@@ -49,13 +51,14 @@ class NotifierBackend(Protocol):
 
 
 class LogBackend:
-    """The default: the notice goes to the log, which the console shows."""
+    """The default: the notice goes to the log, which the console shows (phone masked: logs
+    travel further than the database)."""
 
     def send(self, notice: Notice) -> None:
         log.info(
             "notice %s to %s (user %s): %s",
             notice.kind,
-            notice.phone or "-",
+            mask_phone(notice.phone) if notice.phone else "-",
             notice.user_id,
             notice.text,
         )

@@ -4,6 +4,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.privacy import mask_account, mask_phone
+
 
 class SkillLevel(models.IntegerChoices):
     BEGINNER = 1, _("初级")
@@ -96,20 +98,6 @@ class WorkshopSkill(models.Model):
 
     def __str__(self) -> str:
         return f"{self.workshop} · {self.skill} · {self.get_level_display()}"
-
-
-def mask_phone(phone: str) -> str:
-    """138****5678: enough for a lead to recognise, not enough to misuse."""
-    if len(phone) < 7:
-        return "*" * len(phone)
-    return f"{phone[:3]}****{phone[-4:]}"
-
-
-def mask_account(account: str) -> str:
-    """Payment accounts show only their last four characters."""
-    if len(account) <= 4:
-        return "*" * len(account)
-    return f"****{account[-4:]}"
 
 
 class Household(models.Model):

@@ -139,3 +139,13 @@ def test_the_default_backend_is_the_log(settings, caplog):
     with caplog.at_level("INFO", logger="shouchuang.notifications"):
         assert notify(Notice(phone="139", text="你好", kind="hello")) is True
     assert "你好" in caplog.text
+
+
+def test_the_log_backend_masks_the_phone(caplog):
+    from accounts.notifications import LogBackend
+
+    with caplog.at_level("INFO", logger="shouchuang.notifications"):
+        LogBackend().send(Notice(phone="13900001111", text="新批次可认领", kind="batch_published"))
+    assert "139****1111" in caplog.text
+    assert "13900001111" not in caplog.text
+    assert "新批次可认领" in caplog.text
