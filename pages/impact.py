@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from accounts.models import User
+from payouts.money import fen_to_yuan
 
 
 @dataclass
@@ -36,10 +37,6 @@ class Impact:
     by_region_month: list[RegionMonth] = field(default_factory=list)
 
 
-def _yuan(fen: int | None) -> Decimal:
-    return (Decimal(fen or 0) / 100).quantize(Decimal("0.01"))
-
-
 def impact_summary(*, viewer: User) -> Impact:
     from payouts.selectors import payout_impact
     from trainees.selectors import trainee_list
@@ -48,8 +45,8 @@ def impact_summary(*, viewer: User) -> Impact:
     payouts = payout_impact(viewer=viewer)
     return Impact(
         households_earning=payouts.households_earning,
-        fees_paid=_yuan(payouts.paid_fen),
-        fees_approved_unpaid=_yuan(payouts.approved_unpaid_fen),
+        fees_paid=fen_to_yuan(payouts.paid_fen),
+        fees_approved_unpaid=fen_to_yuan(payouts.approved_unpaid_fen),
         trainees_graduated=trainee_list(viewer=viewer, status="graduated").count(),
         trainees_in_training=trainee_list(viewer=viewer, status="in_training").count(),
         workshops_active=workshop_list(viewer=viewer, status="active").count(),
@@ -58,7 +55,7 @@ def impact_summary(*, viewer: User) -> Impact:
                 region=row.province or "—",
                 month=row.month.strftime("%Y-%m") if row.month else "—",
                 households=row.households,
-                total=_yuan(row.total_fen),
+                total=fen_to_yuan(row.total_fen),
             )
             for row in payouts.by_region_month
         ],
