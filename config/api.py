@@ -98,6 +98,11 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         return error_response(
             request, 400, code="malformed_body", message=_("请求内容不是有效的 JSON。")
         )
+    if exc.status_code == 403 and "CSRF" in str(exc):
+        # A page's form or script sent a cookie-authenticated write without a valid token.
+        return error_response(
+            request, 403, code="csrf_failed", message=_("页面已过期，请刷新后再试。")
+        )
     return error_response(request, exc.status_code)
 
 
