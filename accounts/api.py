@@ -1,7 +1,7 @@
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from config.schemas import ErrorOut
+from core.schemas import ErrorOut
 
 from .schemas import MeOut, TokenIn, TokenOut
 from .selectors import me_get

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.module_loading import import_string
 
-from config.privacy import mask_phone
+from core.privacy import mask_phone
 
 from .models import User
 

@@ -8,25 +8,14 @@ queryset, which the API turns into 404 for single reads).
 """
 
 from django.db.models import Q, QuerySet
-from django.utils.translation import gettext_lazy as _
 
-from config.errors import Forbidden
+from core.access import ensure_role
 
 from .models import Organisation, User
 
 Role = User.Role
 
-
-def ensure_role(user: User, *roles: str) -> None:
-    """Refuse (403) a user whose role is not one of ``roles``. Superusers pass."""
-    if user.is_superuser:
-        return
-    if user.role not in roles:
-        raise Forbidden(
-            _("您的角色无权执行此操作。"),
-            code="role_not_allowed",
-            detail={"role": user.role, "allowed": list(roles)},
-        )
+__all__ = ["ensure_role", "is_operator", "scope"]
 
 
 def is_operator(user: User) -> bool:

@@ -2,7 +2,7 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
-from config.schemas import InSchema
+from core.schemas import InSchema
 
 
 class TokenIn(InSchema):

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config.errors import BadRequest, NotAuthenticated, TooManyRequests
+from core.errors import BadRequest, NotAuthenticated, TooManyRequests
 
 from .models import ApiToken, Organisation, User
 from .permissions import ROLE_ORGANISATION_KINDS

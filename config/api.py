@@ -12,14 +12,13 @@ from ninja.renderers import JSONRenderer
 
 from accounts.api import router as accounts_router
 from accounts.auth import api_auth
+from core.errors import ApplicationError
 from jobs.api import router as jobs_router
 from orders.api import router as orders_router
 from payouts.api import router as payouts_router
 from quality.api import router as quality_router
 from trainees.api import router as trainees_router
 from workshops.api import router as workshops_router
-
-from .errors import ApplicationError
 
 log = logging.getLogger("shouchuang.api")
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    "core",
     "accounts",
     "jobs",
     "workshops",
@@ -72,7 +73,7 @@ MIDDLEWARE = [
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Pages speak Chinese unless the person chose English (the API follows Accept-Language).
-    "pages.middleware.ChineseFirstPagesMiddleware",
+    "core.middleware.ChineseFirstPagesMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

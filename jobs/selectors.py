@@ -1,6 +1,6 @@
 from accounts.models import User
 from accounts.permissions import is_operator
-from config.errors import NotFound
+from core.errors import NotFound
 
 from .models import Job
 

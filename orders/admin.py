@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 
 from .models import Batch, BatchEvent, MinimumWage, Order, OrderPhoto, Ticket, TicketReturn
 from .services import batch_release, batch_start_production

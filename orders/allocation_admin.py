@@ -3,7 +3,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 
 from .allocation_services import allocation_run_apply
 from .models import AllocationProposal, AllocationRun

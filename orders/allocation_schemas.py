@@ -7,7 +7,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
 
-from config.schemas import InSchema
+from core.schemas import InSchema
 
 
 class AllocationRunIn(InSchema):

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import ensure_role
-from config.errors import NotFound
+from core.errors import NotFound
 from workshops.models import Household, Workshop, WorkshopSkill
 
 from .allocation import ANY_CENTER, Problem

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import ensure_role
-from config.errors import BadRequest, Conflict
+from core.errors import BadRequest, Conflict
 from jobs.services import job_create, job_fail, job_progress, job_start, job_succeed
 from workshops.models import Workshop
 

@@ -17,7 +17,7 @@ from datetime import date
 
 from django.db.models import F, Sum
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from workshops.models import Workshop
 
 from .errors import (

@@ -1,7 +1,7 @@
-"""Sample photos: cleaned by ``config.photos`` (decoded, upright, no EXIF) at 1600 px with a
+"""Sample photos: cleaned by ``core.photos`` (decoded, upright, no EXIF) at 1600 px with a
 320 px thumbnail for lists on a cheap phone."""
 
-from config.photos import CleanPhoto, photo_clean
+from core.photos import CleanPhoto, photo_clean
 
 MAX_SIDE = 1600  # the stored photo: sharp on a desktop, small enough for a village 3G link
 THUMB_SIDE = 320  # list thumbnails on a cheap phone

@@ -5,7 +5,7 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
-from config.schemas import InSchema
+from core.schemas import InSchema
 
 from .fair_pay import fair_pay_hint
 

@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Organisation
-from config.errors import ApplicationError
-from pages.access import error_text, page
-from pages.charts import hbar_chart
+from core.access import error_text, page
+from core.charts import hbar_chart
+from core.errors import ApplicationError
 from workshops.models import Skill
 from workshops.selectors import household_list
 

@@ -1,11 +1,5 @@
-"""Each role's bottom navigation: the few places a person of that role goes every day.
+"""Where each role goes every day: the bottom navigation's table (registered in core.nav)."""
 
-Entries are URL names; one whose app has no pages yet is left out instead of breaking the shell.
-"""
-
-from dataclasses import dataclass
-
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -36,30 +30,3 @@ NAV: dict[str, list[tuple[str, object]]] = {
         ("payouts:period_list", _("结算")),
     ],
 }
-
-
-@dataclass(frozen=True)
-class NavItem:
-    url: str
-    label: str
-    active: bool
-
-
-def nav_for(user: User, path: str) -> list[NavItem]:
-    role = Role.OPERATOR if user.is_superuser and not user.role else user.role
-    entries = []
-    for name, label in NAV.get(role, []):
-        try:
-            entries.append((reverse(name), str(label)))
-        except NoReverseMatch:
-            continue
-    # The entry whose address is the longest prefix of this page is the one we are under.
-    matching = [url for url, _label in entries if path.startswith(url)]
-    current = max(matching, key=len, default=None)
-    return [NavItem(url=url, label=label, active=url == current) for url, label in entries]
-
-
-def home_url(user: User) -> str:
-    """Where a role lands after signing in: the first entry of its navigation."""
-    items = nav_for(user, "")
-    return items[0].url if items else reverse("pages:account")

@@ -14,11 +14,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.auth import lockout_response as api_lockout_response
+from core.access import page
+from core.charts import hbar_chart
+from core.nav import home_url
 
-from .access import page
-from .charts import hbar_chart
 from .impact import impact_summary, latest_month_by_region
-from .nav import home_url
 
 # What the service worker keeps on the phone so the scan page opens with no signal.
 OFFLINE_ASSETS = [

@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from config.schemas import ErrorOut
+from core.schemas import ErrorOut
 
 from .exports import period_transfer_file
 from .schemas import (

@@ -4,7 +4,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from config.schemas import InSchema
+from core.schemas import InSchema
 
 from .money import format_yuan
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import ensure_role, is_operator, scope
-from config.errors import BadRequest, Conflict, NotFound
+from core.errors import BadRequest, Conflict, NotFound
 from workshops.models import Household, mask_account, mask_phone
 
 from .compute import table_name

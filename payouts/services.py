@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
 from accounts.permissions import ensure_role
-from config.errors import BadRequest, Conflict, NotFound
+from core.errors import BadRequest, Conflict, NotFound
 from jobs.models import Job
 from jobs.services import job_create, job_fail, job_progress, job_start, job_succeed
 from workshops.models import Household, Workshop

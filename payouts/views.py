@@ -17,9 +17,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from config.errors import ApplicationError
+from core.access import error_text, page
+from core.errors import ApplicationError
 from orders.models import OrderPhoto
-from pages.access import error_text, page
 
 from . import selectors
 from .models import PayoutLine

@@ -2,8 +2,8 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from config.errors import BadRequest, Conflict, NotFound
-from config.photos import PhotoInvalid, PhotoTooLarge  # noqa: F401  (re-exported)
+from core.errors import BadRequest, Conflict, NotFound
+from core.photos import PhotoInvalid, PhotoTooLarge  # noqa: F401  (re-exported)
 
 
 class LotCodeInvalid(BadRequest):

@@ -1,8 +1,8 @@
-"""Defect photos from checkers' phones, cleaned by ``config.photos`` (decoded, upright, no EXIF)
+"""Defect photos from checkers' phones, cleaned by ``core.photos`` (decoded, upright, no EXIF)
 with the quality app's limits and a thumbnail for lists."""
 
-from config.photos import CleanPhoto
-from config.photos import photo_clean as _photo_clean
+from core.photos import CleanPhoto
+from core.photos import photo_clean as _photo_clean
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 50_000_000

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.permissions import ensure_role
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 
 from . import codes
 from .errors import (

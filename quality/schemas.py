@@ -6,7 +6,7 @@ from django.conf import settings
 from ninja import Field, Schema
 from pydantic import create_model
 
-from config.schemas import InSchema
+from core.schemas import InSchema
 
 from .models import DefectClass, DefectKind, Lot, ScanEvent, Severity
 

@@ -161,7 +161,7 @@ def quality_record(*, viewer: User, workshop_id: int) -> dict[str, Any]:
         .first()
     )
     if workshop is None:
-        from config.errors import NotFound
+        from core.errors import NotFound
 
         raise NotFound(code="workshop_not_found")
     lots = Lot.objects.filter(workshop_id=workshop_id, kind=Lot.Kind.FINISHED)
@@ -296,7 +296,7 @@ def switching_list(*, viewer: User, workshop_id: int | None = None) -> QuerySet:
 def label_sheet_get(*, viewer: User, sheet_id: int):
     """A finished sheet, for the person who asked for it (and operators)."""
     from accounts.permissions import is_operator
-    from config.errors import NotFound
+    from core.errors import NotFound
 
     from .models import LabelSheet
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _g
 
 from accounts.models import User
 from accounts.permissions import ensure_role
-from config.errors import Conflict, NotFound
+from core.errors import Conflict, NotFound
 from jobs.services import job_create, job_fail, job_progress, job_start, job_succeed
 from orders.models import Batch
 from orders.services import BatchNotFound, BatchTransitionRefused, batch_transition

@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from config.errors import ApplicationError
+from core.access import error_text, page
+from core.errors import ApplicationError
 from orders.selectors import batch_get
-from pages.access import error_text, page
 from workshops.selectors import household_list
 
 from .models import DefectClass, DefectKind, Inspection, Lot, ScanEvent, Severity
@@ -252,7 +252,7 @@ def label(request: HttpRequest, code: str) -> HttpResponse:
 def order_quality_charts(*, order_id: int, workshop_names: dict[int, str]) -> dict:
     """The merchant's order page charts: defects by kind found in the order's inspections, and
     first-pass yield by workshop (the caller has checked the viewer may see the order)."""
-    from pages.charts import hbar_chart
+    from core.charts import hbar_chart
 
     from .selectors import defects_by_kind, first_pass_yield_by_workshop
 

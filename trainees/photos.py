@@ -10,8 +10,8 @@ import binascii
 
 from django.core.files.base import ContentFile
 
-from config.photos import PhotoInvalid, PhotoTooLarge
-from config.photos import photo_clean as _photo_clean
+from core.photos import PhotoInvalid, PhotoTooLarge
+from core.photos import photo_clean as _photo_clean
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 MAX_SIDE = 1600

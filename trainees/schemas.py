@@ -5,7 +5,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from config.schemas import InSchema
+from core.schemas import InSchema
 from workshops.schemas import WorkshopIn
 
 from .models import Cohort, Programme, Trainee

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.permissions import ensure_role, scope
-from config.errors import NotFound
+from core.errors import NotFound
 
 from .models import Assessment, Cohort, Module, Programme, ProgressLog, Trainee
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.permissions import ensure_role, is_operator
 from accounts.services import user_create
-from config.errors import BadRequest, Conflict, NotFound
+from core.errors import BadRequest, Conflict, NotFound
 from workshops.models import Household, SkillLevel, Workshop
 from workshops.services import (
     household_skill_certify,

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from config.errors import ApplicationError
-from pages.access import error_text, page
+from core.access import error_text, page
+from core.errors import ApplicationError
 
 from .models import MAX_HOURS_PER_DAY, MAX_SCORE
 from .selectors import (

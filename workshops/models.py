@@ -4,7 +4,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config.privacy import mask_account, mask_phone
+from core.privacy import mask_account, mask_phone
 
 
 class SkillLevel(models.IntegerChoices):

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from ninja import Field, Schema
 
-from config.schemas import InSchema
+from core.schemas import InSchema
 
 SkillLevels = dict[str, int]
 

@@ -4,7 +4,7 @@ from django.db.models import Count, Q, QuerySet
 
 from accounts.models import User
 from accounts.permissions import scope
-from config.errors import NotFound
+from core.errors import NotFound
 
 from .models import Household, Skill, Workshop
 

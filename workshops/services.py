@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
 from accounts.permissions import ensure_role, is_operator
-from config.errors import BadRequest, Conflict, Forbidden, NotFound
+from core.errors import BadRequest, Conflict, Forbidden, NotFound
 
 from .models import Household, HouseholdSkill, Skill, SkillLevel, Workshop, WorkshopSkill
 

@@ -2,7 +2,7 @@ import pytest
 
 from accounts.models import User
 from accounts.permissions import ensure_role, scope
-from config.errors import Forbidden
+from core.errors import Forbidden
 from tests.factories import make_household, make_org, make_service_center, make_user, make_workshop
 from workshops.models import Household
 

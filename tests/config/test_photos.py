@@ -3,7 +3,7 @@ import io
 import pytest
 from PIL import Image
 
-from config.photos import PhotoInvalid, PhotoTooLarge, photo_clean
+from core.photos import PhotoInvalid, PhotoTooLarge, photo_clean
 
 
 def jpeg(width: int, height: int, *, exif: Image.Exif | None = None) -> bytes:

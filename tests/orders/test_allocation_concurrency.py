@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import connection
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from orders.allocation_services import allocation_run_apply, allocation_run_start
 from orders.models import AllocationProposal, Batch, BatchEvent
 from tests.factories import make_household, make_service_center, make_user, make_workshop

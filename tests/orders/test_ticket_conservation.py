@@ -6,7 +6,7 @@ from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from orders.models import Ticket, TicketReturn
 from orders.services import ticket_issue, ticket_return_record
 from tests.factories import make_household, make_workshop

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from django.db import connection
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from payouts.models import LedgerEntry, PayoutClaim, PayoutPeriod, Statement
 from payouts.services import period_approve, period_compute, period_create
 from tests.factories import make_user

@@ -1,6 +1,6 @@
 import pytest
 
-from config.errors import Forbidden
+from core.errors import Forbidden
 from payouts.models import Statement
 from payouts.selectors import payout_impact
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from payouts.models import (
     LedgerEntry,
     PayoutClaim,

@@ -140,7 +140,7 @@ def test_reduced_needs_the_score_and_the_operators_approval(
     inspect(lots[14], checker)
     state.refresh_from_db()
     assert state.reduced_eligible
-    from config.errors import Forbidden
+    from core.errors import Forbidden
 
     with pytest.raises(Forbidden):
         switching_approve_reduced(actor=checker, state_id=state.pk)

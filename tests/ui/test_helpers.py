@@ -2,8 +2,8 @@
 
 from decimal import Decimal
 
-from pages.charts import hbar_chart
-from pages.templatetags.shell import percent_of, yuan
+from core.charts import hbar_chart
+from core.templatetags.shell import percent_of, yuan
 
 
 def test_money_is_shown_to_the_fen_with_thousands_separators():

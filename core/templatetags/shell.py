@@ -4,7 +4,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 
-from pages.nav import nav_for
+from core.nav import nav_for
 
 register = template.Library()
 
