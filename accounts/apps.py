@@ -5,8 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("账号与机构")
-
-    def ready(self) -> None:
-        from config.celery import announce_mode
-
-        announce_mode()

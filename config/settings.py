@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "payouts",
     "trainees",
     "pages",
+    "config.apps.ProjectConfig",
 ]
 
 MIDDLEWARE = [
