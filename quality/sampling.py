@@ -233,16 +233,22 @@ class SwitchingStep:
 def switching_score_after(
     score: int, *, accepted: bool, plan_accept: int, nonconforming: int, tighter_accept: int | None
 ) -> int:
-    """ISO 2859-1:1999, 9.3.3.2 (single sampling).
+    """ISO 2859-1:1999, 9.3.3.2 a) (single sampling), under normal inspection.
 
-    With Ac ≥ 2: +3 if the lot would have been accepted at the AQL one step tighter, else 0.
-    With Ac 0 or 1: +2 if the lot is accepted, else 0.
+    With Ac ≥ 2: +3 if the lot is accepted and would have been accepted had the AQL been one
+    step tighter (``nonconforming`` ≤ ``tighter_accept``, the Ac of the same code letter at
+    that AQL), otherwise the score goes back to 0. With Ac 0 or 1: +2 if the lot is accepted,
+    otherwise 0. A lot that is not accepted always resets the score, whatever the count: it is
+    not accepted at this AQL, so not at a tighter one either (a critical defect rejects a lot
+    whose count alone would have passed).
     """
+    if not accepted:
+        return 0
     if plan_accept >= 2:
         if tighter_accept is not None and nonconforming <= tighter_accept:
             return score + 3
         return 0
-    return score + 2 if accepted else 0
+    return score + 2
 
 
 def switching_next(counters: SwitchingCounters, *, accepted: bool, score: int) -> SwitchingStep:
