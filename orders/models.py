@@ -59,7 +59,7 @@ class Order(models.Model):
     )
     deadline = models.DateField(_("交货日期"))
     batch_size = models.PositiveIntegerField(_("每批件数"), validators=[MinValueValidator(1)])
-    aql = models.DecimalField(_("AQL"), max_digits=5, decimal_places=3, default=Decimal("2.5"))
+    aql = models.DecimalField(_("AQL"), max_digits=7, decimal_places=3, default=Decimal("2.5"))
     inspection_level = models.CharField(
         _("检验水平"), max_length=3, choices=InspectionLevel.choices, default=InspectionLevel.II
     )

@@ -113,14 +113,15 @@ def batch_transition(
 
 # --- orders ----------------------------------------------------------------------------
 
-# GB/T 2828.1 (ISO 2859-1) preferred AQL values.
-STANDARD_AQLS = {
+# GB/T 2828.1 (ISO 2859-1) preferred AQL values: exactly the AQLs quality.sampling plans
+# (PLANNED_AQLS). orders must not import quality; tests/quality/test_sampling.py keeps them equal.
+STANDARD_AQLS = frozenset(
     Decimal(v)
     for v in (
         "0.010 0.015 0.025 0.040 0.065 0.10 0.15 0.25 0.40 0.65 1.0 1.5 2.5 4.0 6.5 "
         "10 15 25 40 65 100 150 250 400 650 1000"
     ).split()
-}
+)
 MAX_QUANTITY = 10_000_000
 MAX_BATCHES = 5_000
 MAX_FEE = Decimal("999999.9999")

@@ -211,7 +211,7 @@ class Inspection(models.Model):
     )
     severity = models.CharField(_("严格度"), max_length=20, choices=Severity.choices)
     level = models.CharField(_("检验水平"), max_length=3)
-    aql = models.DecimalField(_("AQL"), max_digits=5, decimal_places=3)
+    aql = models.DecimalField(_("AQL"), max_digits=7, decimal_places=3)
     code_letter = models.CharField(_("样本量字码"), max_length=1)
     lot_size = models.PositiveIntegerField(_("批量"))
     sample_size = models.PositiveIntegerField(_("样本量"))

@@ -2,27 +2,42 @@
 
 Sources: ISO 2859-1:1999 "Sampling procedures for inspection by attributes — Part 1: Sampling
 schemes indexed by acceptance quality limit (AQL) for lot-by-lot inspection", identical in its
-tables to GB/T 2828.1-2012 (计数抽样检验程序 第1部分) and, for Tables 1, 2-A and 2-B, to
-ANSI/ASQ Z1.4 and MIL-STD-105E:
+tables to GB/T 2828.1-2012 (计数抽样检验程序 第1部分):
 
 - Table 1: sample size code letters for the general inspection levels I, II and III;
 - Table 2-A / 2-B / 2-C: single sampling plans for normal / tightened / reduced inspection.
 
-How the master tables are encoded. In each master table the AQLs (0.010 … 10) form a geometric
-series with ratio ≈ 1.585, and so do the sample sizes of successive code letters. A plan therefore
-depends only on the diagonal ``d = letter index + AQL index`` (A = 0 … R = 15; 0.010 = 0 …
-10 = 15): along each diagonal the table holds the same Ac/Re pair or the same arrow. The tables
-below list each diagonal's entry, read from the published tables; ``UP`` / ``DOWN`` are the
-arrows ("use the first sampling plan above / below the arrow", taking that plan's sample size).
-The tests in tests/quality/test_sampling.py check the published worked examples and the edges
-of every table against this encoding.
+Every AQL of the tables is planned: 0.010 … 10 (percent nonconforming or nonconformities per
+100 items) and 15 … 1000 (nonconformities per 100 items only, so there Ac may exceed the sample
+size: letter A at AQL 1000 is n = 2, Ac 30 Re 31). ``PLANNED_AQLS`` is exactly that set.
+
+How the tables are encoded. ``MASTER_TABLES`` holds each table as printed, one row per code
+letter and one cell per AQL: the acceptance number Ac, or an arrow. ``↓`` / ``↑`` mean "use the
+first sampling plan below / above the arrow", with that plan's sample size (which is why a plan
+keeps the letter it ends on). In all three tables of the 1999 edition Re = Ac + 1, so the cells
+hold Ac only. Table 2-B has a seventeenth letter, S (n = 3150), whose only plan is Ac 1 Re 2 at
+AQL 0.025: it is reached only through the arrows of Q and R, never from Table 1.
+
+The tables are not a pure function of letter + AQL (their diagonals): the edges break it. In all
+three tables R at 0.015 points up (there is no plan below it); normal and reduced A at 10 point
+down (there is none above A), to C 1/2 and D 1/2; the reduced ↑ over P, Q, R at 0.025 ends on
+N, 0/1; beyond Ac 21 (normal), 18 (tightened) and 10 (reduced) only the rows A … E go on, the
+rows below point up; from AQL 25 on the reduced rows A and B (n = 2) repeat the normal row A.
+
+Edition. The reduced table is that of the 1999 edition, which dropped the gap between Ac and Re
+of the older reduced tables (MIL-STD-105E, ANSI/ASQ Z1.4, ISO 2859-1:1989: 0/2, 1/3, 1/4,
+2/5 … with "accept, but reinstate normal inspection" between them) and with it those plans: along
+its diagonals Ac runs 0, 1, 2, 3, 5, 6, 8, 10, 14, 21 on the reduced sample sizes. Tables 2-A and
+2-B give the same plans as MIL-STD-105E Tables II-A and II-B, cell for cell after the arrows,
+except tightened A at AQL 10: the 1999 table holds 0/1 (n = 2), MIL-STD-105E points down to D,
+1/2 (n = 8).
+
+The tests in tests/quality/test_sampling.py check the published worked examples and cells
+across the whole of each table (corners, arrows, the letter S, the large AQLs, the reduced
+pairs) against this encoding.
 
 When the sample size equals or exceeds the lot size, the whole lot is inspected (100 %) with
 the plan's Ac/Re unchanged (ISO 2859-1:1999, 10.1 and the notes under Tables 2-A … 2-C).
-
-This module supports the AQLs 0.040 … 6.5 (the preferred series). Outside that range the
-published tables leave the encoded grid (the tightened letter S, nonconformities per 100 items)
-and we refuse rather than guess.
 """
 
 from dataclasses import dataclass
@@ -48,45 +63,112 @@ LOT_SIZE_CODE_LETTERS: list[tuple[int, str, str, str]] = [
     (10**12, "N", "Q", "R"),
 ]
 LEVELS = ("I", "II", "III")
-
-LETTERS = "ABCDEFGHJKLMNPQR"  # no I, no O
-SAMPLE_SIZES: dict[str, list[int]] = {
-    # Tables 2-A and 2-B share the sample sizes; 2-C (reduced) has smaller ones.
-    "normal": [2, 3, 5, 8, 13, 20, 32, 50, 80, 125, 200, 315, 500, 800, 1250, 2000],
-    "tightened": [2, 3, 5, 8, 13, 20, 32, 50, 80, 125, 200, 315, 500, 800, 1250, 2000],
-    "reduced": [2, 2, 2, 3, 5, 8, 13, 20, 32, 50, 80, 125, 200, 315, 500, 800],
-}
+LETTERS = "ABCDEFGHJKLMNPQR"  # the letters of Table 1 (no I, no O)
 
 # The AQL series of the master tables; index = column.
 AQL_SERIES = [
     "0.010", "0.015", "0.025", "0.040", "0.065", "0.10", "0.15", "0.25", "0.40", "0.65",
-    "1.0", "1.5", "2.5", "4.0", "6.5", "10",
+    "1.0", "1.5", "2.5", "4.0", "6.5", "10", "15", "25", "40", "65",
+    "100", "150", "250", "400", "650", "1000",
 ]  # fmt: skip
 AQL_INDEX = {Decimal(v): i for i, v in enumerate(AQL_SERIES)}
-SUPPORTED_AQLS = [Decimal(v) for v in AQL_SERIES[3:15]]  # 0.040 … 6.5
+PLANNED_AQLS = frozenset(AQL_INDEX)
 
-UP, DOWN = "up", "down"
-# Diagonal d → entry. Below the first key every cell is DOWN, above the last every cell is UP.
-DIAGONALS: dict[str, dict[int, object]] = {
-    # Table 2-A: 0/1 from letter A at AQL 6.5 (d = 14); then ↑, ↓; then 1/2 (D at 6.5) …
+UP, DOWN, BLANK = "↑", "↓", "·"
+
+# Sample size of each row. Tables 2-A and 2-B share them (2-B adds S); 2-C has smaller ones.
+_NORMAL_SIZES = (2, 3, 5, 8, 13, 20, 32, 50, 80, 125, 200, 315, 500, 800, 1250, 2000)
+_REDUCED_SIZES = (2, 2, 2, 3, 5, 8, 13, 20, 32, 50, 80, 125, 200, 315, 500, 800)
+SAMPLE_SIZES: dict[str, dict[str, int]] = {
+    "normal": dict(zip(LETTERS, _NORMAL_SIZES, strict=True)),
+    "tightened": dict(zip(LETTERS + "S", (*_NORMAL_SIZES, 3150), strict=True)),
+    "reduced": dict(zip(LETTERS, _REDUCED_SIZES, strict=True)),
+}
+
+# The master tables as printed: Ac (Re = Ac + 1), ↓ / ↑ (use the first plan below / above), or
+# · (no plan: the cells of row S other than 0.025). Columns in the order of AQL_SERIES.
+_MASTER_TABLES: dict[str, dict[str, str]] = {
+    # Table 2-A: normal inspection.
     "normal": {
-        14: (0, 1), 15: UP, 16: DOWN, 17: (1, 2), 18: (2, 3), 19: (3, 4), 20: (5, 6),
-        21: (7, 8), 22: (10, 11), 23: (14, 15), 24: (21, 22),
+        #   .010  .025  .065   .15   .40   1.0   2.5   6.5    15    40   100   250   650
+        #      .015  .040   .10   .25   .65   1.5   4.0    10    25    65   150   400  1000
+        "A": " ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  0  ↓  ↓  1  2  3  5  7 10 14 21 30",
+        "B": " ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  0  ↑  ↓  1  2  3  5  7 10 14 21 30 44",
+        "C": " ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  0  ↑  ↓  1  2  3  5  7 10 14 21 30 44  ↑",
+        "D": " ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  0  ↑  ↓  1  2  3  5  7 10 14 21 30 44  ↑  ↑",
+        "E": " ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  0  ↑  ↓  1  2  3  5  7 10 14 21 30 44  ↑  ↑  ↑",
+        "F": " ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  0  ↑  ↓  1  2  3  5  7 10 14 21  ↑  ↑  ↑  ↑  ↑  ↑",
+        "G": " ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  0  ↑  ↓  1  2  3  5  7 10 14 21  ↑  ↑  ↑  ↑  ↑  ↑  ↑",
+        "H": " ↓  ↓  ↓  ↓  ↓  ↓  ↓  0  ↑  ↓  1  2  3  5  7 10 14 21  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑",
+        "J": " ↓  ↓  ↓  ↓  ↓  ↓  0  ↑  ↓  1  2  3  5  7 10 14 21  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑",
+        "K": " ↓  ↓  ↓  ↓  ↓  0  ↑  ↓  1  2  3  5  7 10 14 21  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑",
+        "L": " ↓  ↓  ↓  ↓  0  ↑  ↓  1  2  3  5  7 10 14 21  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑",
+        "M": " ↓  ↓  ↓  0  ↑  ↓  1  2  3  5  7 10 14 21  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑",
+        "N": " ↓  ↓  0  ↑  ↓  1  2  3  5  7 10 14 21  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑",
+        "P": " ↓  0  ↑  ↓  1  2  3  5  7 10 14 21  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑",
+        "Q": " 0  ↑  ↓  1  2  3  5  7 10 14 21  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑",
+        "R": " ↑  ↑  1  2  3  5  7 10 14 21  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑",
     },
-    # Table 2-B: 0/1 one diagonal later than normal; one ↓ spanning two cells; then 1/2 …
-    # and the tightened acceptance numbers 8, 12, 18.
+    # Table 2-B: tightened inspection; row S (n = 3150) has its one plan at 0.025.
     "tightened": {
-        15: (0, 1), 16: DOWN, 17: DOWN, 18: (1, 2), 19: (2, 3), 20: (3, 4), 21: (5, 6),
-        22: (8, 9), 23: (12, 13), 24: (18, 19),
+        #   .010  .025  .065   .15   .40   1.0   2.5   6.5    15    40   100   250   650
+        #      .015  .040   .10   .25   .65   1.5   4.0    10    25    65   150   400  1000
+        "A": " ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  0  ↓  ↓  1  2  3  5  8 12 18 27",
+        "B": " ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  0  ↓  ↓  1  2  3  5  8 12 18 27 41",
+        "C": " ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  0  ↓  ↓  1  2  3  5  8 12 18 27 41  ↑",
+        "D": " ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  0  ↓  ↓  1  2  3  5  8 12 18 27 41  ↑  ↑",
+        "E": " ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  0  ↓  ↓  1  2  3  5  8 12 18 27 41  ↑  ↑  ↑",
+        "F": " ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  0  ↓  ↓  1  2  3  5  8 12 18  ↑  ↑  ↑  ↑  ↑  ↑",
+        "G": " ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  0  ↓  ↓  1  2  3  5  8 12 18  ↑  ↑  ↑  ↑  ↑  ↑  ↑",
+        "H": " ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  0  ↓  ↓  1  2  3  5  8 12 18  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑",
+        "J": " ↓  ↓  ↓  ↓  ↓  ↓  ↓  0  ↓  ↓  1  2  3  5  8 12 18  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑",
+        "K": " ↓  ↓  ↓  ↓  ↓  ↓  0  ↓  ↓  1  2  3  5  8 12 18  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑",
+        "L": " ↓  ↓  ↓  ↓  ↓  0  ↓  ↓  1  2  3  5  8 12 18  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑",
+        "M": " ↓  ↓  ↓  ↓  0  ↓  ↓  1  2  3  5  8 12 18  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑",
+        "N": " ↓  ↓  ↓  0  ↓  ↓  1  2  3  5  8 12 18  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑",
+        "P": " ↓  ↓  0  ↓  ↓  1  2  3  5  8 12 18  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑",
+        "Q": " ↓  0  ↓  ↓  1  2  3  5  8 12 18  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑",
+        "R": " 0  ↑  ↓  1  2  3  5  8 12 18  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑",
+        "S": " ·  ·  1  ·  ·  ·  ·  ·  ·  ·  ·  ·  ·  ·  ·  ·  ·  ·  ·  ·  ·  ·  ·  ·  ·  ·",
     },
-    # Table 2-C (1999 edition, without the former limit numbers: Re = Ac + 1), on the reduced
-    # sample sizes.
+    # Table 2-C: reduced inspection (1999 edition: no gap between Ac and Re).
     "reduced": {
-        14: (0, 1), 15: UP, 16: DOWN, 17: (1, 2), 18: (1, 2), 19: (2, 3), 20: (3, 4),
-        21: (5, 6), 22: (6, 7), 23: (8, 9), 24: (10, 11),
+        #   .010  .025  .065   .15   .40   1.0   2.5   6.5    15    40   100   250   650
+        #      .015  .040   .10   .25   .65   1.5   4.0    10    25    65   150   400  1000
+        "A": " ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  0  ↓  ↓  1  2  3  5  7 10 14 21 30",
+        "B": " ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  0  ↑  ↓  ↓  1  2  3  5  7 10 14 21 30",
+        "C": " ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  0  ↑  ↓  ↓  1  2  3  5  6  8 10 14 21  ↑",
+        "D": " ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  0  ↑  ↓  ↓  1  2  3  5  6  8 10 14 21  ↑  ↑",
+        "E": " ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  0  ↑  ↓  ↓  1  2  3  5  6  8 10 14 21  ↑  ↑  ↑",
+        "F": " ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  0  ↑  ↓  ↓  1  2  3  5  6  8 10  ↑  ↑  ↑  ↑  ↑  ↑",
+        "G": " ↓  ↓  ↓  ↓  ↓  ↓  ↓  ↓  0  ↑  ↓  ↓  1  2  3  5  6  8 10  ↑  ↑  ↑  ↑  ↑  ↑  ↑",
+        "H": " ↓  ↓  ↓  ↓  ↓  ↓  ↓  0  ↑  ↓  ↓  1  2  3  5  6  8 10  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑",
+        "J": " ↓  ↓  ↓  ↓  ↓  ↓  0  ↑  ↓  ↓  1  2  3  5  6  8 10  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑",
+        "K": " ↓  ↓  ↓  ↓  ↓  0  ↑  ↓  ↓  1  2  3  5  6  8 10  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑",
+        "L": " ↓  ↓  ↓  ↓  0  ↑  ↓  ↓  1  2  3  5  6  8 10  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑",
+        "M": " ↓  ↓  ↓  0  ↑  ↓  ↓  1  2  3  5  6  8 10  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑",
+        "N": " ↓  ↓  0  ↑  ↓  ↓  1  2  3  5  6  8 10  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑",
+        "P": " ↓  0  ↑  ↓  ↓  1  2  3  5  6  8 10  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑",
+        "Q": " 0  ↑  ↑  ↓  1  2  3  5  6  8 10  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑",
+        "R": " ↑  ↑  ↑  1  2  3  5  6  8 10  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑  ↑",
     },
 }  # fmt: skip
-SEVERITIES = tuple(DIAGONALS)
+
+
+def _parse_table(rows: dict[str, str]) -> dict[str, tuple[int | str, ...]]:
+    table = {}
+    for letter, row in rows.items():
+        cells = tuple(int(cell) if cell.isdigit() else cell for cell in row.split())
+        if len(cells) != len(AQL_SERIES) or not all(
+            isinstance(cell, int) or cell in (UP, DOWN, BLANK) for cell in cells
+        ):  # pragma: no cover - a typo in the tables above
+            raise ValueError(f"row {letter} of a master table is malformed")
+        table[letter] = cells
+    return table
+
+
+MASTER_TABLES = {severity: _parse_table(rows) for severity, rows in _MASTER_TABLES.items()}
+SEVERITIES = tuple(MASTER_TABLES)
 
 # ISO 2859-1:1999, 9.3.3: normal → reduced when the switching score reaches 30 (and the
 # responsible authority approves).
@@ -121,15 +203,12 @@ class SamplingPlan:
 
 def parse_aql(aql: str | Decimal | float | int) -> Decimal:
     try:
-        value = Decimal(str(aql)).normalize()
+        value = Decimal(str(aql))
     except (InvalidOperation, ValueError):
         raise SamplingError("aql", f"AQL {aql!r} is not a number") from None
-    for supported in SUPPORTED_AQLS:
-        if value == supported:
-            return supported
-    raise SamplingError(
-        "aql", f"AQL {aql} is not one of {', '.join(str(a) for a in SUPPORTED_AQLS)}"
-    )
+    if not value.is_finite() or value not in AQL_INDEX:
+        raise SamplingError("aql", f"AQL {aql} is not one of {', '.join(AQL_SERIES)}")
+    return Decimal(AQL_SERIES[AQL_INDEX[value]])
 
 
 def code_letter(lot_size: int, level: str = "II") -> str:
@@ -146,14 +225,21 @@ def code_letter(lot_size: int, level: str = "II") -> str:
     raise SamplingError("lot_size", "lot size too large")  # pragma: no cover
 
 
-def _entry(severity: str, letter_index: int, aql_index: int) -> object:
-    table = DIAGONALS[severity]
-    d = letter_index + aql_index
-    if d < min(table):
-        return DOWN
-    if d > max(table):
-        return UP
-    return table[d]
+def table_plan(severity: str, letter: str, aql: Decimal) -> tuple[str, int]:
+    """Follow the arrows of a master table from ``letter`` at ``aql``: (letter of the plan, Ac)."""
+    table = MASTER_TABLES[severity]
+    letters = list(table)
+    index, column = letters.index(letter), AQL_INDEX[aql]
+    for _ in letters:
+        cell = table[letters[index]][column]
+        if isinstance(cell, int):
+            return letters[index], cell
+        if cell == BLANK:  # pragma: no cover - no arrow leads to a blank cell (tested)
+            break
+        index += 1 if cell == DOWN else -1
+        if not 0 <= index < len(letters):  # pragma: no cover - no arrow leaves the table (tested)
+            break
+    raise SamplingError("aql", "no plan in the table for this AQL")  # pragma: no cover
 
 
 def sampling_plan(
@@ -167,28 +253,19 @@ def sampling_plan(
         raise SamplingError("severity", f"severity {severity!r} is not one of {SEVERITIES}")
     aql_value = parse_aql(aql)
     table_letter = code_letter(lot_size, level)
-    index = LETTERS.index(table_letter)
-    aql_index = AQL_INDEX[aql_value]
-    entry = _entry(severity, index, aql_index)
-    while entry in (UP, DOWN):
-        index += -1 if entry == UP else 1
-        if not 0 <= index < len(LETTERS):  # pragma: no cover - excluded by SUPPORTED_AQLS
-            raise SamplingError("aql", "no plan in the table for this AQL")
-        entry = _entry(severity, index, aql_index)
-    accept, reject = entry  # type: ignore[misc]
-    sample_size = SAMPLE_SIZES[severity][index]
-    full = sample_size >= lot_size
+    letter, accept = table_plan(severity, table_letter, aql_value)
+    sample_size = SAMPLE_SIZES[severity][letter]
     return SamplingPlan(
         lot_size=lot_size,
         aql=aql_value,
         level=level,
         severity=severity,
-        code_letter=LETTERS[index],
+        code_letter=letter,
         table_letter=table_letter,
         sample_size=min(sample_size, lot_size),
         accept=accept,
-        reject=reject,
-        full_inspection=full,
+        reject=accept + 1,
+        full_inspection=sample_size >= lot_size,
     )
 
 
@@ -198,15 +275,9 @@ def tighter_aql(aql: Decimal) -> Decimal | None:
     return Decimal(AQL_SERIES[index - 1]) if index > 0 else None
 
 
-def accept_number(
-    *, letter: str, aql: Decimal, severity: str = "normal"
-) -> int:  # pragma: no cover - thin
-    index = LETTERS.index(letter)
-    entry = _entry(severity, index, AQL_INDEX[aql])
-    while entry in (UP, DOWN):
-        index += -1 if entry == UP else 1
-        entry = _entry(severity, index, AQL_INDEX[aql])
-    return entry[0]  # type: ignore[index]
+def accept_number(*, letter: str, aql: Decimal, severity: str = "normal") -> int:
+    """Ac of the plan for ``letter`` at ``aql`` (following the arrows)."""
+    return table_plan(severity, letter, aql)[1]
 
 
 # --- Switching rules (ISO 2859-1:1999, 9.3 and Figure 1) -------------------------------------
@@ -233,16 +304,22 @@ class SwitchingStep:
 def switching_score_after(
     score: int, *, accepted: bool, plan_accept: int, nonconforming: int, tighter_accept: int | None
 ) -> int:
-    """ISO 2859-1:1999, 9.3.3.2 (single sampling).
+    """ISO 2859-1:1999, 9.3.3.2 a) (single sampling), under normal inspection.
 
-    With Ac ≥ 2: +3 if the lot would have been accepted at the AQL one step tighter, else 0.
-    With Ac 0 or 1: +2 if the lot is accepted, else 0.
+    With Ac ≥ 2: +3 if the lot is accepted and would have been accepted had the AQL been one
+    step tighter (``nonconforming`` ≤ ``tighter_accept``, the Ac of the same code letter at
+    that AQL), otherwise the score goes back to 0. With Ac 0 or 1: +2 if the lot is accepted,
+    otherwise 0. A lot that is not accepted always resets the score, whatever the count: it is
+    not accepted at this AQL, so not at a tighter one either (a critical defect rejects a lot
+    whose count alone would have passed).
     """
+    if not accepted:
+        return 0
     if plan_accept >= 2:
         if tighter_accept is not None and nonconforming <= tighter_accept:
             return score + 3
         return 0
-    return score + 2 if accepted else 0
+    return score + 2
 
 
 def switching_next(counters: SwitchingCounters, *, accepted: bool, score: int) -> SwitchingStep:

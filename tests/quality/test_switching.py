@@ -54,6 +54,19 @@ def test_switching_score_adds_3_when_a_tighter_aql_would_also_accept():
     )
 
 
+def test_a_rejected_lot_resets_the_switching_score_even_when_its_count_is_low():
+    # 9.3.3.2: +3 only for a lot that is accepted and would be at the tighter AQL too. A lot
+    # rejected for a critical defect with 2 nonconforming (≤ Ac 5, ≤ tighter Ac 3) gets 0.
+    assert (
+        switching_score_after(6, accepted=False, plan_accept=5, nonconforming=2, tighter_accept=3)
+        == 0
+    )
+    assert (
+        switching_score_after(6, accepted=False, plan_accept=1, nonconforming=0, tighter_accept=0)
+        == 0
+    )
+
+
 def test_switching_score_adds_2_per_accepted_lot_when_ac_is_0_or_1():
     assert (
         switching_score_after(4, accepted=True, plan_accept=1, nonconforming=1, tighter_accept=0)
@@ -146,6 +159,21 @@ def test_reduced_needs_the_score_and_the_operators_approval(
         switching_approve_reduced(actor=checker, state_id=state.pk)
     assert switching_approve_reduced(actor=operator, state_id=state.pk).severity == "reduced"
     assert SwitchingEvent.objects.filter(state=state, reason="approved_reduced").exists()
+
+
+def test_a_lot_rejected_for_a_critical_defect_resets_the_score(db, checker, workshop):
+    # Lots of 1000 at AQL 2.5: J, 80, Ac 5; one step tighter (1.5) J holds Ac 3.
+    order = make_order(product="草编提篮")
+    batch = make_batch(workshop, order=order, quantity=2000)
+    household = returned(batch, pieces=2000)
+    first, second = (finished_lot(batch, {household: 1000}) for _ in range(2))
+    assert inspect(first, checker).verdict == "accepted"
+    state = SwitchingState.objects.get(workshop=workshop, product="草编提篮")
+    assert state.switching_score == 3
+    rejected = inspect(second, checker, ("missing_part", "critical", 1, None))
+    assert (rejected.verdict, rejected.accept, rejected.nonconforming) == ("rejected", 5, 1)
+    state.refresh_from_db()
+    assert (state.switching_score, state.recent) == (0, "AR")
 
 
 def test_switching_is_per_workshop_and_product(db, checker, workshop, lots_of):
