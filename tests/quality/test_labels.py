@@ -11,6 +11,7 @@ from orders.models import Batch
 from quality import services
 from quality.labels import LABEL_DOTS
 from quality.models import LabelSheet
+from quality.services import label_sheets
 
 from .factories import make_batch, material_lot
 
@@ -67,13 +68,13 @@ def test_pdf_sheet_task_reports_progress_and_finishes(
     batch = make_batch(workshop, status=Batch.Status.CLAIMED)
     lots = [material_lot(batch, 10) for _ in range(50)]
     seen: list[int] = []
-    real_progress = services.job_progress
+    real_progress = label_sheets.job_progress
 
     def watch(*, job_id, done, message=None):
         seen.append(done)
         real_progress(job_id=job_id, done=done, message=message)
 
-    monkeypatch.setattr(services, "job_progress", watch)
+    monkeypatch.setattr(label_sheets, "job_progress", watch)
     with django_capture_on_commit_callbacks(execute=True):
         response = api.as_user(lead).post("/labels/sheets", {"codes": [lot.code for lot in lots]})
     assert response.status_code == 202, response.content
