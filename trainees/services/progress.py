@@ -28,7 +28,7 @@ from workshops.services import (
     workshop_create,
 )
 
-from .models import (
+from ..models import (
     MAX_HOURS_PER_DAY,
     MAX_SCORE,
     TRAINEE_TRANSITIONS,
@@ -39,8 +39,8 @@ from .models import (
     ProgressLog,
     Trainee,
 )
-from .photos import photo_clean
-from .selectors import CohortNotFound, TraineeNotFound, effective_logs, trainee_summaries
+from ..photos import photo_clean
+from ..selectors import CohortNotFound, TraineeNotFound, effective_logs, trainee_summaries
 
 Role = User.Role
 
