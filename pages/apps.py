@@ -8,7 +8,10 @@ class PagesConfig(AppConfig):
 
     def ready(self) -> None:
         from core.nav import nav_register
+        from trainees.selectors import lead_results_register
 
+        from .lead_results import workshop_results_since
         from .nav import NAV
 
         nav_register(NAV)
+        lead_results_register(workshop_results_since)

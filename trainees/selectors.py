@@ -5,13 +5,13 @@ teach; a lead sees the training record linked to the workshop they lead. Anythin
 invisible, which single reads turn into 404.
 """
 
-import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Min, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -365,73 +365,28 @@ def cohort_summary(*, viewer: User, cohort_id: int, today: date | None = None) -
 
 # --- A lead's record ------------------------------------------------------------------------
 
+# (workshop id, the day the lead took it) → the workshop's results since: households in work,
+# batches back on time, first-pass yield (the keys of ``schemas.WorkshopResultsOut``).
+WorkshopResults = Callable[[int, date], dict[str, Any]]
 
-def _ratio(part: int, whole: int) -> Decimal | None:
-    """A share between 0 and 1 to four places (as quality reports yields); None of nothing."""
-    if not whole:
-        return None
-    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
-
-
-def _workshop_results(workshop_id: int, since: date) -> dict[str, Any]:
-    """What the workshop did from ``since``: households in work, batches back on time, yield."""
-    from orders.models import Batch, BatchEvent, Ticket
-
-    since_at = timezone.make_aware(datetime.combine(since, time.min))
-    households = (
-        Ticket.objects.filter(batch__workshop_id=workshop_id, issued_at__gte=since_at)
-        .values("household_id")
-        .distinct()
-        .count()
-    )
-    first_returns = (
-        BatchEvent.objects.filter(
-            batch__workshop_id=workshop_id,
-            to_status=Batch.Status.RETURNED,
-            at__gte=since_at,
-        )
-        .values("batch_id", "batch__order__deadline")
-        .annotate(first_returned=Min("at"))
-    )
-    fpy, fpy_period = _first_pass_yield(workshop_id, since_at)
-    returned = on_time = 0
-    for row in first_returns:
-        returned += 1
-        if timezone.localtime(row["first_returned"]).date() <= row["batch__order__deadline"]:
-            on_time += 1
-    return {
-        "since": since,
-        "households_in_work": households,
-        "batches_returned": returned,
-        "batches_on_time": on_time,
-        "on_time_rate": _ratio(on_time, returned),
-        "first_pass_yield": fpy,
-        "first_pass_yield_period": fpy_period,
-    }
+_workshop_results: WorkshopResults | None = None
 
 
-def _first_pass_yield(workshop_id: int, since_at: datetime) -> tuple[Decimal | None, str | None]:
-    """First-pass yield (0..1) from the quality app, and over which period it was taken.
+def lead_results_register(provider: WorkshopResults | None) -> None:
+    """Set where a lead's record gets its workshop's results from.
 
-    Quality's selector gives the workshop's whole record; if it ever takes ``since``, the
-    figure covers only the lead's time. (None, None) when there is no inspection yet.
+    Those figures come from orders and quality, which sit above trainees, so trainees cannot
+    compute them: the top layer composes them (``pages.lead_results``) and registers the
+    function here when the project starts (``pages.apps``), as it does the navigation.
+    Without one the record has no results (``results`` is None).
     """
-    try:
-        from quality.selectors import first_pass_yield_by_workshop
-    except ImportError:
-        return None, None
-    kwargs: dict[str, Any] = {"workshop_ids": [workshop_id]}
-    period = "all_time"
-    if "since" in inspect.signature(first_pass_yield_by_workshop).parameters:
-        kwargs["since"] = since_at
-        period = "since_lead"
-    value = first_pass_yield_by_workshop(**kwargs).get(workshop_id)
-    if value is None:
-        return None, None
-    return Decimal(value), period
+    global _workshop_results
+    _workshop_results = provider
 
 
 def lead_record(*, viewer: User, trainee_id: int, today: date | None = None) -> dict[str, Any]:
+    """A graduate's training and certificates, and, once they lead a workshop, its results
+    since that day (from the registered ``WorkshopResults``)."""
     trainee = trainee_get(viewer=viewer, trainee_id=trainee_id)
     summary = trainee_summaries([trainee], today=today)[trainee.pk]
     certificates = list(
@@ -441,7 +396,7 @@ def lead_record(*, viewer: User, trainee_id: int, today: date | None = None) -> 
     )
     workshop = trainee.led_workshop
     results = None
-    if workshop is not None and trainee.lead_since is not None:
+    if workshop is not None and trainee.lead_since is not None and _workshop_results is not None:
         results = _workshop_results(workshop.pk, trainee.lead_since)
     return {
         "trainee": trainee,

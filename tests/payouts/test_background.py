@@ -6,6 +6,7 @@ import pytest
 
 from payouts import services
 from payouts.models import PayoutPeriod
+from payouts.services import periods
 
 from .factories import make_households, make_order, make_outcome
 
@@ -17,7 +18,7 @@ def test_large_period_is_computed_by_the_task_with_progress(
 ):
     from config.celery import app
 
-    monkeypatch.setattr(services, "SYNC_COMPUTE_LIMIT", 0)  # everything counts as large
+    monkeypatch.setattr(periods, "SYNC_COMPUTE_LIMIT", 0)  # everything counts as large
     # run the task in-process even when REDIS_URL points at a broker with no worker
     monkeypatch.setitem(app.conf, "task_always_eager", True)
     monkeypatch.setitem(app.conf, "task_eager_propagates", True)
@@ -58,7 +59,7 @@ def test_computing_period_refuses_a_second_compute_and_approval(operator, worksh
     period = services.period_create(
         actor=operator, name="p", starts_on=date(2026, 3, 1), ends_on=date(2026, 3, 31)
     )
-    services._compute_begin(period_id=period.pk, actor=operator, job=None)
+    periods._compute_begin(period_id=period.pk, actor=operator, job=None)
     with pytest.raises(services.PeriodNotComputable):
         services.period_compute(period_id=period.pk, actor=operator)
     with pytest.raises(services.PeriodNotComputed):

@@ -1,17 +1,14 @@
-"""Writes for payouts: periods and their states, shares, adjustments, the ledger, statements.
+"""Writes for a payout period's life: create, compute, approve, mark paid (and open = both).
 
 Every status change is a guarded conditional UPDATE (``_transition``): when two operators
 approve at once the database lets exactly one UPDATE match, and the other gets 409.
+Approving writes the ledger (``ledger``) and the households' statements (``statements``).
 """
 
-import secrets
-from collections import defaultdict
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,23 +17,20 @@ from accounts.permissions import ensure_role
 from core.errors import BadRequest, Conflict, NotFound
 from jobs.models import Job
 from jobs.services import job_create, job_fail, job_progress, job_start, job_succeed
-from workshops.models import Household, Workshop
+from workshops.models import Workshop
 
-from .compute import ComputeSuperseded, claimable_outcome_count, compute_chunks
-from .models import (
+from ..compute import ComputeSuperseded, claimable_outcome_count, compute_chunks
+from ..models import (
     PERIOD_TRANSITIONS,
-    LedgerEntry,
-    PayoutAdjustment,
     PayoutClaim,
     PayoutLine,
     PayoutPeriod,
     PayoutPeriodEvent,
     PayoutPool,
-    PayoutShareConfig,
-    ShareKind,
-    Statement,
 )
-from .money import yuan_to_fen
+from .ledger import ledger_record_approval, ledger_record_payment
+from .statements import statements_issue
+from .totals import household_totals, period_totals
 
 Status = PayoutPeriod.Status
 Role = User.Role
@@ -93,36 +87,6 @@ class PeriodLocked(Conflict):
 class PeriodNegativeTotals(Conflict):
     code = "payout_period_negative_totals"
     message = _("有农户的扣款超过其应得金额，不能审核。")
-
-
-class AdjustmentReasonRequired(BadRequest):
-    code = "adjustment_reason_required"
-    message = _("调整必须填写原因。")
-
-
-class AdjustmentAmountInvalid(BadRequest):
-    code = "adjustment_amount_invalid"
-    message = _("调整金额必须大于零，且最多两位小数。")
-
-
-class AdjustmentHouseholdOutOfScope(BadRequest):
-    code = "adjustment_household_out_of_scope"
-    message = _("该农户不在此结算期的范围内。")
-
-
-class AdjustmentCorrectsInvalid(BadRequest):
-    code = "adjustment_corrects_invalid"
-    message = _("更正的只能是另一个已审核的结算期。")
-
-
-class AdjustmentMakesTotalNegative(Conflict):
-    code = "adjustment_makes_total_negative"
-    message = _("扣款后该农户本期合计将为负数。")
-
-
-class ShareInvalid(BadRequest):
-    code = "payout_share_invalid"
-    message = _("分成设置无效：百分比合计不能超过 100，金额不能为负。")
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -186,69 +150,6 @@ def _period_for_update(period_id: int) -> PayoutPeriod:
     if period is None:
         raise PeriodNotFound(detail={"period_id": period_id})
     return period
-
-
-def household_in_period_scope(*, period: PayoutPeriod, household: Household) -> bool:
-    if period.scope == PayoutPeriod.Scope.WORKSHOP:
-        return household.workshop_id == period.workshop_id
-    if period.scope == PayoutPeriod.Scope.REGION:
-        return Workshop.objects.filter(
-            pk=household.workshop_id, organisation__service_center_id=period.region_id
-        ).exists()
-    return True
-
-
-# --- shares --------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def share_config_set(
-    *,
-    actor: User,
-    workshop_id: int,
-    lead_kind: str,
-    lead_value: Decimal,
-    center_kind: str,
-    center_value: Decimal,
-) -> PayoutShareConfig:
-    """Set a workshop's lead and service-center shares (used by periods computed from now on)."""
-    ensure_role(actor, Role.OPERATOR)
-    if not Workshop.objects.filter(pk=workshop_id).exists():
-        raise NotFound(code="workshop_not_found", detail={"workshop_id": workshop_id})
-    valid_kinds = set(ShareKind.values)
-    percent_total = sum(
-        value
-        for kind, value in ((lead_kind, lead_value), (center_kind, center_value))
-        if kind == ShareKind.PERCENT
-    )
-    if (
-        lead_kind not in valid_kinds
-        or center_kind not in valid_kinds
-        or lead_value < 0
-        or center_value < 0
-        or percent_total > 100
-        or lead_value != lead_value.quantize(Decimal("0.0001"))
-        or center_value != center_value.quantize(Decimal("0.0001"))
-    ):
-        raise ShareInvalid(
-            detail={
-                "lead": [lead_kind, str(lead_value)],
-                "center": [center_kind, str(center_value)],
-            }
-        )
-    config, _ = PayoutShareConfig.objects.update_or_create(
-        workshop_id=workshop_id,
-        defaults={
-            "lead_kind": lead_kind,
-            "lead_value": lead_value,
-            "center_kind": center_kind,
-            "center_value": center_value,
-            "updated_by": actor,
-            "updated_at": timezone.now(),
-        },
-    )
-    config.refresh_from_db()
-    return config
 
 
 # --- periods -------------------------------------------------------------------------------
@@ -358,23 +259,6 @@ def _still_ours(period: PayoutPeriod):
     return check
 
 
-def _period_totals(period_id: int) -> dict[str, int]:
-    pools = PayoutPool.objects.filter(period_id=period_id).aggregate(
-        pieces=Sum("pieces"),
-        rework_pieces=Sum("rework_pieces"),
-        gross_fen=Sum("gross_fen"),
-        households_fen=Sum("households_fen"),
-        lead_fen=Sum("lead_fen"),
-        center_fen=Sum("center_fen"),
-    )
-    adjustments = PayoutAdjustment.objects.filter(period_id=period_id).aggregate(
-        bonus_fen=Sum("amount_fen", filter=Q(kind=PayoutAdjustment.Kind.BONUS)),
-        deduction_fen=Sum("amount_fen", filter=Q(kind=PayoutAdjustment.Kind.DEDUCTION)),
-    )
-    totals = {key: value or 0 for key, value in {**pools, **adjustments}.items()}
-    return totals
-
-
 @transaction.atomic
 def _compute_finish(*, period: PayoutPeriod, actor: User | None) -> PayoutPeriod:
     locked = _period_for_update(period.pk)
@@ -388,7 +272,7 @@ def _compute_finish(*, period: PayoutPeriod, actor: User | None) -> PayoutPeriod
         refusal=PeriodNotComputable,
         computed_at=timezone.now(),
         computing_since=None,
-        **_period_totals(period.pk),
+        **period_totals(period.pk),
     )
 
 
@@ -456,7 +340,7 @@ def period_compute_request(*, period_id: int, actor: User) -> tuple[PayoutPeriod
         raise PeriodNotFound(detail={"period_id": period_id})
     if claimable_outcome_count(period) <= SYNC_COMPUTE_LIMIT:
         return period_compute(period_id=period_id, actor=actor), None
-    from .tasks import period_compute_task
+    from ..tasks import period_compute_task
 
     with transaction.atomic():
         job = job_create(kind="payout_period", created_by=actor)
@@ -473,22 +357,6 @@ def period_compute_run(*, period_id: int, job_id: int) -> None:
     _run_compute(period=period, actor=None, job_id=job_id)
 
 
-def _household_totals(period_id: int) -> dict[int, int]:
-    totals: dict[int, int] = defaultdict(int)
-    for household_id, amount in (
-        PayoutLine.objects.filter(pool__period_id=period_id)
-        .values("household_id")
-        .annotate(total=Sum("amount_fen"))
-        .values_list("household_id", "total")
-    ):
-        totals[household_id] += amount
-    for adjustment in PayoutAdjustment.objects.filter(period_id=period_id).only(
-        "household_id", "kind", "amount_fen"
-    ):
-        totals[adjustment.household_id] += adjustment.signed_fen
-    return totals
-
-
 @transaction.atomic
 def period_approve(*, period_id: int, actor: User) -> PayoutPeriod:
     """Lock a computed period: write its ledger entries and its households' statements."""
@@ -503,102 +371,13 @@ def period_approve(*, period_id: int, actor: User) -> PayoutPeriod:
         approved_by=actor,
         approved_at=now,
     )
-    totals = _household_totals(period_id)
+    totals = household_totals(period_id)
     negative = sorted(household_id for household_id, total in totals.items() if total < 0)
     if negative:
         raise PeriodNegativeTotals(detail={"household_ids": negative[:50]})
-    _ledger_on_approve(period=period, actor=actor, household_totals=totals, at=now)
-    Statement.objects.bulk_create(
-        [
-            Statement(
-                period=period,
-                household_id=household_id,
-                token=secrets.token_urlsafe(24),
-                total_fen=total,
-                created_at=now,
-            )
-            for household_id, total in sorted(totals.items())
-        ],
-        batch_size=5000,
-    )
+    ledger_record_approval(period=period, actor=actor, at=now)
+    statements_issue(period=period, household_totals=totals, at=now)
     return period
-
-
-def _ledger_on_approve(
-    *, period: PayoutPeriod, actor: User, household_totals: dict[int, int], at
-) -> None:
-    entries: list[LedgerEntry] = []
-    common = {"period": period, "created_by": actor, "created_at": at}
-    pools = PayoutPool.objects.filter(period=period)
-    for row in (
-        pools.values("merchant_id", "order_id")
-        .annotate(total=Sum("gross_fen"))
-        .order_by("order_id")
-    ):
-        entries.append(
-            LedgerEntry(
-                kind=LedgerEntry.Kind.MERCHANT_CHARGE,
-                merchant_id=row["merchant_id"],
-                order_id=row["order_id"],
-                amount_fen=row["total"],
-                **common,
-            )
-        )
-    for row in (
-        pools.filter(lead_fen__gt=0)
-        .values("workshop_id")
-        .annotate(total=Sum("lead_fen"))
-        .order_by("workshop_id")
-    ):
-        entries.append(
-            LedgerEntry(
-                kind=LedgerEntry.Kind.LEAD_PAYABLE,
-                workshop_id=row["workshop_id"],
-                amount_fen=row["total"],
-                **common,
-            )
-        )
-    for row in (
-        pools.filter(center_fen__gt=0)
-        .values("service_center_id")
-        .annotate(total=Sum("center_fen"))
-        .order_by("service_center_id")
-    ):
-        entries.append(
-            LedgerEntry(
-                kind=LedgerEntry.Kind.CENTER_PAYABLE,
-                service_center_id=row["service_center_id"],
-                amount_fen=row["total"],
-                **common,
-            )
-        )
-    for row in (
-        PayoutLine.objects.filter(pool__period=period)
-        .values("household_id", "pool__workshop_id")
-        .annotate(total=Sum("amount_fen"))
-        .order_by("household_id", "pool__workshop_id")
-    ):
-        entries.append(
-            LedgerEntry(
-                kind=LedgerEntry.Kind.HOUSEHOLD_PAYABLE,
-                household_id=row["household_id"],
-                workshop_id=row["pool__workshop_id"],
-                amount_fen=row["total"],
-                **common,
-            )
-        )
-    for adjustment in PayoutAdjustment.objects.filter(period=period).order_by("pk"):
-        entries.append(
-            LedgerEntry(
-                kind=LedgerEntry.Kind.ADJUSTMENT,
-                household_id=adjustment.household_id,
-                adjustment=adjustment,
-                amount_fen=adjustment.signed_fen,
-                memo=adjustment.reason[:200],
-                **common,
-            )
-        )
-    LedgerEntry.objects.bulk_create(entries, batch_size=5000)
 
 
 @transaction.atomic
@@ -616,148 +395,8 @@ def period_mark_paid(*, period_id: int, actor: User, payment_reference: str = ""
         paid_at=now,
         payment_reference=payment_reference.strip()[:80],
     )
-    payment_kind = {
-        LedgerEntry.Kind.LEAD_PAYABLE: LedgerEntry.Kind.LEAD_PAYMENT,
-        LedgerEntry.Kind.CENTER_PAYABLE: LedgerEntry.Kind.CENTER_PAYMENT,
-    }
-    entries = []
-    household_totals: dict[int, int] = defaultdict(int)
-    household_workshop: dict[int, int] = {}
-    for entry in LedgerEntry.objects.filter(period=period).exclude(
-        kind=LedgerEntry.Kind.MERCHANT_CHARGE
-    ):
-        if entry.kind in payment_kind:
-            entries.append(
-                LedgerEntry(
-                    period=period,
-                    kind=payment_kind[entry.kind],
-                    workshop_id=entry.workshop_id,
-                    service_center_id=entry.service_center_id,
-                    amount_fen=-entry.amount_fen,
-                    memo=period.payment_reference,
-                    created_by=actor,
-                    created_at=now,
-                )
-            )
-            continue
-        household_totals[entry.household_id] += entry.amount_fen
-        if entry.workshop_id is not None:
-            household_workshop.setdefault(entry.household_id, entry.workshop_id)
-    for household_id, total in sorted(household_totals.items()):
-        if total:
-            entries.append(
-                LedgerEntry(
-                    period=period,
-                    kind=LedgerEntry.Kind.HOUSEHOLD_PAYMENT,
-                    household_id=household_id,
-                    workshop_id=household_workshop.get(household_id),
-                    amount_fen=-total,
-                    memo=period.payment_reference,
-                    created_by=actor,
-                    created_at=now,
-                )
-            )
-    LedgerEntry.objects.bulk_create(entries, batch_size=5000)
+    ledger_record_payment(period=period, actor=actor, at=now)
     return period
-
-
-# --- adjustments ---------------------------------------------------------------------------
-
-
-@transaction.atomic
-def adjustment_create(
-    *,
-    actor: User,
-    period_id: int,
-    household_id: int,
-    kind: str,
-    amount: Decimal | str,
-    reason: str,
-    corrects_period_id: int | None = None,
-) -> PayoutAdjustment:
-    """A bonus or deduction for one household in an open period, with its reason.
-
-    A correction to an approved period names it in ``corrects_period_id`` and goes into this
-    (later, unlocked) period. A deduction may not take the household's period total below zero.
-    """
-    ensure_role(actor, Role.OPERATOR)
-    reason = (reason or "").strip()
-    if not reason:
-        raise AdjustmentReasonRequired()
-    try:
-        amount_decimal = Decimal(str(amount))
-    except (InvalidOperation, ValueError):
-        raise AdjustmentAmountInvalid(detail={"amount": str(amount)}) from None
-    if (
-        not amount_decimal.is_finite()
-        or amount_decimal <= 0
-        or amount_decimal != amount_decimal.quantize(Decimal("0.01"))
-    ):
-        raise AdjustmentAmountInvalid(detail={"amount": str(amount)})
-    amount_fen = yuan_to_fen(amount_decimal)
-    if kind not in PayoutAdjustment.Kind.values:
-        raise BadRequest(code="adjustment_kind_invalid", detail={"kind": kind})
-    period = _period_for_update(period_id)
-    if period.is_locked:
-        raise PeriodLocked(detail={"period_id": period_id, "status": period.status})
-    if period.status == Status.COMPUTING:
-        raise PeriodNotComputable(detail={"period_id": period_id, "status": period.status})
-    household = Household.objects.filter(pk=household_id).first()
-    if household is None:
-        raise NotFound(code="household_not_found", detail={"household_id": household_id})
-    if not household_in_period_scope(period=period, household=household):
-        raise AdjustmentHouseholdOutOfScope(detail={"household_id": household_id})
-    if corrects_period_id is not None:
-        corrected = PayoutPeriod.objects.filter(pk=corrects_period_id).first()
-        if (
-            corrected is None
-            or corrected.pk == period.pk
-            or corrected.status not in {Status.APPROVED, Status.PAID}
-        ):
-            raise AdjustmentCorrectsInvalid(detail={"corrects_period_id": corrects_period_id})
-    if kind == PayoutAdjustment.Kind.DEDUCTION:
-        current = household_period_total(period_id=period.pk, household_id=household_id)
-        if current - amount_fen < 0:
-            raise AdjustmentMakesTotalNegative(
-                detail={
-                    "household_id": household_id,
-                    "total_fen": current,
-                    "amount_fen": amount_fen,
-                }
-            )
-    adjustment = PayoutAdjustment.objects.create(
-        period=period,
-        household=household,
-        kind=kind,
-        amount_fen=amount_fen,
-        reason=reason[:200],
-        corrects_id=corrects_period_id,
-        created_by=actor,
-    )
-    PayoutPeriod.objects.filter(pk=period.pk).update(
-        **{
-            key: value
-            for key, value in _period_totals(period.pk).items()
-            if key in {"bonus_fen", "deduction_fen"}
-        }
-    )
-    return adjustment
-
-
-def household_period_total(*, period_id: int, household_id: int) -> int:
-    lines = (
-        PayoutLine.objects.filter(pool__period_id=period_id, household_id=household_id).aggregate(
-            total=Sum("amount_fen")
-        )["total"]
-        or 0
-    )
-    adjustments = sum(
-        adjustment.signed_fen
-        for adjustment in PayoutAdjustment.objects.filter(
-            period_id=period_id, household_id=household_id
-        )
-    )
-    return lines + adjustments
 
 
 def period_open(

@@ -1,0 +1,71 @@
+"""Writes for payouts, by what they change:
+
+- ``periods``: a period's life (create, compute, approve, mark paid) as guarded transitions;
+- ``ledger`` and ``statements``: what approving and paying write, inside those transitions;
+- ``totals``: what a period and each household in it add up to;
+- ``adjustments``: a household's bonus or deduction in an open period;
+- ``shares``: a workshop's lead and service-center cuts.
+
+Import from here (``from payouts.services import period_approve``); the modules are the layout.
+The compute limits (``SYNC_COMPUTE_LIMIT``, ``STALE_COMPUTE_AFTER``) stay in ``periods``, where
+they are read: a copy here would be a second value that patching or tuning could miss.
+"""
+
+from .adjustments import (
+    AdjustmentAmountInvalid,
+    AdjustmentCorrectsInvalid,
+    AdjustmentHouseholdOutOfScope,
+    AdjustmentMakesTotalNegative,
+    AdjustmentReasonRequired,
+    adjustment_create,
+    household_in_period_scope,
+)
+from .periods import (
+    PeriodLocked,
+    PeriodNegativeTotals,
+    PeriodNotApproved,
+    PeriodNotComputable,
+    PeriodNotComputed,
+    PeriodNotFound,
+    PeriodOverlaps,
+    PeriodRangeInvalid,
+    PeriodScopeInvalid,
+    period_approve,
+    period_compute,
+    period_compute_request,
+    period_compute_run,
+    period_create,
+    period_mark_paid,
+    period_open,
+)
+from .shares import ShareInvalid, share_config_set
+from .totals import household_period_total
+
+__all__ = [
+    "AdjustmentAmountInvalid",
+    "AdjustmentCorrectsInvalid",
+    "AdjustmentHouseholdOutOfScope",
+    "AdjustmentMakesTotalNegative",
+    "AdjustmentReasonRequired",
+    "PeriodLocked",
+    "PeriodNegativeTotals",
+    "PeriodNotApproved",
+    "PeriodNotComputable",
+    "PeriodNotComputed",
+    "PeriodNotFound",
+    "PeriodOverlaps",
+    "PeriodRangeInvalid",
+    "PeriodScopeInvalid",
+    "ShareInvalid",
+    "adjustment_create",
+    "household_in_period_scope",
+    "household_period_total",
+    "period_approve",
+    "period_compute",
+    "period_compute_request",
+    "period_compute_run",
+    "period_create",
+    "period_mark_paid",
+    "period_open",
+    "share_config_set",
+]

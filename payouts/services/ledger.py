@@ -1,0 +1,137 @@
+"""The ledger's rows for a period: what approval makes owed, and what payment settles.
+
+Append-only: approval writes the merchants' charges and the payables to leads, service
+centers and households (adjustments included); marking paid writes one payment against each
+payable. Both run inside the period's transition, so a refused transition writes nothing.
+"""
+
+from collections import defaultdict
+from datetime import datetime
+
+from django.db.models import Sum
+
+from accounts.models import User
+
+from ..models import LedgerEntry, PayoutAdjustment, PayoutLine, PayoutPeriod, PayoutPool
+
+
+def ledger_record_approval(*, period: PayoutPeriod, actor: User, at: datetime) -> None:
+    """Charges and payables of a period being approved, one row per payee."""
+    entries: list[LedgerEntry] = []
+    common = {"period": period, "created_by": actor, "created_at": at}
+    pools = PayoutPool.objects.filter(period=period)
+    for row in (
+        pools.values("merchant_id", "order_id")
+        .annotate(total=Sum("gross_fen"))
+        .order_by("order_id")
+    ):
+        entries.append(
+            LedgerEntry(
+                kind=LedgerEntry.Kind.MERCHANT_CHARGE,
+                merchant_id=row["merchant_id"],
+                order_id=row["order_id"],
+                amount_fen=row["total"],
+                **common,
+            )
+        )
+    for row in (
+        pools.filter(lead_fen__gt=0)
+        .values("workshop_id")
+        .annotate(total=Sum("lead_fen"))
+        .order_by("workshop_id")
+    ):
+        entries.append(
+            LedgerEntry(
+                kind=LedgerEntry.Kind.LEAD_PAYABLE,
+                workshop_id=row["workshop_id"],
+                amount_fen=row["total"],
+                **common,
+            )
+        )
+    for row in (
+        pools.filter(center_fen__gt=0)
+        .values("service_center_id")
+        .annotate(total=Sum("center_fen"))
+        .order_by("service_center_id")
+    ):
+        entries.append(
+            LedgerEntry(
+                kind=LedgerEntry.Kind.CENTER_PAYABLE,
+                service_center_id=row["service_center_id"],
+                amount_fen=row["total"],
+                **common,
+            )
+        )
+    for row in (
+        PayoutLine.objects.filter(pool__period=period)
+        .values("household_id", "pool__workshop_id")
+        .annotate(total=Sum("amount_fen"))
+        .order_by("household_id", "pool__workshop_id")
+    ):
+        entries.append(
+            LedgerEntry(
+                kind=LedgerEntry.Kind.HOUSEHOLD_PAYABLE,
+                household_id=row["household_id"],
+                workshop_id=row["pool__workshop_id"],
+                amount_fen=row["total"],
+                **common,
+            )
+        )
+    for adjustment in PayoutAdjustment.objects.filter(period=period).order_by("pk"):
+        entries.append(
+            LedgerEntry(
+                kind=LedgerEntry.Kind.ADJUSTMENT,
+                household_id=adjustment.household_id,
+                adjustment=adjustment,
+                amount_fen=adjustment.signed_fen,
+                memo=adjustment.reason[:200],
+                **common,
+            )
+        )
+    LedgerEntry.objects.bulk_create(entries, batch_size=5000)
+
+
+def ledger_record_payment(*, period: PayoutPeriod, actor: User, at: datetime) -> None:
+    """Settle every payable of a period being marked paid (merchant charges stay as they are)."""
+    payment_kind = {
+        LedgerEntry.Kind.LEAD_PAYABLE: LedgerEntry.Kind.LEAD_PAYMENT,
+        LedgerEntry.Kind.CENTER_PAYABLE: LedgerEntry.Kind.CENTER_PAYMENT,
+    }
+    entries = []
+    household_totals: dict[int, int] = defaultdict(int)
+    household_workshop: dict[int, int] = {}
+    for entry in LedgerEntry.objects.filter(period=period).exclude(
+        kind=LedgerEntry.Kind.MERCHANT_CHARGE
+    ):
+        if entry.kind in payment_kind:
+            entries.append(
+                LedgerEntry(
+                    period=period,
+                    kind=payment_kind[entry.kind],
+                    workshop_id=entry.workshop_id,
+                    service_center_id=entry.service_center_id,
+                    amount_fen=-entry.amount_fen,
+                    memo=period.payment_reference,
+                    created_by=actor,
+                    created_at=at,
+                )
+            )
+            continue
+        household_totals[entry.household_id] += entry.amount_fen
+        if entry.workshop_id is not None:
+            household_workshop.setdefault(entry.household_id, entry.workshop_id)
+    for household_id, total in sorted(household_totals.items()):
+        if total:
+            entries.append(
+                LedgerEntry(
+                    period=period,
+                    kind=LedgerEntry.Kind.HOUSEHOLD_PAYMENT,
+                    household_id=household_id,
+                    workshop_id=household_workshop.get(household_id),
+                    amount_fen=-total,
+                    memo=period.payment_reference,
+                    created_by=actor,
+                    created_at=at,
+                )
+            )
+    LedgerEntry.objects.bulk_create(entries, batch_size=5000)

@@ -1,0 +1,128 @@
+"""Writes for assessments: a trainer scores a module, and a pass certifies the skill."""
+
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from accounts.permissions import ensure_role
+from core.errors import BadRequest
+from workshops.models import SkillLevel
+from workshops.services import household_skill_certify
+
+from ..models import Assessment, Module, Trainee
+from .guards import (
+    DateBeforeCohortStart,
+    ModuleNotInProgramme,
+    TraineeNotInTraining,
+    check_day,
+    check_score,
+    locked_trainees,
+    start_training,
+)
+
+Role = User.Role
+
+
+class UnknownLevel(BadRequest):
+    code = "unknown_level"
+    message = _("等级必须是初级、中级或高级（1、2、3）。")
+
+
+class SkillNotInProgramme(BadRequest):
+    code = "skill_not_in_programme"
+    message = _("该技能不在学员的培训项目中。")
+
+
+class SkillNotInModule(BadRequest):
+    code = "skill_not_in_module"
+    message = _("该技能不属于这个模块的考核内容。")
+
+
+class SkillRequired(BadRequest):
+    code = "skill_required"
+    message = _("这个模块按技能考核，请指定技能和等级。")
+
+
+@transaction.atomic
+def assessment_record(
+    *,
+    actor: User,
+    trainee_id: int,
+    module_id: int,
+    score: int,
+    assessed_on: date,
+    skill_code: str | None = None,
+    level: int | None = None,
+    notes: str = "",
+    today: date | None = None,
+) -> Assessment:
+    """A trainer assesses a trainee in a module, optionally a skill at a level.
+
+    Passing a skill certifies it on the assessment day; for an apprentice who is a member
+    of a household the household's skill becomes certified at that level (never lowered),
+    which is what allocation and ticket issuing look at.
+    """
+    ensure_role(actor, Role.TRAINER, Role.OPERATOR)
+    today = today or timezone.localdate()
+    (trainee,) = locked_trainees(actor, [trainee_id])
+    if trainee.status not in (Trainee.Status.ENROLLED, Trainee.Status.IN_TRAINING):
+        raise TraineeNotInTraining(detail={"trainee_id": trainee.pk, "status": trainee.status})
+    check_day(assessed_on, today)
+    check_score(score)
+    cohort = trainee.cohort
+    module = (
+        Module.objects.filter(pk=module_id, programme_id=cohort.programme_id)
+        .prefetch_related("skills")
+        .first()
+    )
+    if module is None:
+        raise ModuleNotInProgramme(detail={"module_id": module_id})
+    if assessed_on < cohort.start_date:
+        raise DateBeforeCohortStart(
+            detail={"date": assessed_on.isoformat(), "start_date": cohort.start_date.isoformat()}
+        )
+    skill = None
+    module_skills = {s.code: s for s in module.skills.all()}
+    if skill_code is not None:
+        programme_skill_codes = set(
+            Module.objects.filter(programme_id=cohort.programme_id)
+            .exclude(skills=None)
+            .values_list("skills__code", flat=True)
+        )
+        if skill_code not in programme_skill_codes:
+            raise SkillNotInProgramme(detail={"skill": skill_code})
+        if skill_code not in module_skills:
+            raise SkillNotInModule(detail={"skill": skill_code, "module_id": module.pk})
+        skill = module_skills[skill_code]
+        if level not in SkillLevel.values:
+            raise UnknownLevel(detail={"level": level})
+    elif module_skills:
+        raise SkillRequired(detail={"skills": sorted(module_skills)})
+    else:
+        level = None
+    passed = score >= module.pass_score
+    certified_on = assessed_on if passed and skill is not None else None
+    assessment = Assessment.objects.create(
+        trainee=trainee,
+        module=module,
+        skill=skill,
+        level=level,
+        score=score,
+        passed=passed,
+        assessed_on=assessed_on,
+        certified_on=certified_on,
+        assessor=actor,
+        notes=notes,
+    )
+    start_training(trainee)
+    if certified_on is not None and trainee.household_id is not None:
+        household_skill_certify(
+            household_id=trainee.household_id,
+            skill=skill,
+            level=level,
+            certified_on=certified_on,
+        )
+    return assessment
