@@ -27,10 +27,8 @@ from workshops.models import Skill
 from workshops.selectors import household_list
 
 from . import errors
-from .allocation_selectors import allocation_run_page
-from .allocation_services import allocation_run_apply, allocation_run_start
 from .fair_pay import fair_pay_hint, implied_hourly
-from .models import AllocationRun, Batch, InspectionLevel, Order
+from .models import Batch, InspectionLevel, Order
 from .selectors import (
     batch_get,
     batch_list,
@@ -439,62 +437,3 @@ def _draft_and_publish(request: HttpRequest, data: dict) -> Order:
         order_id=order.pk,
         acknowledge_below_minimum_wage=data["acknowledge_below_minimum_wage"],
     )
-
-
-# --- operator: allocation runs ------------------------------------------------------------
-
-OPERATOR = "operator"
-
-
-def reason_text(reason: dict) -> str:
-    """One engine reason in words (the run stores codes and numbers)."""
-    code = reason.get("code")
-    if code == "distance":
-        return _("距离 %(km)s 公里") % reason
-    if code == "first_pass_yield":
-        return _("一次合格率 %(p)s%%") % {"p": round(reason["value"] * 100, 1)}
-    if code == "first_pass_yield_unknown":
-        return _("还没有质量记录（按 %(p)s%% 估算）") % {"p": round(reason["value"] * 100, 1)}
-    if code == "deadline":
-        return _("离交货 %(days_left)s 天，按产能需 %(days_needed)s 天") % reason
-    if code == "households":
-        return _("%(households)s 户，每户约 %(pieces_per_household)s 件") % reason
-    if code == "no_eligible_workshop":
-        return _("没有技能、区域和产能都合适的工坊")
-    if code == "capacity_taken":
-        return _("%(count)s 个合适的工坊产能已被占满") % reason
-    return str(code)
-
-
-@page(OPERATOR)
-def allocation_runs(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        try:
-            run = allocation_run_start(actor=request.user)
-        except ApplicationError as exc:
-            messages.error(request, error_text(exc))
-        else:
-            return redirect("orders:allocation_run", run_id=run.pk)
-    runs = AllocationRun.objects.select_related("created_by")[:20]
-    return render(request, "orders/allocation_runs.html", {"runs": runs})
-
-
-@page(OPERATOR)
-def allocation_run(request: HttpRequest, run_id: int) -> HttpResponse:
-    if request.method == "POST":
-        try:
-            run = allocation_run_apply(run_id=run_id, actor=request.user)
-        except ApplicationError as exc:
-            messages.error(request, error_text(exc))
-        else:
-            messages.success(
-                request,
-                _("已执行：%(applied)s 个批次分给了工坊，%(skipped)s 个已被认领而跳过。")
-                % {"applied": run.applied, "skipped": run.skipped},
-            )
-        return redirect("orders:allocation_run", run_id=run_id)
-    run, proposals, count = allocation_run_page(viewer=request.user, run_id=run_id, limit=200)
-    for proposal in proposals:
-        proposal.reason_texts = [reason_text(r) for r in proposal.reasons]
-    context = {"run": run, "proposals": proposals, "count": count}
-    return render(request, "orders/allocation_run.html", context)
