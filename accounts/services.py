@@ -178,7 +178,16 @@ def api_token_purge_expired(*, now: datetime | None = None) -> int:
     return deleted + revoked
 
 
-PLATFORM_APPS = ["accounts", "jobs", "workshops", "orders", "quality", "payouts", "trainees"]
+PLATFORM_APPS = [
+    "accounts",
+    "jobs",
+    "workshops",
+    "orders",
+    "quality",
+    "allocation",
+    "payouts",
+    "trainees",
+]
 
 
 @transaction.atomic

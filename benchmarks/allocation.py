@@ -17,19 +17,19 @@ import time
 
 import numpy as np
 
-from orders.allocation import (
+from allocation.engine import (
     ANY_CENTER,
     UNASSIGNED,
     CostWeights,
     Problem,
-    _Master,
-    _State,
-    _types,
     allocate,
     evaluate,
     lp_relaxation,
     violations,
 )
+from allocation.engine.batch_types import batch_types
+from allocation.engine.lp import Master
+from allocation.engine.state import State
 
 
 def build_instance(n_batches: int = 10_000, n_workshops: int = 2_000, seed: int = 7) -> Problem:
@@ -81,7 +81,7 @@ def build_instance(n_batches: int = 10_000, n_workshops: int = 2_000, seed: int 
 def naive_greedy(problem: Problem, weights: CostWeights) -> np.ndarray:
     """The baseline: earliest deadline first, each batch to its cheapest workshop with room
     (its own cost only: no look at spreading, no look ahead, no second thoughts)."""
-    state = _State(problem, weights, _types(problem))
+    state = State(problem, weights, batch_types(problem))
     for batch in np.lexsort((-problem.batch_quantity, problem.batch_days_left)):
         q = problem.batch_quantity[batch]
         fits = state.slack[:, state.deadline_of[batch]] >= q
@@ -148,7 +148,7 @@ def main(argv: list[str]) -> int:
         f"-> optimum >= {bound:,.2f} (proven)"
     )
     started = time.perf_counter()
-    model = _Master(problem, weights, master.types)  # the same model, for SciPy's MILP
+    model = Master(problem, weights, master.types)  # the same model, for SciPy's MILP
     model.add(master.col_type, master.col_workshop, master.col_cost)
     model.solve()
     exact = model.solve_integer(args.exact_seconds)

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "workshops",
     "orders",
     "quality",
+    "allocation",
     "payouts",
     "trainees",
     "pages",

@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("trainees.urls")),
     path("", include("orders.urls")),
     path("", include("quality.urls")),
+    path("", include("allocation.urls")),
     path("", include("payouts.urls")),
 ]
 

@@ -105,6 +105,3 @@ class MinimumWageAdmin(admin.ModelAdmin):
 class OrderPhotoAdmin(admin.ModelAdmin):
     list_display = ("order", "caption", "width", "height", "uploaded_by", "uploaded_at")
     readonly_fields = ("image", "thumbnail", "width", "height", "uploaded_by", "uploaded_at")
-
-
-from . import allocation_admin  # noqa: E402, F401 - allocation runs and proposals

@@ -5,8 +5,7 @@ tickets, plus the open batches their workshop may claim; checkers see the batche
 workshops their service center serves; operators see everything.
 """
 
-import importlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -73,17 +72,22 @@ def with_progress(orders: QuerySet[Order]) -> QuerySet[Order]:
     )
 
 
+# Quality decides which pieces are accepted, and quality sits above orders: it hands its reader
+# in when the project starts (quality.apps), so orders never imports it.
+_accepted_pieces_readers: list[Callable[[list[int]], dict[int, int]]] = []
+
+
+def accepted_pieces_reader_register(reader: Callable[[list[int]], dict[int, int]]) -> None:
+    """Set where accepted pieces per order come from (order ids → pieces; absent = none)."""
+    _accepted_pieces_readers[:] = [reader]
+
+
 def accepted_pieces_by_order(order_ids: Iterable[int]) -> dict[int, int]:
     """Accepted pieces per order, from quality once it provides them (0 until then)."""
     ids = list(order_ids)
-    try:
-        quality = importlib.import_module("quality.selectors")
-    except ImportError:
+    if not _accepted_pieces_readers or not ids:
         return {}
-    provider = getattr(quality, "accepted_pieces_by_order", None)
-    if provider is None or not ids:
-        return {}
-    return dict(provider(ids))
+    return dict(_accepted_pieces_readers[0](ids))
 
 
 def attach_accepted(orders: list[Order]) -> list[Order]:

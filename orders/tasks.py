@@ -15,6 +15,3 @@ def batch_claims_expire_task() -> list[int]:
 def order_published_notify_task(order_id: int) -> int:
     """Tell leads whose workshops fit the new order's batches. Sent after the publish commits."""
     return order_published_notify_leads(order_id=order_id)
-
-
-from .allocation_tasks import allocation_run_task  # noqa: E402, F401 - registers the task

@@ -21,8 +21,4 @@ urlpatterns = [
     path("shop/", views.order_list, name="order_list"),
     path("shop/orders/new/", views.order_new, name="order_new"),
     path("shop/orders/fair-pay/", views.fair_pay, name="fair_pay"),
-    path("shop/orders/<int:order_id>/", views.order_detail, name="order"),
-    # operator
-    path("ops/allocation/", views.allocation_runs, name="allocation_runs"),
-    path("ops/allocation/<int:run_id>/", views.allocation_run, name="allocation_run"),
 ]

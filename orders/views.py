@@ -2,7 +2,8 @@
 
 Every write goes through orders.services, every read through orders.selectors: the same
 calls the API makes. Forms post normally and answer with a redirect; with htmx, the claim
-button swaps its card for the answer instead of reloading the list.
+button swaps its card for the answer instead of reloading the list. The merchant's order page
+shows what quality found, so it lives above orders, in quality.views.
 """
 
 import uuid
@@ -21,21 +22,16 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Organisation
 from core.access import error_text, page
-from core.charts import hbar_chart
 from core.errors import ApplicationError
 from workshops.models import Skill
 from workshops.selectors import household_list
 
 from . import errors
-from .allocation_selectors import allocation_run_page
-from .allocation_services import allocation_run_apply, allocation_run_start
 from .fair_pay import fair_pay_hint, implied_hourly
-from .models import AllocationRun, Batch, InspectionLevel, Order
+from .models import Batch, InspectionLevel, Order
 from .selectors import (
     batch_get,
     batch_list,
-    order_batches,
-    order_get,
     order_page,
     ticket_list,
 )
@@ -236,7 +232,7 @@ def batch_finish(request: HttpRequest, batch_id: int) -> HttpResponse:
 # --- merchant ---------------------------------------------------------------------------
 
 
-def _progress(order: Order) -> dict[str, int]:
+def progress_bar(order: Order) -> dict[str, int]:
     """Percentages of the order's pieces by where they are, for a stacked bar."""
     total = order.quantity or 1
     accepted = getattr(order, "pieces_accepted", 0)
@@ -253,44 +249,8 @@ def _progress(order: Order) -> dict[str, int]:
 def order_list(request: HttpRequest) -> HttpResponse:
     orders = order_page(viewer=request.user, limit=50).items
     for order in orders:
-        order.bar = _progress(order)
+        order.bar = progress_bar(order)
     return render(request, "orders/order_list.html", {"orders": orders})
-
-
-@page(MERCHANT)
-def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
-    order = order_get(viewer=request.user, order_id=order_id)
-    order.bar = _progress(order)
-    batches = list(order_batches(viewer=request.user, order_id=order_id))
-    by_status: dict[str, int] = {}
-    for batch in batches:
-        label = batch.get_status_display()
-        by_status[label] = by_status.get(label, 0) + batch.quantity
-    # Where the goods are: the newest finished lot of each batch (stage of custody, verdict).
-    from quality.selectors import lot_list
-
-    newest: dict[int, object] = {}
-    for lot in lot_list(viewer=request.user, kind="finished").filter(batch__order_id=order.pk):
-        newest.setdefault(lot.batch_id, lot)  # lot_list is newest first
-    for batch in batches:
-        batch.lot = newest.get(batch.pk)
-    context = {
-        "order": order,
-        "batches": batches,
-        "status_chart": hbar_chart(
-            list(by_status.items()), unit=_("件"), title=_("各状态件数"), colour="#1a56c4"
-        ),
-        "quality": _quality_charts(order, batches),
-    }
-    return render(request, "orders/order_detail.html", context)
-
-
-def _quality_charts(order: Order, batches: list[Batch]) -> dict:
-    """Defects by kind and first-pass yield by workshop: quality's page fragment."""
-    from quality.views import order_quality_charts
-
-    names = {b.workshop_id: b.workshop.name for b in batches if b.workshop_id}
-    return order_quality_charts(order_id=order.pk, workshop_names=names)
 
 
 class OrderForm(forms.Form):
@@ -410,7 +370,7 @@ def order_new(request: HttpRequest) -> HttpResponse:
                     _("订单已发布，拆成 %(count)s 个批次，等待工坊认领。")
                     % {"count": order.batches.count()},
                 )
-                return redirect("orders:order", order_id=order.pk)
+                return redirect("quality:order", order_id=order.pk)
     return render(
         request, "orders/order_new.html", {"form": form, "hint": hint, "needs_ack": needs_ack}
     )
@@ -439,62 +399,3 @@ def _draft_and_publish(request: HttpRequest, data: dict) -> Order:
         order_id=order.pk,
         acknowledge_below_minimum_wage=data["acknowledge_below_minimum_wage"],
     )
-
-
-# --- operator: allocation runs ------------------------------------------------------------
-
-OPERATOR = "operator"
-
-
-def reason_text(reason: dict) -> str:
-    """One engine reason in words (the run stores codes and numbers)."""
-    code = reason.get("code")
-    if code == "distance":
-        return _("距离 %(km)s 公里") % reason
-    if code == "first_pass_yield":
-        return _("一次合格率 %(p)s%%") % {"p": round(reason["value"] * 100, 1)}
-    if code == "first_pass_yield_unknown":
-        return _("还没有质量记录（按 %(p)s%% 估算）") % {"p": round(reason["value"] * 100, 1)}
-    if code == "deadline":
-        return _("离交货 %(days_left)s 天，按产能需 %(days_needed)s 天") % reason
-    if code == "households":
-        return _("%(households)s 户，每户约 %(pieces_per_household)s 件") % reason
-    if code == "no_eligible_workshop":
-        return _("没有技能、区域和产能都合适的工坊")
-    if code == "capacity_taken":
-        return _("%(count)s 个合适的工坊产能已被占满") % reason
-    return str(code)
-
-
-@page(OPERATOR)
-def allocation_runs(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        try:
-            run = allocation_run_start(actor=request.user)
-        except ApplicationError as exc:
-            messages.error(request, error_text(exc))
-        else:
-            return redirect("orders:allocation_run", run_id=run.pk)
-    runs = AllocationRun.objects.select_related("created_by")[:20]
-    return render(request, "orders/allocation_runs.html", {"runs": runs})
-
-
-@page(OPERATOR)
-def allocation_run(request: HttpRequest, run_id: int) -> HttpResponse:
-    if request.method == "POST":
-        try:
-            run = allocation_run_apply(run_id=run_id, actor=request.user)
-        except ApplicationError as exc:
-            messages.error(request, error_text(exc))
-        else:
-            messages.success(
-                request,
-                _("已执行：%(applied)s 个批次分给了工坊，%(skipped)s 个已被认领而跳过。")
-                % {"applied": run.applied, "skipped": run.skipped},
-            )
-        return redirect("orders:allocation_run", run_id=run_id)
-    run, proposals, count = allocation_run_page(viewer=request.user, run_id=run_id, limit=200)
-    for proposal in proposals:
-        proposal.reason_texts = [reason_text(r) for r in proposal.reasons]
-    context = {"run": run, "proposals": proposals, "count": count}
-    return render(request, "orders/allocation_run.html", context)

@@ -26,7 +26,7 @@ NAV: dict[str, list[tuple[str, object]]] = {
     ],
     Role.OPERATOR: [
         ("pages:impact", _("成效")),
-        ("orders:allocation_runs", _("分配")),
+        ("allocation:runs", _("分配")),
         ("payouts:period_list", _("结算")),
     ],
 }

@@ -18,4 +18,6 @@ urlpatterns = [
         name="dispose",
     ),
     path("work/batches/<int:batch_id>/pack/", views.pack, name="pack"),
+    # merchant: the order page (orders lists the orders; this page adds what quality found)
+    path("shop/orders/<int:order_id>/", views.order_detail, name="order"),
 ]

@@ -5,12 +5,12 @@ import threading
 import pytest
 from django.db import connection
 
+from allocation.models import AllocationProposal
+from allocation.services import allocation_run_apply, allocation_run_start
 from core.errors import ApplicationError
-from orders.allocation_services import allocation_run_apply, allocation_run_start
-from orders.models import AllocationProposal, Batch, BatchEvent
+from orders.models import Batch, BatchEvent
 from tests.factories import make_household, make_service_center, make_user, make_workshop
-
-from .factories import make_published_order
+from tests.orders.factories import make_published_order
 
 
 @pytest.mark.django_db(transaction=True)

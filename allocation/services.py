@@ -3,7 +3,7 @@
 A run is started by an operator. Small runs execute in the request; large ones
 (more than ``INLINE_LIMIT`` open batches, or when asked) go to the Celery worker with their
 progress in a ``jobs.Job``. Executing loads the problem in a few bulk queries
-(``allocation_selectors``), runs the pure engine (``orders.allocation``) and stores one
+(``allocation.selectors``), runs the pure engine (``allocation.engine``) and stores one
 proposal per batch with its score and reasons. Applying claims each proposed batch for its
 workshop through ``batch_transition`` (guarded UPDATE + event row), one workshop at a time
 under its row lock — the same lock a lead's claim takes — and skips, never double-assigns,
@@ -23,9 +23,12 @@ from accounts.models import User
 from accounts.permissions import ensure_role
 from core.errors import BadRequest, Conflict
 from jobs.services import job_create, job_fail, job_progress, job_start, job_succeed
+from orders.eligibility import outstanding_pieces
+from orders.models import Batch
+from orders.services import BatchTransitionRefused, batch_transition
 from workshops.models import Workshop
 
-from .allocation import (
+from .engine import (
     UNASSIGNED,
     Allocation,
     CostWeights,
@@ -35,10 +38,13 @@ from .allocation import (
     spread_cost,
     workshop_piece_cost,
 )
-from .allocation_selectors import LoadedProblem, allocation_problem_load, open_batches
-from .eligibility import outstanding_pieces
-from .models import AllocationProposal, AllocationRun, Batch
-from .services import BatchTransitionRefused, batch_transition
+from .models import AllocationProposal, AllocationRun
+from .selectors import (
+    AllocationRunNotFound,
+    LoadedProblem,
+    allocation_problem_load,
+    open_batches,
+)
 
 log = logging.getLogger("shouchuang.allocation")
 
@@ -96,7 +102,7 @@ def allocation_run_start(
         stats={"batch_ids": batch_ids} if batch_ids is not None else {},
     )
     if background:
-        from .allocation_tasks import allocation_run_task
+        from .tasks import allocation_run_task
 
         run.job = job_create(kind="allocation", created_by=actor, total=100)
         run.save(update_fields=["job"])
@@ -266,8 +272,6 @@ def allocation_run_apply(*, run_id: int, actor: User) -> AllocationRun:
     with transaction.atomic():
         run = AllocationRun.objects.select_for_update().filter(pk=run_id).first()
         if run is None:
-            from .allocation_selectors import AllocationRunNotFound
-
             raise AllocationRunNotFound(detail={"run_id": run_id})
         if run.status not in (AllocationRun.Status.PROPOSED, AllocationRun.Status.RUNNING):
             raise AllocationRunNotProposed(detail={"status": run.status})

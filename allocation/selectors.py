@@ -2,7 +2,8 @@
 
 No per-pair (or per-batch) query: batches, required skills, workshops with their service
 centers, workshop skills, households, outstanding pieces and first-pass yields are each one
-aggregate or one ``values`` query, turned into numpy arrays for ``orders.allocation``.
+aggregate or one ``values`` query, turned into numpy arrays for ``allocation.engine``.
+Quality sits below allocation, so its first-pass yields are read through its selectors.
 """
 
 import logging
@@ -18,11 +19,13 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.permissions import ensure_role
 from core.errors import NotFound
-from workshops.models import Household, Workshop, WorkshopSkill
+from orders.eligibility import outstanding_pieces
+from orders.models import Batch, Order
+from quality.selectors import first_pass_yield_by_workshop
+from workshops.models import Household, Skill, Workshop, WorkshopSkill
 
-from .allocation import ANY_CENTER, Problem
-from .eligibility import outstanding_pieces
-from .models import AllocationProposal, AllocationRun, Batch, Order
+from .engine import ANY_CENTER, Problem
+from .models import AllocationProposal, AllocationRun
 
 log = logging.getLogger("shouchuang.allocation")
 
@@ -58,11 +61,7 @@ def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
 
 
 def first_pass_yields(workshop_ids: list[int]) -> dict[int, float]:
-    """Quality's first-pass yield per workshop, or nothing (neutral) if quality can't say."""
-    try:
-        from quality.selectors import first_pass_yield_by_workshop
-    except ImportError:  # pragma: no cover - quality not installed
-        return {}
+    """Quality's first-pass yield per workshop (absent: no record yet, counted as neutral)."""
     return {pk: float(value) for pk, value in first_pass_yield_by_workshop(workshop_ids).items()}
 
 
@@ -126,8 +125,6 @@ def allocation_problem_load(
     all_skills = sorted(set().union(*required.values(), *has.values()))
     bit_of = {skill: i for i, skill in enumerate(all_skills)}
     words = max(1, math.ceil(len(all_skills) / 64))
-    from workshops.models import Skill
-
     skill_names = dict(Skill.objects.filter(pk__in=all_skills).values_list("pk", "name"))
 
     def coords(rows, index):

@@ -3,10 +3,12 @@
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
-from .allocation_schemas import AllocationRunIn, AllocationRunOut
-from .allocation_selectors import allocation_run_page
-from .allocation_services import allocation_run_apply, allocation_run_start
+from .schemas import AllocationRunIn, AllocationRunOut
+from .selectors import allocation_run_page
+from .services import allocation_run_apply, allocation_run_start
 
+# Operation ids are spelled out: they are the ones generated when this router was
+# orders.allocation_api, and generated clients name their calls after them.
 router = Router(tags=["allocation"])
 
 
@@ -19,6 +21,7 @@ class ProposalPage(Schema):
     "/allocation/runs",
     response={201: AllocationRunOut, 202: AllocationRunOut},
     summary="Run smart allocation (propose, or apply) over open batches",
+    operation_id="orders_allocation_api_start_run",
 )
 def start_run(request: HttpRequest, payload: AllocationRunIn):
     run = allocation_run_start(actor=request.user, **payload.dict())
@@ -30,6 +33,7 @@ def start_run(request: HttpRequest, payload: AllocationRunIn):
     "/allocation/runs/{run_id}",
     response=AllocationRunOut,
     summary="A run with its proposals, scores and reasons",
+    operation_id="orders_allocation_api_read_run",
 )
 def read_run(request: HttpRequest, run_id: int, page: Query[ProposalPage]):
     return AllocationRunOut.build(
@@ -43,6 +47,7 @@ def read_run(request: HttpRequest, run_id: int, page: Query[ProposalPage]):
     "/allocation/runs/{run_id}/apply",
     response=AllocationRunOut,
     summary="Claim the proposed batches of a run for their workshops",
+    operation_id="orders_allocation_api_apply_run",
 )
 def apply_run(request: HttpRequest, run_id: int):
     run = allocation_run_apply(run_id=run_id, actor=request.user)

@@ -8,14 +8,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orders import allocation
-from orders.allocation import (
+from allocation.engine import (
     ANY_CENTER,
     UNASSIGNED,
     CostWeights,
     Problem,
     allocate,
     evaluate,
+    exact,
     violations,
 )
 
@@ -103,7 +103,7 @@ def test_allocation_respects_skills_regions_capacity_and_deadlines(problem):
 @given(problems())
 def test_heuristic_path_alone_respects_every_rule(problem):
     # Large runs never take the exact path; check the LP rounding and moves by themselves.
-    with patch.object(allocation, "EXACT_LIMIT", 0):
+    with patch.object(exact, "EXACT_LIMIT", 0):
         result = allocate(problem, WEIGHTS, seconds=5)
     assert violations(problem, result.assignment) == []
     assert result.cost == pytest.approx(evaluate(problem, result.assignment, WEIGHTS))
@@ -113,7 +113,7 @@ def test_heuristic_path_alone_respects_every_rule(problem):
 @given(problems(max_batches=5, max_workshops=3))
 def test_heuristic_bound_is_a_real_bound(problem):
     optimum, _ = brute_force(problem)
-    with patch.object(allocation, "EXACT_LIMIT", 0):
+    with patch.object(exact, "EXACT_LIMIT", 0):
         result = allocate(problem, WEIGHTS, seconds=5)
     assert result.lower_bound <= optimum + 1e-6 <= result.cost + 2e-6
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0005_batch_claim_warned_at'),
+        ('orders', '0006_allocation_moves_to_its_app'),
     ]
 
     operations = [

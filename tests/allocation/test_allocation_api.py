@@ -5,11 +5,11 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import User
-from orders.models import AllocationProposal, AllocationRun, Batch, BatchEvent
+from allocation.models import AllocationProposal, AllocationRun
+from orders.models import Batch, BatchEvent
 from orders.services import batch_claim
 from tests.factories import make_household, make_service_center, make_user, make_workshop
-
-from .factories import make_published_order
+from tests.orders.factories import make_published_order
 
 pytestmark = pytest.mark.django_db
 
@@ -209,7 +209,7 @@ def test_a_background_run_reports_progress_and_finishes(
 def test_running_the_task_again_changes_nothing(
     api, operator, near, django_capture_on_commit_callbacks, in_process_tasks
 ):
-    from orders.allocation_tasks import allocation_run_task
+    from allocation.tasks import allocation_run_task
 
     make_published_order(quantity=600, batch_size=300)
     with django_capture_on_commit_callbacks(execute=True):

@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import ApplicationError
 
-from .allocation_services import allocation_run_apply
 from .models import AllocationProposal, AllocationRun
+from .services import allocation_run_apply
 
 
 class AllocationProposalInline(admin.TabularInline):

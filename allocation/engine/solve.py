@@ -1,0 +1,100 @@
+"""The engine's entry point: :func:`allocate` runs the steps in order within a time budget."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .batch_types import batch_types, type_costs
+from .column_generation import lp_relaxation
+from .cost import evaluate
+from .exact import exact_if_small
+from .greedy import greedy_start
+from .local import improve
+from .problem import UNASSIGNED, Allocation, CostWeights, Problem, Progress, violations
+from .rounding import place_left, round_lp
+from .state import State
+
+
+def allocate(
+    problem: Problem,
+    weights: CostWeights | None = None,
+    *,
+    progress: Progress | None = None,
+    seconds: float = 9.0,
+) -> Allocation:
+    """Assign batches to workshops at least cost, with a proven lower bound on the optimum.
+
+    1. Greedy start (earliest deadline first, each batch where it adds least).
+    2. Column generation on the LP relaxation, seeded with the greedy's columns, for about
+       85 % of the time budget (identical batches are aggregated into types).
+    3. Rounding: the whole batches of each LP column stay where the LP put them; the rest
+       are placed where they add least.
+    4. Improvement until the budget ends: single moves, then moves with one ejection.
+    Skills, region, and capacity before every deadline hold at every step.
+    """
+    weights = weights or CostWeights()
+    started = time.perf_counter()
+    report = progress or (lambda done, total, message: None)
+    steps = 6
+    if problem.n_batches == 0 or problem.n_workshops == 0:
+        nobody = np.full(problem.n_batches, UNASSIGNED, dtype=np.int64)
+        cost = evaluate(problem, nobody, weights)
+        return Allocation(nobody, cost, cost)
+    types = batch_types(problem)
+    if len(types.count) * problem.n_workshops <= OWN_MATRIX_LIMIT:
+        types.own = np.vstack(
+            [
+                type_costs(problem, weights, types, np.arange(i, min(i + 256, len(types.count))))
+                for i in range(0, len(types.count), 256)
+            ]
+        )
+    greedy = greedy_start(problem, weights, types)
+    greedy_cost = evaluate(problem, greedy.assignment, weights)
+    greedy_assignment = greedy.assignment.copy()
+    report(1, steps, "greedy start")
+    master, lower_bound, rounds = _lp_part(problem, weights, types, greedy, seconds, started)
+    report(2, steps, "LP relaxation")
+    if len(master.x) == 0:  # no LP solved in time: improve the greedy start instead
+        state = greedy
+    else:
+        state = State(problem, weights, types)
+        round_lp(state, master)
+    place_left(state)
+    report(3, steps, "rounded")
+    moves = improve(state, started, seconds)
+    report(5, steps, "improved")
+    cost = evaluate(problem, state.assignment, weights)
+    assignment = state.assignment
+    if greedy_cost < cost and state is not greedy:  # never worse than the start
+        cost, assignment = greedy_cost, greedy_assignment
+    exact = exact_if_small(problem, weights, types, seconds - (time.perf_counter() - started))
+    if exact is not None:
+        exact_cost = evaluate(problem, exact, weights)
+        if exact_cost < cost - 1e-9 and not violations(problem, exact):
+            cost, assignment = exact_cost, exact
+    return Allocation(
+        assignment=assignment,
+        cost=cost,
+        lower_bound=min(lower_bound, cost),
+        seconds=time.perf_counter() - started,
+        stats={
+            "types": len(types.count),
+            "columns": len(master.col_type),
+            "lp_rounds": rounds,
+            "lp_value": master.value,
+            "greedy_start": greedy_cost,
+            "moves": moves,
+        },
+    )
+
+
+OWN_MATRIX_LIMIT = 8_000_000  # (type, workshop) pairs whose own costs are kept (64 MB)
+
+
+def _lp_part(problem, weights, types, greedy, seconds, started):
+    remaining = seconds * 0.85 - (time.perf_counter() - started)
+    return lp_relaxation(
+        problem, weights, types=types, start=greedy.assignment, seconds=max(remaining, 0.0)
+    )
