@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 
 
@@ -103,6 +104,10 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(_("过期时间"))
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+    # The user's session auth hash when the token was issued (an HMAC of the password hash, as
+    # Django keeps in a page session): a new password changes it, so every older token stops
+    # working, whichever way the password was set.
+    credential_hash = models.CharField(max_length=64, editable=False)
 
     class Meta:
         verbose_name = _("API 令牌")
@@ -111,6 +116,13 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key_prefix}… ({self.user})"
+
+    def credential_matches(self, user: "User") -> bool:
+        """Whether ``user`` still has the credentials this token was issued against."""
+        return any(
+            constant_time_compare(self.credential_hash, current)
+            for current in (user.get_session_auth_hash(), *user.get_session_auth_fallback_hash())
+        )
 
     @property
     def is_usable(self) -> bool:

@@ -127,6 +127,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a rule: a new password, however it is set, revokes the user's bearer tokens at once.
+    {"NAME": "accounts.auth.RevokeTokensOnPasswordChange"},
 ]
 LOGIN_URL = "pages:login"
 LOGIN_REDIRECT_URL = "pages:home"
