@@ -7,6 +7,7 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -207,6 +208,19 @@ def user_deactivate(*, user: User) -> None:
     User.objects.filter(pk=user.pk).update(is_active=False)
     user.is_active = False
     api_token_revoke_all(user=user)
+
+
+@transaction.atomic
+def user_sign_out_everywhere(*, user: User) -> int:
+    """End every page session and bearer token of ``user`` (a lost or lent phone).
+
+    Raising the session epoch changes the user's session auth hash, so Django drops each of
+    their sessions on its next request; the tokens are revoked, in the cache too. Returns how
+    many tokens were revoked.
+    """
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch"])
+    return api_token_revoke_all(user=user)
 
 
 def api_token_purge_expired(*, now: datetime | None = None) -> int:
