@@ -39,7 +39,7 @@ FORWARDED_HEADERS = (
 @lru_cache(maxsize=8)
 def _trusted_networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
     """``("10.0.0.2", "172.18.0.0/16")`` as networks (settings refuses a bad entry at start)."""
-    return tuple(ipaddress.ip_network(entry.strip(), strict=False) for entry in entries)
+    return tuple(ipaddress.ip_network(entry.strip()) for entry in entries)
 
 
 def _address(value: str) -> Address | None:

@@ -50,7 +50,7 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
 for _proxy in TRUSTED_PROXIES:
     try:
-        ipaddress.ip_network(_proxy, strict=False)
+        ipaddress.ip_network(_proxy)  # strict, as gunicorn's --forwarded-allow-ips
     except ValueError:
         raise RuntimeError(f"TRUSTED_PROXIES: {_proxy!r} is not an address or network") from None
 # Public base URL printed into QR labels and statement links.

@@ -91,3 +91,13 @@ def test_forwarded_headers_from_a_stranger_never_reach_the_view(rf, settings):
     assert not set(headers) & set(seen)
     ForwardedHeadersMiddleware(view)(rf.get("/", REMOTE_ADDR=PROXY, **headers))
     assert set(headers) <= set(seen)
+
+
+@pytest.mark.parametrize("value", ["proxy.example", "10.0.0.1/24"])
+def test_a_bad_trusted_proxies_value_stops_the_start(value):
+    """As gunicorn's --forwarded-allow-ips does, which reads the same variable in compose."""
+    from tests.config.test_deploy_settings import run_manage
+
+    result = run_manage("check", env_extra={"TRUSTED_PROXIES": value})
+    assert result.returncode != 0
+    assert f"TRUSTED_PROXIES: {value!r} is not an address or network" in result.stderr
