@@ -22,6 +22,14 @@ class UserAdmin(DjangoUserAdmin):
         (_("平台"), {"fields": ("display_name", "phone", "role", "organisation")}),
     )
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            from .services import user_deactivate
+
+            # Unticking "active" signs the person out of every phone at once.
+            user_deactivate(user=obj)
+
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):

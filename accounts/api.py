@@ -5,7 +5,7 @@ from core.schemas import ErrorOut
 
 from .schemas import MeOut, TokenIn, TokenOut
 from .selectors import me_get
-from .services import api_token_revoke, auth_token_obtain
+from .services import api_token_revoke, auth_token_obtain, user_sign_out_everywhere
 
 router = Router(tags=["auth"])
 
@@ -28,6 +28,16 @@ def token_revoke(request: HttpRequest):
     token = getattr(request.user, "api_token", None)
     if token is not None:
         api_token_revoke(token=token)
+    return Status(204, None)
+
+
+@router.post(
+    "/auth/logout-all",
+    response={204: None, 401: ErrorOut, 403: ErrorOut},
+    summary="Sign out everywhere: revoke all my bearer tokens and end all my page sessions",
+)
+def logout_all(request: HttpRequest):
+    user_sign_out_everywhere(user=request.user)
     return Status(204, None)
 
 

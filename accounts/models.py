@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -55,6 +57,9 @@ class Organisation(models.Model):
         )
 
 
+SESSION_AUTH_HASH_SALT = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+
+
 class User(AbstractUser):
     """A person who signs in. Households without a login are not users."""
 
@@ -76,6 +81,9 @@ class User(AbstractUser):
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices, blank=True)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
     display_name = models.CharField(_("姓名"), max_length=60, blank=True)
+    # Raised to sign out everywhere: it is part of the session auth hash, which every page
+    # session and every bearer token of the user was issued against.
+    session_epoch = models.PositiveIntegerField(_("登录代次"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("用户")
@@ -91,6 +99,21 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name or self.username
 
+    # Django verifies a page session by this hash (an HMAC of the password hash); ours covers
+    # the session epoch too. At epoch 0 it is exactly Django's, so no session ends by itself.
+    def get_session_auth_hash(self) -> str:
+        return self._session_auth_hash(secret=None)
+
+    def get_session_auth_fallback_hash(self):
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_auth_hash(secret=secret)
+
+    def _session_auth_hash(self, *, secret: str | None) -> str:
+        value = self.password if not self.session_epoch else f"{self.password}#{self.session_epoch}"
+        return salted_hmac(
+            SESSION_AUTH_HASH_SALT, value, secret=secret, algorithm="sha256"
+        ).hexdigest()
+
 
 class ApiToken(models.Model):
     """A bearer token for a phone client. Only a hash of the key is stored."""
@@ -103,6 +126,10 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(_("过期时间"))
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+    # The user's session auth hash when the token was issued (an HMAC of the password hash, as
+    # Django keeps in a page session): a new password changes it, so every older token stops
+    # working, whichever way the password was set.
+    credential_hash = models.CharField(max_length=64, editable=False)
 
     class Meta:
         verbose_name = _("API 令牌")
@@ -111,6 +138,13 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key_prefix}… ({self.user})"
+
+    def credential_matches(self, user: "User") -> bool:
+        """Whether ``user`` still has the credentials this token was issued against."""
+        return any(
+            constant_time_compare(self.credential_hash, current)
+            for current in (user.get_session_auth_hash(), *user.get_session_auth_fallback_hash())
+        )
 
     @property
     def is_usable(self) -> bool:

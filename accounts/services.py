@@ -7,6 +7,7 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -90,6 +91,7 @@ def api_token_issue(*, user: User, name: str = "") -> tuple[ApiToken, str]:
         key_prefix=raw_key[:10],
         key_hash=_hash_key(raw_key),
         expires_at=timezone.now() + settings.API_TOKEN_TTL,
+        credential_hash=user.get_session_auth_hash(),
     )
     return token, raw_key
 
@@ -108,10 +110,13 @@ def auth_token_obtain(
 
 # A bearer key's token (with its user and organisation) is kept in the shared cache for a few
 # seconds, keyed by the key's hash, so a phone's requests skip the token query. Revocation
-# replaces the entry by a marker at once, so a revoked token stops working on the next request;
-# a change to the user (deactivated, new role or organisation) reaches phones within
-# API_TOKEN_CACHE_SECONDS. Only a cache shared by every server process is used (Redis): with
-# the per-process local-memory cache (no REDIS_URL) nothing is cached by default.
+# replaces the entry by a marker at once, so a revoked token stops working on the next request:
+# so do a new password (any way it is set, see accounts.auth.RevokeTokensOnPasswordChange) and
+# a deactivation through user_deactivate or the admin, which revoke all the user's tokens.
+# Other changes to the user (new role or organisation, a deactivation written around the
+# services) reach phones within API_TOKEN_CACHE_SECONDS. Only a cache shared by every server
+# process is used (Redis): with the per-process local-memory cache (no REDIS_URL) nothing is
+# cached by default.
 _TOKEN_CACHE_PREFIX = "accounts:token:"
 _NOT_CACHED = "not-cached"
 
@@ -144,6 +149,11 @@ def api_token_authenticate(*, raw_key: str) -> User:
             raise TokenInvalid()
         if token.revoked_at is not None:
             raise TokenRevoked()
+        if not token.credential_matches(token.user):
+            # The password changed since the token was issued, through a service or not (the
+            # admin, manage.py changepassword, a shell): the token is revoked with it.
+            ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now)
+            raise TokenRevoked()
         if token.expires_at <= now:
             raise TokenExpired()
         # Touch at most once a minute: a phone polling must not write on every request.
@@ -159,15 +169,58 @@ def api_token_authenticate(*, raw_key: str) -> User:
     return token.user
 
 
-def api_token_revoke(*, token: ApiToken) -> None:
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+def _forget_cached_tokens(key_hashes: list[str]) -> None:
     ttl = _token_cache_seconds()
-    if ttl > 0:
+    if ttl > 0 and key_hashes:
         from django.core.cache import cache
 
         # A marker rather than a delete: a request that read the token just before the
         # revocation cannot put it back in the cache (it only ever adds).
-        cache.set(_TOKEN_CACHE_PREFIX + token.key_hash, _NOT_CACHED, ttl)
+        markers = {_TOKEN_CACHE_PREFIX + key_hash: _NOT_CACHED for key_hash in key_hashes}
+        cache.set_many(markers, ttl)
+
+
+def api_token_revoke(*, token: ApiToken) -> None:
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    _forget_cached_tokens([token.key_hash])
+
+
+def api_token_revoke_all(*, user: User) -> int:
+    """Revoke every token of ``user`` still in use, in the token cache too. Returns how many."""
+    now = timezone.now()
+    live = ApiToken.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=now)
+    key_hashes = list(live.values_list("key_hash", flat=True))
+    if not key_hashes:
+        return 0
+    revoked = ApiToken.objects.filter(
+        user=user, key_hash__in=key_hashes, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    _forget_cached_tokens(key_hashes)
+    return revoked
+
+
+@transaction.atomic
+def user_deactivate(*, user: User) -> None:
+    """The user can no longer sign in and their bearer tokens stop at once, cached or not.
+
+    Their page sessions end too: Django's ModelBackend refuses the session of an inactive user.
+    """
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    user.is_active = False
+    api_token_revoke_all(user=user)
+
+
+@transaction.atomic
+def user_sign_out_everywhere(*, user: User) -> int:
+    """End every page session and bearer token of ``user`` (a lost or lent phone).
+
+    Raising the session epoch changes the user's session auth hash, so Django drops each of
+    their sessions on its next request; the tokens are revoked, in the cache too. Returns how
+    many tokens were revoked.
+    """
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch"])
+    return api_token_revoke_all(user=user)
 
 
 def api_token_purge_expired(*, now: datetime | None = None) -> int:

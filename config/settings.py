@@ -3,8 +3,10 @@
 DATABASE_URL   default: a SQLite file under var/ (zero set-up demo)
 REDIS_URL      Celery broker, result backend and cache; unset = tasks run in-process
 DJANGO_SECRET_KEY, DJANGO_DEBUG, DJANGO_ALLOWED_HOSTS
+TRUSTED_PROXIES  addresses/networks of our TLS proxy; unset = forwarded headers are ignored
 """
 
+import ipaddress
 import logging
 import os
 from datetime import timedelta
@@ -42,6 +44,15 @@ if not DEBUG and SECRET_KEY.startswith("django-insecure"):
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+# The reverse proxies (the TLS terminator) whose X-Forwarded-For / X-Forwarded-Proto are
+# believed, comma-separated addresses or networks (10.0.0.2, 172.18.0.0/16). Empty: nobody's;
+# the TCP peer is the client and those headers are dropped (core.proxies).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy)  # strict, as gunicorn's --forwarded-allow-ips
+    except ValueError:
+        raise RuntimeError(f"TRUSTED_PROXIES: {_proxy!r} is not an address or network") from None
 # Public base URL printed into QR labels and statement links.
 SITE_URL = os.environ.get("SHOUCHUANG_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -68,6 +79,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: X-Forwarded-* from anyone but TRUSTED_PROXIES is dropped before anything reads it.
+    "core.proxies.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files with hashed names and far-future cache headers (no CDN, no nginx needed).
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -130,6 +143,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a rule: a new password, however it is set, revokes the user's bearer tokens at once.
+    {"NAME": "accounts.auth.RevokeTokensOnPasswordChange"},
 ]
 LOGIN_URL = "pages:login"
 LOGIN_REDIRECT_URL = "pages:home"
@@ -138,6 +153,9 @@ LOGIN_REDIRECT_URL = "pages:home"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The client's address, from X-Forwarded-For only behind a trusted proxy: otherwise every
+# client behind the proxy would share one address and anyone could lock anyone out.
+AXES_CLIENT_IP_CALLABLE = "core.proxies.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # The pages' wrapper renders a locked-out page and defers to accounts.auth for the API.
@@ -237,6 +255,7 @@ else:
 
 # --- Production hardening (DJANGO_DEBUG=0) ---------------------------------------------
 if not DEBUG:
+    # Believed only from TRUSTED_PROXIES: core.proxies drops the header from anyone else.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container health check speaks plain HTTP

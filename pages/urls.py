@@ -9,6 +9,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("me/", views.account, name="account"),
+    path("me/sign-out-everywhere/", views.sign_out_everywhere, name="sign_out_everywhere"),
     path("offline/", views.offline, name="offline"),
     path("sw.js", views.service_worker, name="service_worker"),
     path("ops/", views.impact, name="impact"),

@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.auth import lockout_response as api_lockout_response
 from core.access import page
@@ -57,6 +57,20 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/account.html")
+
+
+@require_POST
+@login_required
+def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
+    """A lost or lent phone: end every session and bearer token of this person, this one too."""
+    from django.contrib.auth import logout
+
+    from accounts.services import user_sign_out_everywhere
+
+    user_sign_out_everywhere(user=request.user)
+    logout(request)
+    messages.info(request, _("已在所有手机和浏览器上退出登录。"))
+    return redirect("pages:login")
 
 
 def lockout_response(request: HttpRequest, original_response=None, credentials=None):
