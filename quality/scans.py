@@ -7,7 +7,12 @@ maybe days later, in any order, maybe three times. The server:
 - answers a repeated key with the same body by the first answer, recording nothing;
 - answers a repeated key with a different body by 409 ``scan_key_reused``;
 - applies scans of one lot in device-time order; a scan that no longer fits (the lot already
-  moved past it, or it belongs to a round before a rework) is kept, not applied, and flagged.
+  moved past it, or it belongs to a round before a rework) is kept, not applied, and flagged;
+- judges each item of a queue on its own: whatever one item is (not an object, fields missing
+  or of the wrong type, text the database cannot store), it is refused in its own result
+  (``rejected``, 422 ``validation_error`` with the fields at fault) and the others are recorded;
+  the answer is 200 as for any queue with refusals. A refusal is final: the same item sent
+  again is refused again, so the phone shows it to the person and stops sending it.
 
 ``scan_ingest`` is set-based (a handful of queries for up to 1,000 scans), so the single scan
 and the bulk queue share one path.
@@ -24,6 +29,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import ensure_role
@@ -36,6 +42,7 @@ from .errors import (
     LotCodeInvalid,
     LotNotFound,
     ScanActionNotForKind,
+    ScanItemInvalid,
     ScanKeyReused,
 )
 from .models import Lot, ScanEvent
@@ -90,6 +97,26 @@ def _rejected(item: ScanItem, exc: ApplicationError) -> ScanResult:
     )
 
 
+def _unstorable(item: ScanItem) -> ScanItemInvalid | None:
+    """What the item schema lets through but no database row can hold, field by field.
+
+    PostgreSQL refuses NUL in text, and a time at the edge of the calendar cannot be put in
+    UTC: either would fail the whole queue's statement, so the one item is refused instead.
+    """
+    errors = [
+        {"loc": [name], "msg": str(_("不能含有空字符（NUL）。")), "type": "string_nul"}
+        for name in ("key", "note")
+        if "\x00" in getattr(item, name)
+    ]
+    try:
+        item.device_time.astimezone(UTC)
+    except OverflowError:
+        errors.append(
+            {"loc": ["device_time"], "msg": str(_("时间超出范围。")), "type": "datetime_range"}
+        )
+    return ScanItemInvalid(detail={"errors": errors}) if errors else None
+
+
 def scan_ingest(*, actor: User, items: list[ScanItem]) -> list[ScanResult]:
     """Record a list of scans; each gets its own result, in the order given."""
     ensure_role(actor, Role.LEAD, Role.CHECKER, Role.OPERATOR)
@@ -112,6 +139,10 @@ def _ingest_once(*, actor: User, items: list[ScanItem]) -> list[ScanResult]:
         if timezone.is_naive(item.device_time):
             # A phone that sent no offset: read its time as the platform's (Asia/Shanghai).
             item.device_time = timezone.make_aware(item.device_time)
+        unstorable = _unstorable(item)
+        if unstorable is not None:
+            results[item.index] = _rejected(item, unstorable)
+            continue
         try:
             item.code = codes.normalise(item.code)
         except codes.CodeError as exc:
