@@ -4,6 +4,8 @@ import itertools
 import random
 import threading
 import uuid
+from collections import Counter
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -418,6 +420,65 @@ def test_same_key_sent_by_racing_requests_is_recorded_once(workshop):
     assert not errors, errors
     assert sorted(results) == ["created"] + ["replayed"] * 5
     assert ScanEvent.objects.filter(key=key).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_keys_another_phone_records_while_a_bulk_waits_are_replays_on_postgresql(
+    workshop, monkeypatch
+):
+    """Between a bulk's read of the known keys and its lock on the lots, another request may
+    record some of its keys (the scan storm did, again and again): they are answered as
+    replays, never a 500 after the retries run out."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL for real concurrency")
+    from quality import scans as scans_module
+    from quality.scans import ScanItem, scan_ingest, scan_record
+
+    lead = workshop.lead
+    lots = many_lots(workshop, 4)
+    when = timezone.now() - timedelta(hours=5)
+    items = [
+        ScanItem(
+            index=len(lots) * step + n,
+            key=str(uuid.uuid4()),
+            code=lot.code,
+            action=action,
+            device_time=when + timedelta(minutes=step),
+        )
+        for step, action in enumerate(("shipped", "received"))
+        for n, lot in enumerate(lots)
+    ]
+    items.sort(key=lambda item: item.index)
+    raced: list[str] = []
+    real_scope = scans_module.lot_scope
+
+    def scope_while_another_phone_sends(queryset, *, viewer):
+        # Each time the bulk is about to lock its lots, another phone records one of its keys.
+        other = next((i for i in items if i.key not in raced), None)
+        if other is not None:
+            raced.append(other.key)
+
+            def send():
+                try:
+                    scan_record(
+                        actor=lead, key=other.key, code=other.code, action=other.action,
+                        device_time=other.device_time,
+                    )  # fmt: skip
+                finally:
+                    connection.close()
+
+            thread = threading.Thread(target=send)
+            thread.start()
+            thread.join()
+        return real_scope(queryset, viewer=viewer)
+
+    monkeypatch.setattr(scans_module, "lot_scope", scope_while_another_phone_sends)
+    results = scan_ingest(actor=lead, items=[replace(i) for i in items])
+    statuses = Counter(r.status for r in results)
+    assert statuses["rejected"] == 0, [r.error for r in results if r.error]
+    assert statuses["replayed"] == len(raced)
+    assert ScanEvent.objects.count() == len(items)
+    assert ScanEvent.objects.filter(key__in=raced).count() == len(raced)
 
 
 @pytest.mark.django_db(transaction=True)
