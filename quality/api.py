@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import File, Query, Router, Schema, Status
@@ -6,9 +8,9 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import ValidationError
 
 from . import sampling
-from .errors import AqlNotSupported, BulkTooLarge
+from .errors import AqlNotSupported, BulkTooLarge, ScanItemInvalid
 from .labels import label_png
-from .scans import BULK_LIMIT, ScanItem, scan_ingest, scan_record
+from .scans import BULK_LIMIT, ScanItem, ScanResult, scan_ingest, scan_record
 from .schemas import (
     DispositionIn,
     InspectionIn,
@@ -143,44 +145,17 @@ def create_scans_bulk(request: HttpRequest, payload: ScanBulkIn):
     if len(payload.scans) > BULK_LIMIT:
         raise BulkTooLarge(detail={"limit": BULK_LIMIT, "received": len(payload.scans)})
     items: list[ScanItem] = []
-    invalid: dict[int, dict] = {}
+    results: dict[int, ScanResult] = {}
     for index, raw in enumerate(payload.scans):
-        try:
-            scan = ScanItemIn.model_validate(raw)
-        except ValidationError as exc:
-            invalid[index] = {
-                "index": index,
-                "key": raw.get("key") if isinstance(raw, dict) else None,
-                "status": "rejected",
-                "error": {
-                    "code": "validation_error",
-                    "message": str(_("提交的数据有误，请检查标出的字段。")),
-                    "detail": {
-                        "errors": [
-                            {"loc": [str(p) for p in e["loc"]], "msg": e["msg"]}
-                            for e in exc.errors()
-                        ]
-                    },
-                },
-            }
-            continue
-        items.append(
-            ScanItem(
-                index=index,
-                key=scan.key,
-                code=scan.code,
-                action=scan.action,
-                device_time=scan.device_time,
-                note=scan.note,
-            )
-        )
-    results = {r.index: r for r in scan_ingest(actor=request.user, items=items)}
+        judged = _queued_scan(index, raw)
+        if isinstance(judged, ScanResult):
+            results[index] = judged
+        else:
+            items.append(judged)
+    results.update((r.index, r) for r in scan_ingest(actor=request.user, items=items))
     out = []
-    counts = {"created": 0, "replayed": 0, "rejected": len(invalid)}
+    counts = {"created": 0, "replayed": 0, "rejected": 0}
     for index in range(len(payload.scans)):
-        if index in invalid:
-            out.append(invalid[index])
-            continue
         result = results[index]
         counts[result.status] += 1
         out.append(
@@ -195,6 +170,41 @@ def create_scans_bulk(request: HttpRequest, payload: ScanBulkIn):
     # Already plain JSON types: answered directly rather than re-validated item by item
     # against ScanBulkOut (which still documents the shape); a 1,000-scan answer costs less.
     return JsonResponse({**counts, "results": out}, json_dumps_params={"ensure_ascii": False})
+
+
+def _queued_scan(index: int, raw: Any) -> ScanItem | ScanResult:
+    """One item of a queue, judged on its own by the single scan's fields: a scan, or its
+    refusal. Whatever the item is (a string, null, a list, an object with wrong fields)."""
+    try:
+        scan = ScanItemIn.model_validate(raw)
+    except ValidationError as exc:
+        # An object is told which fields are wrong; anything else that it is not a scan at all.
+        not_a_scan = _("这一条不是扫码记录：应是含 key、code、action、device_time 的对象。")
+        error = ScanItemInvalid(
+            None if isinstance(raw, dict) else not_a_scan,
+            detail={
+                "errors": [
+                    {"loc": [str(p) for p in e["loc"]], "msg": e["msg"], "type": e["type"]}
+                    for e in exc.errors()
+                ]
+            },
+        )
+        key = raw.get("key") if isinstance(raw, dict) else None
+        return ScanResult(
+            index=index,
+            key=key if isinstance(key, str) else None,
+            status="rejected",
+            error=error.body(),
+            status_code=error.status,
+        )
+    return ScanItem(
+        index=index,
+        key=scan.key,
+        code=scan.code,
+        action=scan.action,
+        device_time=scan.device_time,
+        note=scan.note,
+    )
 
 
 @router.get(

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import BadRequest, Conflict, NotFound
+from core.errors import ApplicationError, BadRequest, Conflict, NotFound
 from core.photos import PhotoInvalid, PhotoTooLarge  # noqa: F401  (re-exported)
 
 
@@ -54,6 +54,14 @@ class ScanActionNotForKind(BadRequest):
 class ScanKeyReused(Conflict):
     code = "scan_key_reused"
     message = _("这个扫描键已用于另一条不同的扫描。")
+
+
+class ScanItemInvalid(ApplicationError):
+    """One item of a scan queue that is not a scan the platform can record; the rest go on."""
+
+    status = 422
+    code = "validation_error"
+    message = _("提交的数据有误，请检查标出的字段。")
 
 
 class BulkTooLarge(BadRequest):

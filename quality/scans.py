@@ -7,7 +7,12 @@ maybe days later, in any order, maybe three times. The server:
 - answers a repeated key with the same body by the first answer, recording nothing;
 - answers a repeated key with a different body by 409 ``scan_key_reused``;
 - applies scans of one lot in device-time order; a scan that no longer fits (the lot already
-  moved past it, or it belongs to a round before a rework) is kept, not applied, and flagged.
+  moved past it, or it belongs to a round before a rework) is kept, not applied, and flagged;
+- judges each item of a queue on its own: whatever one item is (not an object, fields missing
+  or of the wrong type, text the database cannot store), it is refused in its own result
+  (``rejected``, 422 ``validation_error`` with the fields at fault) and the others are recorded;
+  the answer is 200 as for any queue with refusals. A refusal is final: the same item sent
+  again is refused again, so the phone shows it to the person and stops sending it.
 
 ``scan_ingest`` is set-based (a handful of queries for up to 1,000 scans), so the single scan
 and the bulk queue share one path.
@@ -16,6 +21,7 @@ and the bulk queue share one path.
 import hashlib
 import json
 from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +30,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import ensure_role
@@ -36,6 +43,7 @@ from .errors import (
     LotCodeInvalid,
     LotNotFound,
     ScanActionNotForKind,
+    ScanItemInvalid,
     ScanKeyReused,
 )
 from .models import Lot, ScanEvent
@@ -90,6 +98,26 @@ def _rejected(item: ScanItem, exc: ApplicationError) -> ScanResult:
     )
 
 
+def _unstorable(item: ScanItem) -> ScanItemInvalid | None:
+    """What the item schema lets through but no database row can hold, field by field.
+
+    PostgreSQL refuses NUL in text, and a time at the edge of the calendar cannot be put in
+    UTC: either would fail the whole queue's statement, so the one item is refused instead.
+    """
+    errors = [
+        {"loc": [name], "msg": str(_("不能含有空字符（NUL）。")), "type": "string_nul"}
+        for name in ("key", "note")
+        if "\x00" in getattr(item, name)
+    ]
+    try:
+        item.device_time.astimezone(UTC)
+    except OverflowError:
+        errors.append(
+            {"loc": ["device_time"], "msg": str(_("时间超出范围。")), "type": "datetime_range"}
+        )
+    return ScanItemInvalid(detail={"errors": errors}) if errors else None
+
+
 def scan_ingest(*, actor: User, items: list[ScanItem]) -> list[ScanResult]:
     """Record a list of scans; each gets its own result, in the order given."""
     ensure_role(actor, Role.LEAD, Role.CHECKER, Role.OPERATOR)
@@ -99,8 +127,8 @@ def scan_ingest(*, actor: User, items: list[ScanItem]) -> list[ScanResult]:
         try:
             return _ingest_once(actor=actor, items=items)
         except IntegrityError:
-            # Another request recorded one of these keys between our read and our insert:
-            # start again; this time the key is found and answered as a replay.
+            # Another request recorded one of these keys for another lot (a key reused) between
+            # our read and our insert: start again; this time the key is found and answered.
             continue
     return _ingest_once(actor=actor, items=items)
 
@@ -112,6 +140,10 @@ def _ingest_once(*, actor: User, items: list[ScanItem]) -> list[ScanResult]:
         if timezone.is_naive(item.device_time):
             # A phone that sent no offset: read its time as the platform's (Asia/Shanghai).
             item.device_time = timezone.make_aware(item.device_time)
+        unstorable = _unstorable(item)
+        if unstorable is not None:
+            results[item.index] = _rejected(item, unstorable)
+            continue
         try:
             item.code = codes.normalise(item.code)
         except codes.CodeError as exc:
@@ -132,40 +164,40 @@ def _ingest_once(*, actor: User, items: list[ScanItem]) -> list[ScanResult]:
         if fast is not None:
             return [fast]
 
-    # Only key → hash first (cheap); whole rows only for the keys that are replays.
-    known = dict(
-        ScanEvent.objects.filter(_among(ScanEvent, "key", {i.key for i in parsed})).values_list(
-            "key", "body_hash"
-        )
-    )
-    replayed_keys = [i.key for i in parsed if known.get(i.key) == i.body_hash]
-    existing = (
-        {e.key: e for e in ScanEvent.objects.filter(key__in=replayed_keys).select_related("lot")}
-        if replayed_keys
-        else {}
-    )
+    # Only key → hash first (cheap): a resend of scans already recorded locks nothing.
+    known = _known_hashes({i.key for i in parsed})
+    new_codes = {i.code for i in parsed if i.key not in known}
     fresh: dict[str, ScanItem] = {}  # first occurrence of each new key in this request
     repeats: list[ScanItem] = []
-    for item in parsed:
-        first = existing.get(item.key)
-        first_hash = known.get(item.key)
-        if first_hash is None and item.key in fresh:
-            first_hash = fresh[item.key].body_hash
-        if first_hash is None:
-            fresh[item.key] = item
-        elif first_hash != item.body_hash:
-            results[item.index] = _rejected(item, ScanKeyReused(detail={"key": item.key}))
-        elif first is not None:
-            results[item.index] = ScanResult(
-                index=item.index, key=item.key, status="replayed", event=first, status_code=200
-            )
-        else:
-            repeats.append(item)
-
     created: dict[str, ScanEvent] = {}
-    if fresh:
-        with transaction.atomic():
-            created = _record(actor=actor, items=list(fresh.values()), results=results)
+    with transaction.atomic() if new_codes else nullcontext():
+        lots = _lock_lots(actor=actor, codes=new_codes) if new_codes else {}
+        if new_codes:
+            # Every key is recorded under its lot's lock (here and in _SINGLE_SQL), so read
+            # again now that the lots are ours: a key another request recorded meanwhile is
+            # a replay, not a unique violation (the scan storm hit that retry after retry).
+            known |= _known_hashes({i.key for i in parsed if i.key not in known})
+        # Whole rows only for the keys that are replays.
+        replayed_keys = [i.key for i in parsed if known.get(i.key) == i.body_hash]
+        replays = ScanEvent.objects.filter(key__in=replayed_keys).select_related("lot")
+        existing = {e.key: e for e in replays} if replayed_keys else {}
+        for item in parsed:
+            first = existing.get(item.key)
+            first_hash = known.get(item.key)
+            if first_hash is None and item.key in fresh:
+                first_hash = fresh[item.key].body_hash
+            if first_hash is None:
+                fresh[item.key] = item
+            elif first_hash != item.body_hash:
+                results[item.index] = _rejected(item, ScanKeyReused(detail={"key": item.key}))
+            elif first is not None:
+                results[item.index] = ScanResult(
+                    index=item.index, key=item.key, status="replayed", event=first, status_code=200
+                )
+            else:
+                repeats.append(item)
+        if fresh:
+            created = _record(actor=actor, lots=lots, items=list(fresh.values()), results=results)
     for item in repeats:
         event = created.get(item.key)
         if event is None:
@@ -186,17 +218,28 @@ def _among(model: type, column: str, values: Iterable[Any]) -> Q | RawSQL:
     return RawSQL(f'"{table}"."{column}" = ANY(%s)', (list(values),), BooleanField())  # noqa: S611
 
 
-def _record(
-    *, actor: User, items: list[ScanItem], results: dict[int, ScanResult]
-) -> dict[str, ScanEvent]:
-    wanted = {item.code for item in items}
-    lots = {
+def _known_hashes(keys: set[str]) -> dict[str, str]:
+    """key → body hash of the keys already recorded."""
+    if not keys:
+        return {}
+    rows = ScanEvent.objects.filter(_among(ScanEvent, "key", keys)).values_list("key", "body_hash")
+    return dict(rows)
+
+
+def _lock_lots(*, actor: User, codes: set[str]) -> dict[str, Lot]:
+    """The lots of these codes that the actor may scan, locked (in pk order) until commit."""
+    return {
         lot.code: lot
-        for lot in lot_scope(Lot.objects.filter(_among(Lot, "code", wanted)), viewer=actor)
+        for lot in lot_scope(Lot.objects.filter(_among(Lot, "code", codes)), viewer=actor)
         .only("id", "code", "kind", "batch_id", "stage", "round", "round_started_at")
         .select_for_update(of=("self",))
         .order_by("pk")
     }
+
+
+def _record(
+    *, actor: User, lots: dict[str, Lot], items: list[ScanItem], results: dict[int, ScanResult]
+) -> dict[str, ScanEvent]:
     now = timezone.now()
     events: list[ScanEvent] = []
     changed: dict[int, Lot] = {}

@@ -139,8 +139,13 @@ def scan_out(event: ScanEvent) -> dict[str, Any]:
 
 
 class ScanBulkIn(InSchema):
-    # The limit (1,000) is checked by the service so that it answers with its own code.
-    scans: list[dict[str, Any]]
+    # The limit (1,000) is checked by the service so that it answers with its own code. The
+    # items are any JSON values: each is judged on its own (ScanItemIn), so that one corrupt
+    # item is refused in its result instead of the whole queue.
+    scans: list[Any] = Field(
+        ...,
+        description="scans as for POST /scans; an item that is not one is refused in its result",
+    )
 
 
 class ErrorBody(Schema):
@@ -162,6 +167,9 @@ def scan_brief(event: ScanEvent) -> dict[str, Any]:
 
 
 class ScanBulkResult(Schema):
+    """One item's answer, at the item's index: ``created``, ``replayed`` (its first answer), or
+    ``rejected`` with the error (final: the same item is refused again; don't resend it)."""
+
     index: int
     key: str | None
     status: str

@@ -4,17 +4,24 @@
  * on the phone), goes into IndexedDB first, and the queue is sent to POST /api/v1/scans/bulk
  * whenever there is a signal (now, on the "online" event, on every page load, every 20 s).
  * The server records each key once, so sending a scan twice is harmless; a scan leaves the
- * queue only when the server has answered for it. The page shows how many scans are waiting
- * and what came back. Texts come from data-* attributes so that they are translated by Django.
+ * queue only when the server has answered for it. The queue goes in parts of at most CHUNK
+ * scans (a small request gets through a thin signal; the server takes at most 1,000), and each
+ * answer is matched to its scan by its index in the request. A scan the server refused (a
+ * per-item "rejected": final, the same scan would be refused again) is not sent again: it is
+ * parked in its own list with the reason, shown until the person dismisses it. When the whole
+ * request fails (no signal, signed out, server error) every scan stays queued. The page shows
+ * how many scans are waiting and what came back. Texts come from data-* attributes so that
+ * they are translated by Django.
  */
 (function () {
   "use strict";
   var DB = "shouchuang", STORE = "scans", RESULTS = "shouchuang-scan-results", MAX_RESULTS = 20;
+  var REFUSED = "shouchuang-scan-refused", MAX_REFUSED = 200, CHUNK = 200;
   var box = document.querySelector("[data-scan-queue]");
   if (!box || !window.indexedDB) return;
   var text = box.dataset;
   var endpoint = box.dataset.endpoint || "/api/v1/scans/bulk";
-  var busy = false;
+  var busy = false, chunk = CHUNK;
   var flagsNode = document.getElementById("scan-flags");
   var flags = flagsNode ? JSON.parse(flagsNode.textContent) : {};
 
@@ -54,12 +61,25 @@
     return m ? decodeURIComponent(m[1]) : (document.querySelector("[name=csrfmiddlewaretoken]") || {}).value || "";
   }
 
-  function results() {
-    try { return JSON.parse(localStorage.getItem(RESULTS) || "[]"); } catch (e) { return []; }
+  function stored(name) {
+    try { return JSON.parse(localStorage.getItem(name) || "[]"); } catch (e) { return []; }
   }
+
+  var results = function () { return stored(RESULTS); };
+  var refused = function () { return stored(REFUSED); };
 
   function remember(items) {
     localStorage.setItem(RESULTS, JSON.stringify(items.concat(results()).slice(0, MAX_RESULTS)));
+  }
+
+  function park(items) {
+    localStorage.setItem(REFUSED, JSON.stringify(items.concat(refused()).slice(0, MAX_REFUSED)));
+  }
+
+  function describe(scan) {
+    var t = new Date(scan.device_time), two = function (n) { return ("0" + n).slice(-2); };
+    var when = isNaN(t) ? "" : two(t.getHours()) + ":" + two(t.getMinutes());
+    return [scan.code, scan.label || scan.action, when].filter(Boolean).join(" · ");
   }
 
   function show() {
@@ -73,8 +93,17 @@
       pending.innerHTML = "";
       waiting.forEach(function (scan) {
         var li = document.createElement("li");
-        li.textContent = scan.code + " · " + (scan.label || scan.action) + " · " + scan.device_time.slice(11, 16);
+        li.textContent = describe(scan);
         pending.appendChild(li);
+      });
+      var parked = refused(), refusedList = box.querySelector("[data-queue-refused]");
+      box.querySelector("[data-queue-refused-box]").hidden = !parked.length;
+      refusedList.innerHTML = "";
+      parked.forEach(function (r) {
+        var li = document.createElement("li");
+        li.className = "bad";
+        li.textContent = r.scan + " · " + r.message;
+        refusedList.appendChild(li);
       });
       var list = box.querySelector("[data-queue-results]");
       list.innerHTML = "";
@@ -87,46 +116,65 @@
     });
   }
 
+  // Send one part of the queue; resolves true when the rest may be sent at once.
+  function send(part) {
+    var body = part.map(function (scan) {
+      var sent = Object.assign({}, scan);
+      delete sent.label;
+      return sent;
+    });
+    return fetch(endpoint, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf(), "Accept-Language": document.documentElement.lang },
+      body: JSON.stringify({ scans: body })
+    }).then(function (response) {
+      if (!response.ok) {
+        // The whole request was refused (signed out, server error): keep the queue.
+        return response.json().catch(function () { return {}; }).then(function (err) {
+          if (response.status === 413 && err.detail && err.detail.limit < chunk) {
+            chunk = err.detail.limit; // a server that takes fewer: send smaller parts at once
+            return true;
+          }
+          remember([{ ok: false, code: "—", message: err.message || text.msgFailed }]);
+          return false;
+        });
+      }
+      return response.json().then(function (answer) {
+        var done = [], shown = [], parked = [];
+        // Matched by index (a corrupt scan may have no usable key); an answer whose key is
+        // another scan's is not trusted, and that scan stays queued.
+        (answer.results || []).forEach(function (r) {
+          var scan = part[r.index];
+          if (!scan || (typeof r.key === "string" && r.key !== scan.key)) return;
+          done.push(scan.key);
+          if (r.status === "rejected") {
+            var message = (r.error && r.error.message) || text.msgFailed;
+            parked.push({ key: scan.key, scan: describe(scan), code: r.error && r.error.code, message: message });
+            return;
+          }
+          var flag = r.scan && r.scan.flag ? "（" + (flags[r.scan.flag] || r.scan.flag) + "）" : "";
+          shown.push({ ok: true, code: scan.code, message: (r.status === "replayed" ? text.msgReplayed : text.msgCreated) + flag });
+        });
+        remember(shown.reverse());
+        park(parked.reverse());
+        return drop(done).then(function () { return done.length > 0; });
+      });
+    }, function () { return false; /* no signal after all: try again later */ });
+  }
+
   function flush() {
     if (busy || !navigator.onLine) return show();
     busy = true;
-    return all().then(function (waiting) {
-      if (!waiting.length) return;
-      var body = waiting.map(function (scan) {
-        var sent = Object.assign({}, scan);
-        delete sent.label;
-        return sent;
-      });
-      return fetch(endpoint, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf(), "Accept-Language": document.documentElement.lang },
-        body: JSON.stringify({ scans: body })
-      }).then(function (response) {
-        if (!response.ok) {
-          // The whole request was refused (signed out, server error): keep the queue.
-          return response.json().catch(function () { return {}; }).then(function (err) {
-            remember([{ ok: false, code: "—", message: err.message || text.msgFailed }]);
-          });
-        }
-        return response.json().then(function (answer) {
-          var byKey = {};
-          waiting.forEach(function (s) { byKey[s.key] = s; });
-          var done = [], shown = [];
-          (answer.results || []).forEach(function (r) {
-            var scan = byKey[r.key];
-            if (!scan) return;
-            done.push(r.key);
-            var ok = r.status !== "rejected", message;
-            if (!ok) message = (r.error && r.error.message) || text.msgFailed;
-            else message = (r.status === "replayed" ? text.msgReplayed : text.msgCreated) + (r.scan && r.scan.flag ? "（" + (flags[r.scan.flag] || r.scan.flag) + "）" : "");
-            shown.push({ ok: ok, code: scan.code, message: message });
-          });
-          remember(shown.reverse());
-          return drop(done);
+    function next() {
+      return all().then(function (waiting) {
+        if (!waiting.length) return;
+        return send(waiting.slice(0, chunk)).then(function (answered) {
+          if (answered) return show().then(next);
         });
-      }).catch(function () { /* no signal after all: try again later */ });
-    }).then(function () { busy = false; return show(); }, function () { busy = false; return show(); });
+      });
+    }
+    return next().then(function () { busy = false; return show(); }, function () { busy = false; return show(); });
   }
 
   document.querySelectorAll("form[data-scan-form]").forEach(function (form) {
@@ -146,6 +194,10 @@
     });
   });
 
+  box.querySelector("[data-queue-dismiss]").addEventListener("click", function () {
+    localStorage.removeItem(REFUSED);
+    show();
+  });
   window.addEventListener("online", flush);
   window.addEventListener("offline", show);
   setInterval(flush, 20000);

@@ -4,6 +4,8 @@ import itertools
 import random
 import threading
 import uuid
+from collections import Counter
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -203,6 +205,162 @@ def test_bulk_answers_each_scan_and_keeps_the_good_ones(api, checker, workshop, 
     assert lot.stage == "received"
 
 
+# One corrupt item in a phone's queue must not block the rest, now or on any resend.
+CORRUPT_ITEMS = {
+    "a string": "oops",
+    "null": None,
+    "a number": 7,
+    "a fraction": 3.5,
+    "a boolean": True,
+    "an empty list": [],
+    "a list": ["key", "code"],
+    "an empty object": {},
+    "missing fields": {"key": "0a1b2c3d-missing", "action": "shipped"},
+    "a number for the key": {"key": 12345678, "code": "X", "action": "shipped",
+                             "device_time": "2026-11-20T10:00:00+08:00"},
+    "a list for the code": {"key": "0a1b2c3d-list", "code": ["X"], "action": "shipped",
+                            "device_time": "2026-11-20T10:00:00+08:00"},
+    "an unknown field": {"key": "0a1b2c3d-extra", "code": "X", "action": "shipped",
+                         "device_time": "2026-11-20T10:00:00+08:00", "colour": "red"},
+    "a NUL in the key": {"key": "0a1b2c3d\x00nul", "code": "X", "action": "shipped",
+                         "device_time": "2026-11-20T10:00:00+08:00"},
+    "a NUL in the note": {"key": "0a1b2c3d-nul-note", "code": "X", "action": "shipped",
+                          "device_time": "2026-11-20T10:00:00+08:00", "note": "a\x00b"},
+    "a time before the calendar": {"key": "0a1b2c3d-year-1", "code": "X", "action": "shipped",
+                                   "device_time": "0001-01-01T00:00:00"},
+    "a time after it": {"key": "0a1b2c3d-year-9999", "code": "X", "action": "shipped",
+                        "device_time": "9999-12-31T23:59:59-12:00"},
+}  # fmt: skip
+
+
+def _refused_alone(body, index):
+    """Every result but ``index`` recorded; ``index`` refused with a code and a message."""
+    refused = body["results"][index]
+    assert refused["index"] == index
+    assert refused["status"] == "rejected"
+    assert refused["scan"] is None
+    assert refused["error"]["code"] == "validation_error"
+    assert refused["error"]["message"]
+    assert refused["error"]["detail"]["errors"]
+    others = [r for r in body["results"] if r["index"] != index]
+    assert all(r["status"] != "rejected" for r in others), others
+    return refused
+
+
+def test_one_corrupt_item_among_999_good_scans_is_refused_alone_on_every_resend(
+    api, checker, workshop
+):
+    lots = many_lots(workshop, 250)
+    queue = _queue(lots)[:999]
+    queue.insert(500, "oops")
+    api.as_user(checker)
+    first = api.post("/scans/bulk", {"scans": queue})
+    assert first.status_code == 200, first.content[:500]
+    body = first.json()
+    assert (body["created"], body["replayed"], body["rejected"]) == (999, 0, 1)
+    assert [r["index"] for r in body["results"]] == list(range(1000))
+    refused = _refused_alone(body, 500)
+    assert refused["key"] is None
+    assert "不是扫码记录" in refused["error"]["message"]
+    assert ScanEvent.objects.count() == 999
+    # The phone resends its whole queue: the good ones are replays, the bad one is refused again.
+    again = api.post("/scans/bulk", {"scans": queue}).json()
+    assert (again["created"], again["replayed"], again["rejected"]) == (0, 999, 1)
+    _refused_alone(again, 500)
+    assert ScanEvent.objects.count() == 999
+
+
+@pytest.mark.parametrize("corrupt", list(CORRUPT_ITEMS.values()), ids=list(CORRUPT_ITEMS))
+def test_a_corrupt_item_is_refused_in_its_own_result(api, checker, workshop, corrupt):
+    lot, _ = lot_with_households(workshop, [10])
+    queue = [scan(lot.code, "shipped", minutes_ago=90), corrupt, scan(lot.code, "received")]
+    response = api.as_user(checker).post("/scans/bulk", {"scans": queue})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["created"], body["replayed"], body["rejected"]) == (2, 0, 1)
+    refused = _refused_alone(body, 1)
+    key = corrupt.get("key") if isinstance(corrupt, dict) else None
+    assert refused["key"] == (key if isinstance(key, str) else None)
+    assert ScanEvent.objects.count() == 2
+    lot.refresh_from_db()
+    assert lot.stage == "received"
+
+
+def test_each_corrupt_item_of_a_queue_is_reported_with_its_index(api, checker, workshop):
+    lot, _ = lot_with_households(workshop, [10])
+    queue = [*CORRUPT_ITEMS.values(), scan(lot.code, "shipped")]
+    body = api.as_user(checker).post("/scans/bulk", {"scans": queue}).json()
+    assert [r["status"] for r in body["results"]] == ["rejected"] * len(CORRUPT_ITEMS) + ["created"]
+    assert [r["index"] for r in body["results"]] == list(range(len(queue)))
+    assert {r["error"]["code"] for r in body["results"][:-1]} == {"validation_error"}
+
+
+def test_a_corrupt_item_is_refused_in_english_for_an_english_phone(api, checker, workshop):
+    lot, _ = lot_with_households(workshop, [10])
+    response = api.as_user(checker).post(
+        "/scans/bulk",
+        {"scans": [None, {"key": "0a1b2c3d-missing"}, scan(lot.code)]},
+        headers={"Accept-Language": "en"},
+    )
+    not_a_scan, missing = response.json()["results"][:2]
+    assert not_a_scan["error"]["message"].startswith("This item is not a scan")
+    assert missing["error"]["message"] == "Some fields are invalid; please check the marked fields."
+
+
+@pytest.mark.parametrize(
+    "scans", ["oops", None, 7, {"key": "x"}], ids=["string", "null", "number", "object"]
+)
+def test_scans_that_are_not_an_array_are_refused_whole_in_the_error_shape(
+    api, checker, workshop, scans
+):
+    response = api.as_user(checker).post("/scans/bulk", {"scans": scans})
+    assert response.status_code == 422, response.content
+    body = response.json()
+    assert set(body) == {"code", "message", "detail"}
+    assert body["code"] == "validation_error"
+    assert not ScanEvent.objects.exists()
+
+
+def test_a_single_scan_with_a_nul_character_is_refused_not_a_server_error(api, lead, workshop):
+    lot, _ = lot_with_households(workshop, [10])
+    response = api.as_user(lead).post("/scans", {**scan(lot.code), "note": "a\x00b"})
+    assert response.status_code == 422, response.content
+    assert response.json()["code"] == "validation_error"
+    assert response.json()["detail"]["errors"][0]["loc"] == ["note"]
+    assert not ScanEvent.objects.exists()
+
+
+def test_bulk_items_are_judged_by_the_single_scans_own_rules():
+    """The bulk validates each item with ScanItemIn (ScanIn's fields, validated once);
+    whatever ScanIn accepts or refuses, ScanItemIn must too."""
+    from pydantic import ValidationError
+
+    from quality.schemas import ScanIn, ScanItemIn
+
+    good = scan("21HSNA724")
+    samples = [
+        good,
+        *CORRUPT_ITEMS.values(),
+        {**good, "device_time": "1999-12-31T23:59:59+08:00"},
+        {**good, "device_time": "2000-01-01T00:00:00+08:00"},
+        {**good, "device_time": (timezone.now() + timedelta(days=2)).isoformat()},
+        {**good, "device_time": "0001-01-01T00:00:00"},
+        {**good, "device_time": 1_700_000_000},
+        {**good, "key": "k" * 65},
+        {**good, "note": "n" * 201},
+        {**good, "action": "flown"},
+    ]
+
+    def verdict(model, raw):
+        try:
+            return model.model_validate(raw).model_dump()
+        except ValidationError as exc:
+            return sorted((tuple(e["loc"]), e["type"]) for e in exc.errors())
+
+    for raw in samples:
+        assert verdict(ScanItemIn, raw) == verdict(ScanIn, raw), raw
+
+
 def test_bulk_over_the_limit_is_refused_whole(api, checker, workshop):
     lot, _ = lot_with_households(workshop, [10])
     queue = [scan(lot.code, "shipped") for _ in range(1001)]
@@ -262,6 +420,65 @@ def test_same_key_sent_by_racing_requests_is_recorded_once(workshop):
     assert not errors, errors
     assert sorted(results) == ["created"] + ["replayed"] * 5
     assert ScanEvent.objects.filter(key=key).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_keys_another_phone_records_while_a_bulk_waits_are_replays_on_postgresql(
+    workshop, monkeypatch
+):
+    """Between a bulk's read of the known keys and its lock on the lots, another request may
+    record some of its keys (the scan storm did, again and again): they are answered as
+    replays, never a 500 after the retries run out."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL for real concurrency")
+    from quality import scans as scans_module
+    from quality.scans import ScanItem, scan_ingest, scan_record
+
+    lead = workshop.lead
+    lots = many_lots(workshop, 4)
+    when = timezone.now() - timedelta(hours=5)
+    items = [
+        ScanItem(
+            index=len(lots) * step + n,
+            key=str(uuid.uuid4()),
+            code=lot.code,
+            action=action,
+            device_time=when + timedelta(minutes=step),
+        )
+        for step, action in enumerate(("shipped", "received"))
+        for n, lot in enumerate(lots)
+    ]
+    items.sort(key=lambda item: item.index)
+    raced: list[str] = []
+    real_scope = scans_module.lot_scope
+
+    def scope_while_another_phone_sends(queryset, *, viewer):
+        # Each time the bulk is about to lock its lots, another phone records one of its keys.
+        other = next((i for i in items if i.key not in raced), None)
+        if other is not None:
+            raced.append(other.key)
+
+            def send():
+                try:
+                    scan_record(
+                        actor=lead, key=other.key, code=other.code, action=other.action,
+                        device_time=other.device_time,
+                    )  # fmt: skip
+                finally:
+                    connection.close()
+
+            thread = threading.Thread(target=send)
+            thread.start()
+            thread.join()
+        return real_scope(queryset, viewer=viewer)
+
+    monkeypatch.setattr(scans_module, "lot_scope", scope_while_another_phone_sends)
+    results = scan_ingest(actor=lead, items=[replace(i) for i in items])
+    statuses = Counter(r.status for r in results)
+    assert statuses["rejected"] == 0, [r.error for r in results if r.error]
+    assert statuses["replayed"] == len(raced)
+    assert ScanEvent.objects.count() == len(items)
+    assert ScanEvent.objects.filter(key__in=raced).count() == len(raced)
 
 
 @pytest.mark.django_db(transaction=True)
