@@ -143,3 +143,29 @@ def test_413_body_over_the_limit_changes_nothing(api, operator, workshop, settin
     body = assert_error_shape(response, 413, "payload_too_large")
     assert body["detail"] == {"max_bytes": 1024}
     assert Workshop.objects.count() == 1
+
+
+def test_write_without_any_credentials_is_401_not_a_csrf_failure(workshop):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)  # a phone or script: no cookie, no token
+    center_id = workshop.organisation.service_center_id
+    response = client.post(
+        "/api/v1/workshops", workshop_body(center_id), content_type="application/json"
+    )
+    assert_error_shape(response, 401, "not_authenticated")
+    assert_error_shape(client.delete("/api/v1/auth/token"), 401, "not_authenticated")
+    assert Workshop.objects.count() == 1
+
+
+def test_session_cookie_write_without_csrf_token_stays_403_csrf_failed(operator, workshop):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(operator)
+    center_id = workshop.organisation.service_center_id
+    response = client.post(
+        "/api/v1/workshops", workshop_body(center_id), content_type="application/json"
+    )
+    assert_error_shape(response, 403, "csrf_failed")
+    assert Workshop.objects.count() == 1
