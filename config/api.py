@@ -12,7 +12,7 @@ from ninja.renderers import JSONRenderer
 
 from accounts.api import router as accounts_router
 from accounts.auth import api_auth
-from core.errors import ApplicationError
+from core.errors import ApplicationError, error_body
 from jobs.api import router as jobs_router
 from orders.api import router as orders_router
 from payouts.api import router as payouts_router
@@ -42,29 +42,11 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 
-STATUS_CODES = {
-    400: ("bad_request", _("请求有误。")),
-    401: ("not_authenticated", _("请先登录。")),
-    403: ("forbidden", _("您的角色无权执行此操作。")),
-    404: ("not_found", _("未找到，或不属于您。")),
-    405: ("method_not_allowed", _("不支持此请求方法。")),
-    409: ("conflict", _("当前状态不允许此操作。")),
-    413: ("payload_too_large", _("提交的内容过大。")),
-    429: ("too_many_requests", _("请求过于频繁，请稍后再试。")),
-    500: ("server_error", _("服务器出错了，请稍后再试。")),
-}
-
 
 def error_response(
     request: HttpRequest, status: int, code: str | None = None, message=None, detail=None
 ) -> HttpResponse:
-    default_code, default_message = STATUS_CODES.get(status, STATUS_CODES[400])
-    body = {
-        "code": code or default_code,
-        "message": str(message or default_message),
-        "detail": detail or {},
-    }
-    return api.create_response(request, body, status=status)
+    return api.create_response(request, error_body(status, code, message, detail), status=status)
 
 
 @api.exception_handler(ApplicationError)

@@ -75,6 +75,8 @@ MIDDLEWARE = [
     # Pages speak Chinese unless the person chose English (the API follows Accept-Language).
     "core.middleware.ChineseFirstPagesMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Inside LocaleMiddleware, so that its messages are in the request's language.
+    "core.middleware.ApiErrorBodyMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

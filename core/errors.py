@@ -7,7 +7,42 @@ language. Each subclass names its HTTP status and a default machine-readable cod
 
 from typing import Any
 
+from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
+
+# The code and message of an error that nothing more specific describes, by HTTP status.
+STATUS_CODES: dict[int, tuple[str, Any]] = {
+    400: ("bad_request", _("请求有误。")),
+    401: ("not_authenticated", _("请先登录。")),
+    403: ("forbidden", _("您的角色无权执行此操作。")),
+    404: ("not_found", _("未找到，或不属于您。")),
+    405: ("method_not_allowed", _("不支持此请求方法。")),
+    409: ("conflict", _("当前状态不允许此操作。")),
+    413: ("payload_too_large", _("提交的内容过大。")),
+    422: ("validation_error", _("提交的数据有误，请检查标出的字段。")),
+    429: ("too_many_requests", _("请求过于频繁，请稍后再试。")),
+    500: ("server_error", _("服务器出错了，请稍后再试。")),
+}
+
+
+def error_body(status: int, code: str | None = None, message=None, detail=None) -> dict[str, Any]:
+    default_code, default_message = STATUS_CODES.get(status, STATUS_CODES[400])
+    return {
+        "code": code or default_code,
+        "message": str(message or default_message),
+        "detail": detail or {},
+    }
+
+
+def error_json_response(
+    status: int, code: str | None = None, message=None, detail=None
+) -> JsonResponse:
+    """The error body outside ninja (middleware, URL fallbacks), as ninja would render it."""
+    return JsonResponse(
+        error_body(status, code, message, detail),
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 class ApplicationError(Exception):

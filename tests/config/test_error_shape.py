@@ -145,6 +145,14 @@ def test_413_body_over_the_limit_changes_nothing(api, operator, workshop, settin
     assert Workshop.objects.count() == 1
 
 
+def test_405_is_the_error_body_and_names_the_allowed_methods(api, operator):
+    response = api.as_user(operator).delete("/workshops")
+    body = assert_error_shape(response, 405, "method_not_allowed")
+    assert body["detail"] == {"allowed": ["GET", "POST"]}
+    assert set(response["Allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+    assert api.put("/me").json()["code"] == "method_not_allowed"
+
+
 def test_write_without_any_credentials_is_401_not_a_csrf_failure(workshop):
     from django.test import Client
 
@@ -169,3 +177,11 @@ def test_session_cookie_write_without_csrf_token_stays_403_csrf_failed(operator,
     )
     assert_error_shape(response, 403, "csrf_failed")
     assert Workshop.objects.count() == 1
+
+
+def test_unknown_api_path_is_the_error_body_with_debug_on(api, operator, settings):
+    settings.DEBUG = True
+    response = api.as_user(operator).get("/no-such-thing")
+    assert_error_shape(response, 404, "not_found")
+    assert response["Content-Type"].startswith("application/json")
+    assert_error_shape(api.post("/v2/orders", {}), 404, "not_found")
