@@ -2,8 +2,9 @@ from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import ValidationError
+
+from core.pagination import LimitOffsetPagination, paginate
 
 from . import sampling
 from .errors import AqlNotSupported, BulkTooLarge

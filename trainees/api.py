@@ -3,7 +3,8 @@
 from django.http import HttpRequest
 from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+
+from core.pagination import LimitOffsetPagination, paginate
 
 from .photos import photo_from_base64, photo_read_upload
 from .schemas import (
