@@ -1,10 +1,11 @@
-"""Middleware every request passes: the pages' language, the API's error body."""
+"""Middleware every request passes: the pages' language, the API's error body, NUL refusal."""
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
-from .errors import error_json_response
+from .errors import InvalidCharacters, error_json_response
+from .text import NUL, nul_errors, nul_locations
 
 
 class ChineseFirstPagesMiddleware:
@@ -56,3 +57,45 @@ class ApiErrorBodyMiddleware:
         if allow:
             replaced["Allow"] = allow
         return replaced
+
+
+class RefuseNulMiddleware:
+    """A NUL character in the path, the query string, a cookie or a page's form post is refused
+    (400 ``invalid_characters``) before any view or database sees it; see core.text.
+
+    The API's own form fields and JSON bodies are checked where the API reads them (its parser
+    and InSchema), so that this never reads an API body itself (an upload is read once).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        refused = self.refused(request)
+        if refused:
+            if is_api(request):
+                return error_json_response(
+                    400,
+                    InvalidCharacters.code,
+                    InvalidCharacters.message,
+                    {"errors": nul_errors(refused)},
+                )
+            return HttpResponseBadRequest(
+                str(InvalidCharacters.message), content_type="text/plain; charset=utf-8"
+            )
+        return self.get_response(request)
+
+    @staticmethod
+    def refused(request: HttpRequest) -> list[tuple[str, ...]]:
+        refused: list[tuple[str, ...]] = []
+        if NUL in request.path_info:
+            refused.append(("path",))
+        sources = [("query", request.GET), ("cookie", request.COOKIES)]
+        if request.method == "POST" and not is_api(request):
+            sources.append(("form", request.POST))
+        for source, data in sources:
+            items = data.lists() if hasattr(data, "lists") else data.items()
+            for key, values in items:
+                if next(nul_locations([key, values]), None) is not None:
+                    refused.append((source, key.replace(NUL, "\\x00")))
+        return refused

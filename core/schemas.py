@@ -1,15 +1,49 @@
 """Schema bases shared by every app's schemas."""
 
-from typing import Any
+from functools import cache
+from typing import Any, get_args
 
 from ninja import Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+
+from .text import NUL_MESSAGE, nul_locations
+
+
+def _mentions_any(annotation: Any) -> bool:
+    return annotation is Any or any(_mentions_any(arg) for arg in get_args(annotation))
+
+
+@cache
+def _is_raw_json(model: type, field_name: str) -> bool:
+    """A field typed with ``Any`` holds raw JSON that its endpoint validates item by item."""
+    field = model.model_fields.get(field_name)
+    return field is not None and _mentions_any(field.annotation)
+
+
+def _refuse_nul(cls: type, value: Any, info: ValidationInfo) -> Any:
+    if info.field_name and _is_raw_json(cls, info.field_name):
+        return value
+    if next(nul_locations(value), None) is not None:
+        raise PydanticCustomError("invalid_characters", str(NUL_MESSAGE))
+    return value
+
+
+def nul_refusing_validator() -> Any:
+    """The NUL check of ``InSchema``, for models built without it (``create_model``)."""
+    return field_validator("*", mode="after")(_refuse_nul)
 
 
 class InSchema(Schema):
-    """Request bodies: unknown fields are an error, not silently dropped."""
+    """Request bodies: unknown fields are an error, not silently dropped; no NUL in any text.
+
+    A NUL (which PostgreSQL cannot store) is refused per field as ``invalid_characters``; see
+    core.text. Fields typed ``Any`` are raw JSON judged by their endpoint, one item at a time.
+    """
 
     model_config = ConfigDict(extra="forbid")
+
+    refuse_nul_characters = nul_refusing_validator()
 
 
 class ErrorOut(Schema):

@@ -6,7 +6,7 @@ from django.conf import settings
 from ninja import Field, Schema
 from pydantic import create_model
 
-from core.schemas import InSchema
+from core.schemas import InSchema, nul_refusing_validator
 
 from .models import DefectClass, DefectKind, Lot, ScanEvent, Severity
 
@@ -108,6 +108,7 @@ class ScanIn(InSchema):
 ScanItemIn = create_model(
     "ScanItemIn",
     __config__=ScanIn.model_config,
+    __validators__={"refuse_nul_characters": nul_refusing_validator()},
     **{name: (info.annotation, info) for name, info in ScanIn.model_fields.items()},
 )
 
