@@ -1,9 +1,10 @@
 """Schema bases shared by every app's schemas."""
 
+from decimal import Decimal
 from functools import cache
-from typing import Any, get_args
+from typing import Annotated, Any, get_args
 
-from ninja import Schema
+from ninja import Field, Schema
 from pydantic import ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
@@ -50,3 +51,19 @@ class ErrorOut(Schema):
     code: str
     message: str
     detail: dict[str, Any] = {}
+
+
+def decimal_column(max_digits: int, decimal_places: int) -> Any:
+    """A Decimal no larger in magnitude than a ``DecimalField(max_digits, decimal_places)``.
+
+    Precision and sign stay with the services, each with its own error code; the schema keeps
+    an absurd magnitude (10^30) from ever reaching the database, where it was a 500.
+    """
+    limit = Decimal(10) ** (max_digits - decimal_places)
+    return Annotated[Decimal, Field(gt=-limit, lt=limit)]
+
+
+# Money in yuan, as a string decimal in JSON ("0.35"), bounded to the columns that store it.
+Money = decimal_column(12, 2)  # an amount (adjustments; stored as integer fen)
+FeePerPiece = decimal_column(10, 4)  # yuan per piece (an order's fees, as payout pools copy them)
+HourlyWage = decimal_column(8, 2)  # yuan per hour (the minimum wage table)

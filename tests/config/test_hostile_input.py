@@ -2,8 +2,9 @@
 database, and changes nothing. No sign-in is needed to try any of these, so each must hold for
 anyone, on SQLite and on PostgreSQL."""
 
+import typing
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import DataError
@@ -11,8 +12,10 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import ApiToken, User
+from orders.models import MinimumWage
+from payouts.models import PayoutAdjustment
 from quality.models import ScanEvent
-from tests.factories import make_user
+from tests.factories import make_household, make_user
 from tests.quality.factories import lot_with_households
 from workshops.models import Workshop
 
@@ -159,7 +162,140 @@ def test_limit_up_to_the_maximum_and_a_deep_offset_are_answered(api, operator, w
     assert_error_shape(api.get("/workshops", {"limit": MAX_LIMIT + 1}), 422, "validation_error")
 
 
-# --- media types -------------------------------------------------------------------------------
+# --- scan times, capacities, money ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "device_time",
+    ["0001-01-01T00:00:00+08:00", "9999-12-31T23:00:00-10:00", "1999-12-31T12:00:00+08:00"],
+)
+def test_scan_device_time_far_outside_now_is_422(api, lead, workshop, device_time):
+    lot, _ = lot_with_households(workshop, [10])
+    body = {"key": str(uuid.uuid4()), "code": lot.code, "action": "shipped"}
+    response = api.as_user(lead).post("/scans", {**body, "device_time": device_time})
+    body = assert_error_shape(response, 422, "validation_error")
+    assert body["detail"]["errors"][0]["loc"][-1] == "device_time"
+    assert not ScanEvent.objects.exists()
+
+
+def test_scan_device_time_more_than_a_day_ahead_is_422(api, lead, workshop):
+    lot, _ = lot_with_households(workshop, [10])
+    ahead = (timezone.now() + timedelta(days=2)).isoformat()
+    body = {"key": str(uuid.uuid4()), "code": lot.code, "action": "shipped", "device_time": ahead}
+    assert_error_shape(api.as_user(lead).post("/scans", body), 422, "validation_error")
+
+
+def test_bulk_refuses_an_impossible_device_time_for_that_scan_only(api, lead, workshop):
+    lot, _ = lot_with_households(workshop, [10])
+    when = (timezone.now() - timedelta(hours=1)).isoformat()
+    good = {"key": str(uuid.uuid4()), "code": lot.code, "action": "shipped", "device_time": when}
+    bad = {**good, "key": str(uuid.uuid4()), "device_time": "0001-01-01T00:00:00+08:00"}
+    response = api.as_user(lead).post("/scans/bulk", {"scans": [good, bad]})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["created"], body["rejected"]) == (1, 1)
+    assert body["results"][1]["error"]["detail"]["errors"][0]["loc"] == ["device_time"]
+    assert ScanEvent.objects.count() == 1
+
+
+def test_absurd_daily_capacity_on_patch_is_422_and_changes_nothing(api, operator, workshop):
+    before = workshop.daily_capacity
+    response = api.as_user(operator).patch(f"/workshops/{workshop.pk}", {"daily_capacity": 10**12})
+    body = assert_error_shape(response, 422, "validation_error")
+    assert body["detail"]["errors"][0]["loc"][-1] == "daily_capacity"
+    workshop.refresh_from_db()
+    assert workshop.daily_capacity == before
+
+
+def test_a_minimum_wage_of_ten_to_the_thirty_is_422(api, operator):
+    before = MinimumWage.objects.count()
+    response = api.as_user(operator).post(
+        "/minimum-wages",
+        {
+            "province": "四川",
+            "hourly": "1" + "0" * 30,
+            "effective_from": "2026-01-01",
+            "source": "川府规〔2025〕1号",
+        },
+    )
+    body = assert_error_shape(response, 422, "validation_error")
+    assert body["detail"]["errors"][0]["loc"][-1] == "hourly"
+    assert MinimumWage.objects.count() == before
+
+
+def test_an_adjustment_of_ten_to_the_thirty_is_422(api, operator, workshop):
+    from payouts.services import period_create
+
+    period = period_create(
+        actor=operator, name="三月", starts_on=date(2026, 3, 1), ends_on=date(2026, 3, 31)
+    )
+    household = make_household(workshop)
+    response = api.as_user(operator).post(
+        f"/payouts/periods/{period.pk}/adjustments",
+        {"household_id": household.pk, "kind": "bonus", "amount": "1e30", "reason": "奖励"},
+    )
+    body = assert_error_shape(response, 422, "validation_error")
+    assert body["detail"]["errors"][0]["loc"][-1] == "amount"
+    assert not PayoutAdjustment.objects.exists()
+
+
+def input_schemas() -> list[type]:
+    import config.api  # noqa: F401  (imports every app's schemas)
+    from core.schemas import InSchema
+
+    found, todo = [], [InSchema]
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo.extend(cls.__subclasses__())
+    return found
+
+
+def constraints(field) -> list:
+    """A field's constraints, also those inside ``Annotated`` members of ``X | None``."""
+    found = list(field.metadata)
+    todo = list(typing.get_args(field.annotation))
+    while todo:
+        arg = todo.pop()
+        for extra in getattr(arg, "__metadata__", ()):
+            found.extend(getattr(extra, "metadata", [extra]))
+        todo.extend(typing.get_args(arg))
+    return found
+
+
+def bounded(field) -> bool:
+    """A bound on the value, or digits and places that together bound it (a DecimalField)."""
+    found = constraints(field)
+    lt_le = any(
+        getattr(m, "lt", None) is not None or getattr(m, "le", None) is not None for m in found
+    )
+    digits = any(getattr(m, "max_digits", None) is not None for m in found) and any(
+        getattr(m, "decimal_places", None) is not None for m in found
+    )
+    return lt_le or digits
+
+
+def test_every_decimal_field_of_every_input_schema_is_bounded():
+    unbounded = [
+        f"{schema.__name__}.{name}"
+        for schema in input_schemas()
+        for name, field in schema.model_fields.items()
+        if "Decimal" in str(field.annotation) and not bounded(field)
+    ]
+    assert not unbounded, unbounded
+
+
+# --- conflicts and media types ----------------------------------------------------------------
+
+
+def test_a_second_workshop_with_the_same_name_is_409_workshop_name_taken(api, operator, workshop):
+    center_id = workshop.organisation.service_center_id
+    response = api.as_user(operator).post(
+        "/workshops", workshop_body(center_id, name=workshop.organisation.name)
+    )
+    body = assert_error_shape(response, 409, "workshop_name_taken")
+    assert body["detail"] == {"name": workshop.organisation.name}
+    assert Workshop.objects.count() == 1
 
 
 def test_multipart_without_a_boundary_is_400_in_the_error_shape(api, merchant):
