@@ -16,7 +16,7 @@ from .schemas import (
     OrderOut,
     OrderPageOut,
     OrderPatch,
-    PhotoOut,
+    OrderPhotoOut,
     PublishIn,
     ReleaseIn,
     TicketIn,
@@ -136,7 +136,7 @@ def list_order_batches(request: HttpRequest, order_id: int):
 
 @router.post(
     "/orders/{order_id}/photos",
-    response={201: PhotoOut},
+    response={201: OrderPhotoOut},
     summary="Upload a sample photo (multipart: image, caption)",
 )
 def upload_order_photo(

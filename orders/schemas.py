@@ -71,7 +71,7 @@ class SkillRef(Schema):
     name: str
 
 
-class PhotoOut(Schema):
+class OrderPhotoOut(Schema):
     id: int
     url: str
     thumbnail_url: str
@@ -88,7 +88,7 @@ class PhotoOut(Schema):
         return obj.thumbnail.url
 
 
-class ProgressOut(Schema):
+class OrderProgressOut(Schema):
     """Pieces by where they are: batches open / claimed / in production, pieces households
     returned, pieces quality accepted (0 until quality provides it), batches cancelled."""
 
@@ -131,9 +131,9 @@ class OrderOut(Schema):
     published_at: datetime | None
     cancelled_at: datetime | None
     batch_count: int
-    progress: ProgressOut
+    progress: OrderProgressOut
     fair_pay: FairPayOut
-    photos: list[PhotoOut]
+    photos: list[OrderPhotoOut]
 
     @staticmethod
     def resolve_merchant(obj) -> str:

@@ -14,11 +14,11 @@ from .schemas import (
     DispositionIn,
     InspectionIn,
     InspectionOut,
+    InspectionPhotoOut,
     LabelSheetIn,
     LabelSheetOut,
     LotIn,
     LotOut,
-    PhotoOut,
     SamplingPlanOut,
     ScanBulkIn,
     ScanBulkOut,
@@ -244,7 +244,7 @@ def dispose_inspection(request: HttpRequest, inspection_id: int, payload: Dispos
     return inspection_get(viewer=request.user, inspection_id=inspection_id)
 
 
-@router.post("/inspections/{inspection_id}/photos", response={201: PhotoOut})
+@router.post("/inspections/{inspection_id}/photos", response={201: InspectionPhotoOut})
 def add_inspection_photo(request: HttpRequest, inspection_id: int, photo: File[UploadedFile]):
     from .errors import PhotoTooLarge
     from .photos import MAX_BYTES

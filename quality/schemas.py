@@ -240,7 +240,7 @@ class DefectOut(Schema):
         return str(obj.get_defect_class_display())
 
 
-class PhotoOut(Schema):
+class InspectionPhotoOut(Schema):
     id: int
     url: str
     thumbnail_url: str
@@ -283,7 +283,7 @@ class InspectionOut(Schema):
     decided_at: datetime | None
     created_at: datetime
     defects: list[DefectOut]
-    photos: list[PhotoOut]
+    photos: list[InspectionPhotoOut]
     outcomes: list[PieceOutcomeOut]
 
     @staticmethod

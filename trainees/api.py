@@ -20,11 +20,11 @@ from .schemas import (
     ProgrammeOut,
     ProgressIn,
     ProgressLogOut,
-    ProgressOut,
     SessionIn,
     TraineeFilter,
     TraineeIn,
     TraineeOut,
+    TraineeProgressOut,
     WithdrawIn,
 )
 from .selectors import (
@@ -121,7 +121,7 @@ def read_trainee(request: HttpRequest, trainee_id: int):
 
 @router.get(
     "/trainees/{trainee_id}/progress",
-    response=ProgressOut,
+    response=TraineeProgressOut,
     summary="The progress summary and the log (newest first)",
 )
 def read_progress(request: HttpRequest, trainee_id: int):
