@@ -21,6 +21,7 @@ from core.errors import (
     MalformedMultipart,
     error_body,
 )
+from core.openapi import document_errors
 from core.parser import ApiParser
 from jobs.api import router as jobs_router
 from orders.api import router as orders_router
@@ -38,7 +39,13 @@ class Utf8JSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-api = NinjaAPI(
+class ShouchuangAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        """The generated document, with every operation's possible errors (core.openapi)."""
+        return document_errors(super().get_openapi_schema(**kwargs))
+
+
+api = ShouchuangAPI(
     title="Shouchuang 手创 API",
     version="1.0.0",
     description=(

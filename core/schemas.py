@@ -48,9 +48,11 @@ class InSchema(Schema):
 
 
 class ErrorOut(Schema):
-    code: str
-    message: str
-    detail: dict[str, Any] = {}
+    """Every 4xx and 5xx answer of the API."""
+
+    code: str = Field(..., description="machine-readable, e.g. batch_already_claimed")
+    message: str = Field(..., description="for people, in the request's language")
+    detail: dict[str, Any] = Field({}, description="what the code needs: fields, limits, ids")
 
 
 def decimal_column(max_digits: int, decimal_places: int) -> Any:
