@@ -1,34 +1,33 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from core.errors import ApplicationError
 
 from .models import Batch, BatchEvent, MinimumWage, Order, OrderPhoto, Ticket, TicketReturn
 from .services import batch_release, batch_start_production
 
 
-class BatchInline(admin.TabularInline):
+class BatchInline(ReadOnlyInline):
     model = Batch
-    extra = 0
     fields = ("number", "quantity", "status", "workshop", "claimed_at")
     readonly_fields = fields
-    can_delete = False
-    show_change_link = True
 
 
+# Orders, batches, tickets and their events are what payouts and the piece counts depend on
+# (fees, quantities, who holds a batch): the admin shows them; services and actions change them.
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ReadOnlyAdmin):
     list_display = ("product_name", "merchant", "quantity", "fee_per_piece", "deadline", "status")
     list_filter = ("status", "merchant")
     search_fields = ("product_name",)
     inlines = [BatchInline]
 
 
-class BatchEventInline(admin.TabularInline):
+class BatchEventInline(ReadOnlyInline):
     model = BatchEvent
-    extra = 0
-    readonly_fields = ("from_status", "to_status", "workshop", "actor", "reason", "at")
-    can_delete = False
+    fields = ("from_status", "to_status", "workshop", "actor", "reason", "at")
+    readonly_fields = fields
 
 
 def _run_on_batches(modeladmin, request, queryset, service, done_message) -> None:
@@ -45,20 +44,12 @@ def _run_on_batches(modeladmin, request, queryset, service, done_message) -> Non
 
 
 @admin.register(Batch)
-class BatchAdmin(admin.ModelAdmin):
+class BatchAdmin(ReadOnlyAdmin):
     list_display = ("__str__", "quantity", "status", "workshop", "claimed_at")
     list_filter = ("status",)
     search_fields = ("order__product_name",)
     list_select_related = ("order", "workshop__organisation")
-    # Status changes go through orders.services.batch_transition, never a form edit.
-    readonly_fields = (
-        "status",
-        "workshop",
-        "claimed_by",
-        "claimed_at",
-        "claim_warned_at",
-        "production_started_at",
-    )
+    # Status changes go through orders.services.batch_transition (the actions), never a form.
     inlines = [BatchEventInline]
     actions = ["release_claims", "start_production"]
 
@@ -73,18 +64,16 @@ class BatchAdmin(admin.ModelAdmin):
         )
 
 
-class TicketReturnInline(admin.TabularInline):
+class TicketReturnInline(ReadOnlyInline):
     model = TicketReturn
-    extra = 0
-    readonly_fields = ("returned", "lost", "loss_reason", "recorded_by", "recorded_at")
-    can_delete = False
+    fields = ("returned", "lost", "loss_reason", "recorded_by", "recorded_at")
+    readonly_fields = fields
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(ReadOnlyAdmin):
     list_display = ("batch", "household", "issued", "returned", "lost", "issued_at")
     list_select_related = ("batch__order", "household")
-    readonly_fields = ("issued", "returned", "lost")
     inlines = [TicketReturnInline]
 
 

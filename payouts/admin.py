@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from core.errors import ApplicationError
 
 from .models import (
@@ -19,25 +20,16 @@ from .models import (
 from .services import period_approve, period_compute, period_mark_paid, share_config_set
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Money rows are written by the services only; the admin shows them."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(PayoutShareConfig)
 class PayoutShareConfigAdmin(admin.ModelAdmin):
     list_display = ("workshop", "lead_kind", "lead_value", "center_kind", "center_value")
     list_select_related = ("workshop__organisation",)
     readonly_fields = ("updated_by", "updated_at")
     search_fields = ("workshop__organisation__name",)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Deleting a row would silently give the lead's and center's shares to households.
+        return False
 
     def save_model(self, request, obj, form, change):
         share_config_set(
@@ -75,14 +67,10 @@ def mark_periods_paid(modeladmin, request, queryset):
     _run_on_each(modeladmin, request, queryset, period_mark_paid, _("已发放"))
 
 
-class PayoutPeriodEventInline(admin.TabularInline):
+class PayoutPeriodEventInline(ReadOnlyInline):
     model = PayoutPeriodEvent
-    extra = 0
-    can_delete = False
-    readonly_fields = ("from_status", "to_status", "actor", "note", "at")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
+    fields = ("from_status", "to_status", "actor", "note", "at")
+    readonly_fields = fields
 
 
 @admin.register(PayoutPeriod)
@@ -92,13 +80,6 @@ class PayoutPeriodAdmin(ReadOnlyAdmin):
     search_fields = ("name",)
     actions = [compute_periods, approve_periods, mark_periods_paid]
     inlines = [PayoutPeriodEventInline]
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        # Needed to run the actions; every field stays read-only.
-        return obj is None and super(ReadOnlyAdmin, self).has_change_permission(request, obj)
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
 
 
 @admin.register(PayoutPool)

@@ -1,5 +1,17 @@
-from django.contrib import admin
+"""Quality in the admin: lots, scans, inspections, outcomes and switching states are read-only.
 
+Payouts pay what inspections decided, and the switching rules set how hard the next lot is
+checked: none of it is edited here. Operators act through the actions, which call services
+that record who and why.
+"""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from core.admin import ReadOnlyAdmin, ReadOnlyInline, run_with_reason
+from core.errors import ApplicationError
+
+from .corrections import switching_reset
 from .models import (
     Defect,
     Inspection,
@@ -13,43 +25,43 @@ from .models import (
     SwitchingEvent,
     SwitchingState,
 )
+from .services import switching_approve_reduced, switching_resume
 
 
-class LotShareInline(admin.TabularInline):
+class LotShareInline(ReadOnlyInline):
     model = LotShare
-    extra = 0
-    readonly_fields = ("household", "quantity")
-    can_delete = False
+    fields = ("household", "quantity")
+    readonly_fields = fields
 
 
 @admin.register(Lot)
-class LotAdmin(admin.ModelAdmin):
+class LotAdmin(ReadOnlyAdmin):
     list_display = ("code", "kind", "batch", "workshop", "quantity", "stage", "verdict", "round")
     list_filter = ("kind", "stage", "verdict")
     search_fields = ("code",)
-    readonly_fields = ("code", "stage", "verdict", "round", "round_started_at", "stage_changed_at")
     inlines = [LotShareInline]
 
 
 @admin.register(LotShare)
-class LotShareAdmin(admin.ModelAdmin):
+class LotShareAdmin(ReadOnlyAdmin):
     list_display = ("lot", "household", "quantity")
 
 
 @admin.register(ScanEvent)
-class ScanEventAdmin(admin.ModelAdmin):
+class ScanEventAdmin(ReadOnlyAdmin):
     list_display = ("lot", "action", "device_time", "actor", "applied", "flag")
     list_filter = ("action", "applied", "flag")
     search_fields = ("lot__code", "key")
 
 
-class DefectInline(admin.TabularInline):
+class DefectInline(ReadOnlyInline):
     model = Defect
-    extra = 0
+    fields = ("kind", "defect_class", "count", "household")
+    readonly_fields = fields
 
 
 @admin.register(Inspection)
-class InspectionAdmin(admin.ModelAdmin):
+class InspectionAdmin(ReadOnlyAdmin):
     list_display = ("lot", "round", "severity", "sample_size", "accept", "nonconforming", "verdict")
     list_filter = ("verdict", "severity", "disposition")
     search_fields = ("lot__code",)
@@ -57,39 +69,74 @@ class InspectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Defect)
-class DefectAdmin(admin.ModelAdmin):
+class DefectAdmin(ReadOnlyAdmin):
     list_display = ("inspection", "kind", "defect_class", "count", "household")
     list_filter = ("kind", "defect_class")
 
 
 @admin.register(InspectionPhoto)
-class InspectionPhotoAdmin(admin.ModelAdmin):
+class InspectionPhotoAdmin(ReadOnlyAdmin):
     list_display = ("inspection", "image", "width", "height", "created_at")
 
 
 @admin.register(PieceOutcome)
-class PieceOutcomeAdmin(admin.ModelAdmin):
+class PieceOutcomeAdmin(ReadOnlyAdmin):
     list_display = ("lot", "household", "order", "accepted", "rejected", "is_rework", "decided_at")
     list_filter = ("is_rework",)
 
 
-class SwitchingEventInline(admin.TabularInline):
+class SwitchingEventInline(ReadOnlyInline):
     model = SwitchingEvent
-    extra = 0
-    can_delete = False
-    readonly_fields = ("from_severity", "to_severity", "stopped", "reason", "inspection", "at")
+    fields = ("from_severity", "to_severity", "stopped", "reason", "note", "actor", "at")
+    readonly_fields = fields
+
+
+def _on_each_state(modeladmin, request, queryset, service, done_message) -> None:
+    done = 0
+    for state in queryset:
+        try:
+            service(actor=request.user, state_id=state.pk)
+        except ApplicationError as error:
+            modeladmin.message_user(request, f"{state}: {error.message}", messages.ERROR)
+        else:
+            done += 1
+    modeladmin.message_user(request, done_message.format(count=done), messages.SUCCESS)
 
 
 @admin.register(SwitchingState)
-class SwitchingStateAdmin(admin.ModelAdmin):
+class SwitchingStateAdmin(ReadOnlyAdmin):
     list_display = ("workshop", "product", "severity", "switching_score", "stopped")
     list_filter = ("severity", "stopped")
     inlines = [SwitchingEventInline]
+    actions = ["approve_reduced", "resume", "reset"]
+
+    @admin.action(description=_("批准转为放宽检验（转移得分已达 30）"))
+    def approve_reduced(self, request, queryset):
+        _on_each_state(
+            self, request, queryset, switching_approve_reduced, str(_("已批准 {count} 项。"))
+        )
+
+    @admin.action(description=_("纠正措施后恢复检验（加严）"))
+    def resume(self, request, queryset):
+        _on_each_state(self, request, queryset, switching_resume, str(_("已恢复 {count} 项。")))
+
+    @admin.action(description=_("重置为正常检验（需填写原因）"))
+    def reset(self, request, queryset):
+        return run_with_reason(
+            self,
+            request,
+            queryset,
+            title=_("将所选转移规则状态重置为正常检验，计数清零。"),
+            service=lambda state, reason: switching_reset(
+                actor=request.user, state_id=state.pk, reason=reason
+            ),
+            done_message=str(_("已重置 {count} 项。")),
+        )
 
 
 @admin.register(SwitchingEvent)
-class SwitchingEventAdmin(admin.ModelAdmin):
-    list_display = ("state", "from_severity", "to_severity", "reason", "at")
+class SwitchingEventAdmin(ReadOnlyAdmin):
+    list_display = ("state", "from_severity", "to_severity", "reason", "note", "actor", "at")
 
 
 @admin.register(MaterialTolerance)

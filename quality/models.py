@@ -386,6 +386,8 @@ class SwitchingEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # An operator's own words, when the change is theirs (``reason`` stays a machine code).
+    note = models.CharField(_("说明"), max_length=200, blank=True)
     at = models.DateTimeField(_("时间"), default=timezone.now)
 
     class Meta:

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyAdmin
 from core.errors import ApplicationError
 
 from .models import Assessment, Cohort, Module, Programme, ProgressLog, Trainee
@@ -55,19 +56,8 @@ class TraineeAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{trainee}: {error.message}", messages.ERROR)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Logs and assessments are records: corrections are new entries, never edits."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
+# Logs and assessments are records (assessments certify the skills that make a household and
+# its workshop eligible for work): corrections are new entries, never edits.
 @admin.register(ProgressLog)
 class ProgressLogAdmin(ReadOnlyAdmin):
     list_display = ("trainee", "module", "date", "hours", "score", "trainer", "corrects")

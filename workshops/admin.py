@@ -1,6 +1,23 @@
-from django.contrib import admin
+"""The registry in the admin. Skills and capacity decide which work a workshop may take: they
+are read-only here; they change through certification, an operator's recorded change (API)
+and capacity requests that operators confirm or reject (the actions below)."""
 
-from .models import Household, HouseholdSkill, Skill, Workshop, WorkshopSkill
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from core.admin import ReadOnlyAdmin, ReadOnlyInline, run_with_reason
+from core.errors import ApplicationError
+
+from .models import (
+    Household,
+    HouseholdSkill,
+    Skill,
+    Workshop,
+    WorkshopCapacityChange,
+    WorkshopSkill,
+    WorkshopSkillChange,
+)
+from .services import workshop_capacity_confirm, workshop_capacity_reject
 
 
 @admin.register(Skill)
@@ -9,9 +26,10 @@ class SkillAdmin(admin.ModelAdmin):
     search_fields = ("code", "name", "name_en")
 
 
-class WorkshopSkillInline(admin.TabularInline):
+class WorkshopSkillInline(ReadOnlyInline):
     model = WorkshopSkill
-    extra = 0
+    fields = ("skill", "level")
+    readonly_fields = fields
 
 
 @admin.register(Workshop)
@@ -22,10 +40,18 @@ class WorkshopAdmin(admin.ModelAdmin):
     list_select_related = ("organisation", "lead")
     inlines = [WorkshopSkillInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Once registered: capacity through capacity changes, status through suspend/activate,
+        # the lead through workshop_assign_lead; skills above through certification.
+        if obj is None:
+            return ()
+        return ("organisation", "lead", "daily_capacity", "status", "created_at")
 
-class HouseholdSkillInline(admin.TabularInline):
+
+class HouseholdSkillInline(ReadOnlyInline):
     model = HouseholdSkill
-    extra = 0
+    fields = ("skill", "level", "source", "certified_on")
+    readonly_fields = fields
 
 
 @admin.register(Household)
@@ -42,3 +68,58 @@ class HouseholdAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     list_select_related = ("workshop__organisation",)
     inlines = [HouseholdSkillInline]
+
+
+@admin.register(WorkshopSkillChange)
+class WorkshopSkillChangeAdmin(ReadOnlyAdmin):
+    list_display = ("workshop", "skill", "from_level", "to_level", "source", "actor", "at")
+    list_filter = ("source",)
+    list_select_related = ("workshop__organisation", "skill", "actor")
+    search_fields = ("workshop__organisation__name", "reason")
+
+
+@admin.register(WorkshopCapacityChange)
+class WorkshopCapacityChangeAdmin(ReadOnlyAdmin):
+    list_display = (
+        "workshop",
+        "from_capacity",
+        "to_capacity",
+        "status",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+    )
+    list_filter = ("status",)
+    list_select_related = ("workshop__organisation", "requested_by", "decided_by")
+    search_fields = ("workshop__organisation__name", "reason")
+    actions = ["confirm", "reject"]
+
+    @admin.action(description=_("确认所选产能变更（立即生效）"))
+    def confirm(self, request, queryset):
+        done = 0
+        for change in queryset:
+            try:
+                workshop_capacity_confirm(
+                    actor=request.user, workshop_id=change.workshop_id, change_id=change.pk
+                )
+            except ApplicationError as error:
+                self.message_user(request, f"{change}: {error.message}", messages.ERROR)
+            else:
+                done += 1
+        self.message_user(request, str(_("已确认 {count} 项。")).format(count=done))
+
+    @admin.action(description=_("驳回所选产能变更（需填写原因）"))
+    def reject(self, request, queryset):
+        return run_with_reason(
+            self,
+            request,
+            queryset,
+            title=_("驳回所选产能变更申请，工坊保持原日产能。"),
+            service=lambda change, reason: workshop_capacity_reject(
+                actor=request.user,
+                workshop_id=change.workshop_id,
+                change_id=change.pk,
+                reason=reason,
+            ),
+            done_message=str(_("已驳回 {count} 项。")),
+        )

@@ -3,9 +3,34 @@ from ninja import Query, Router, Schema, Status
 
 from core.pagination import LimitOffsetPagination, paginate
 
-from .schemas import HouseholdIn, HouseholdOut, SkillOut, WorkshopIn, WorkshopOut, WorkshopPatch
-from .selectors import household_list, skill_list, workshop_get, workshop_list
-from .services import household_create, workshop_create, workshop_set_status, workshop_update
+from .schemas import (
+    CapacityChangeOut,
+    CapacityConfirmIn,
+    CapacityRejectIn,
+    HouseholdIn,
+    HouseholdOut,
+    SkillChangeOut,
+    SkillOut,
+    WorkshopIn,
+    WorkshopOut,
+    WorkshopPatch,
+)
+from .selectors import (
+    capacity_change_list,
+    household_list,
+    skill_change_list,
+    skill_list,
+    workshop_get,
+    workshop_list,
+)
+from .services import (
+    household_create,
+    workshop_capacity_confirm,
+    workshop_capacity_reject,
+    workshop_create,
+    workshop_set_status,
+    workshop_update,
+)
 
 router = Router(tags=["workshops"])
 
@@ -45,12 +70,62 @@ def create_household(request: HttpRequest, workshop_id: int, payload: HouseholdI
     )
 
 
-@router.patch("/workshops/{workshop_id}", response=WorkshopOut, summary="Capacity and skills")
+@router.patch(
+    "/workshops/{workshop_id}",
+    response=WorkshopOut,
+    summary="Capacity (lead or operator; a lead's large increase waits) and skills (operator)",
+)
 def update_workshop(request: HttpRequest, workshop_id: int, payload: WorkshopPatch):
     workshop = workshop_update(
         actor=request.user, workshop_id=workshop_id, **payload.dict(exclude_unset=True)
     )
     return workshop_get(viewer=request.user, workshop_id=workshop.pk)
+
+
+@router.get(
+    "/workshops/{workshop_id}/capacity-changes",
+    response=list[CapacityChangeOut],
+    summary="Capacity history, pending requests first by ?status=pending",
+)
+@paginate(LimitOffsetPagination)
+def list_capacity_changes(request: HttpRequest, workshop_id: int, status: str | None = None):
+    return capacity_change_list(viewer=request.user, workshop_id=workshop_id, status=status)
+
+
+@router.post(
+    "/workshops/{workshop_id}/capacity-changes/{change_id}/confirm",
+    response=CapacityChangeOut,
+    summary="Operator: a lead's pending capacity increase takes effect",
+)
+def confirm_capacity_change(
+    request: HttpRequest, workshop_id: int, change_id: int, payload: CapacityConfirmIn
+):
+    return workshop_capacity_confirm(
+        actor=request.user, workshop_id=workshop_id, change_id=change_id, note=payload.note
+    )
+
+
+@router.post(
+    "/workshops/{workshop_id}/capacity-changes/{change_id}/reject",
+    response=CapacityChangeOut,
+    summary="Operator: a lead's pending capacity increase is refused, with a reason",
+)
+def reject_capacity_change(
+    request: HttpRequest, workshop_id: int, change_id: int, payload: CapacityRejectIn
+):
+    return workshop_capacity_reject(
+        actor=request.user, workshop_id=workshop_id, change_id=change_id, reason=payload.reason
+    )
+
+
+@router.get(
+    "/workshops/{workshop_id}/skill-changes",
+    response=list[SkillChangeOut],
+    summary="Skill history: certifications and operators' changes",
+)
+@paginate(LimitOffsetPagination)
+def list_skill_changes(request: HttpRequest, workshop_id: int):
+    return skill_change_list(viewer=request.user, workshop_id=workshop_id)
 
 
 @router.post("/workshops/{workshop_id}/suspend", response=WorkshopOut, summary="Operator")

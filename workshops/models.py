@@ -159,3 +159,121 @@ class HouseholdSkill(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household} · {self.skill}"
+
+
+class WorkshopSkillChange(models.Model):
+    """History of a workshop's skill profile: each skill added, raised, lowered or removed.
+
+    Skills come from certification (a member household certified by a trainer) or from an
+    operator, with a reason; never from the workshop's own lead.
+    """
+
+    class Source(models.TextChoices):
+        OPERATOR = "operator", _("平台运营")
+        CERTIFICATION = "certification", _("考核认证")
+
+    workshop = models.ForeignKey(
+        Workshop, verbose_name=_("工坊"), on_delete=models.PROTECT, related_name="skill_changes"
+    )
+    skill = models.ForeignKey(
+        Skill, verbose_name=_("技能"), on_delete=models.PROTECT, related_name="+"
+    )
+    # None: the workshop did not have the skill before / no longer has it after.
+    from_level = models.PositiveSmallIntegerField(
+        _("原等级"), choices=SkillLevel.choices, null=True, blank=True
+    )
+    to_level = models.PositiveSmallIntegerField(
+        _("新等级"), choices=SkillLevel.choices, null=True, blank=True
+    )
+    source = models.CharField(_("来源"), max_length=20, choices=Source.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("认证农户"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("工坊技能变更")
+        verbose_name_plural = _("工坊技能变更")
+        ordering = ["workshop_id", "-at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(source="operator") | ~models.Q(reason=""),
+                name="workshop_skill_change_operator_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workshop_id} · {self.skill_id}: {self.from_level} → {self.to_level}"
+
+
+class WorkshopCapacityChange(models.Model):
+    """A change of a workshop's daily capacity: who asked, from what, to what, why, its fate.
+
+    An operator's change and a lead's change within the bound apply at once (``applied``). A
+    lead's increase beyond the bound waits (``pending``; the workshop keeps its old capacity)
+    until an operator confirms or rejects it; a newer request supersedes a pending one.
+    """
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("已生效")
+        PENDING = "pending", _("待运营确认")
+        CONFIRMED = "confirmed", _("运营已确认")
+        REJECTED = "rejected", _("运营已驳回")
+        SUPERSEDED = "superseded", _("已被新申请取代")
+
+    workshop = models.ForeignKey(
+        Workshop, verbose_name=_("工坊"), on_delete=models.PROTECT, related_name="capacity_changes"
+    )
+    from_capacity = models.PositiveIntegerField(_("原日产能"))
+    to_capacity = models.PositiveIntegerField(_("新日产能"), validators=[MinValueValidator(1)])
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("申请时间"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("确认人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    decision_note = models.CharField(_("确认说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("工坊产能变更")
+        verbose_name_plural = _("工坊产能变更")
+        ordering = ["workshop_id", "-requested_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(to_capacity__gte=1), name="workshop_capacity_change_positive"
+            ),
+            models.UniqueConstraint(
+                fields=["workshop"],
+                condition=models.Q(status="pending"),
+                name="workshop_capacity_one_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workshop_id}: {self.from_capacity} → {self.to_capacity} ({self.status})"

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from ninja import Field, Schema
@@ -49,6 +49,8 @@ class WorkshopOut(Schema):
     service_center: str | None
     lead: str | None
     daily_capacity: int
+    # A lead's increase waiting for an operator (daily_capacity is still the old one).
+    pending_daily_capacity: int | None = None
     status: str
     status_label: str
     household_count: int
@@ -86,6 +88,10 @@ class WorkshopOut(Schema):
     @staticmethod
     def resolve_household_count(obj) -> int:
         return getattr(obj, "household_count", 0)
+
+    @staticmethod
+    def resolve_pending_daily_capacity(obj) -> int | None:
+        return getattr(obj, "pending_daily_capacity", None)
 
     @staticmethod
     def resolve_skills(obj) -> list[dict]:
@@ -129,10 +135,75 @@ class HouseholdOut(Schema):
 
 class WorkshopPatch(InSchema):
     daily_capacity: int | None = Field(None, le=1_000_000)  # ≥ 1 is the service's rule
-    skills: dict[str, int] | None = Field(None, description="replaces the profile: code → 1..3")
+    skills: dict[str, int] | None = Field(
+        None,
+        description="operator only, with a reason: replaces the profile (code → 1..3); "
+        "certified skills stay",
+    )
+    reason: str = Field("", max_length=200, description="why (required with skills)")
 
 
 class SkillOut(Schema):
     code: str
     name: str
     name_en: str
+
+
+class CapacityChangeOut(Schema):
+    id: int
+    workshop_id: int
+    from_capacity: int
+    to_capacity: int
+    reason: str
+    status: str
+    status_label: str
+    requested_by: str
+    requested_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_note: str
+
+    @staticmethod
+    def resolve_status_label(obj) -> str:
+        return str(obj.get_status_display())
+
+    @staticmethod
+    def resolve_requested_by(obj) -> str:
+        return str(obj.requested_by)
+
+    @staticmethod
+    def resolve_decided_by(obj) -> str | None:
+        return str(obj.decided_by) if obj.decided_by_id else None
+
+
+class CapacityConfirmIn(InSchema):
+    note: str = Field("", max_length=200)
+
+
+class CapacityRejectIn(InSchema):
+    reason: str = Field(..., max_length=200)
+
+
+class SkillChangeOut(Schema):
+    id: int
+    skill: str
+    skill_name: str
+    from_level: int | None
+    to_level: int | None
+    source: str
+    actor: str | None
+    household_id: int | None
+    reason: str
+    at: datetime
+
+    @staticmethod
+    def resolve_skill(obj) -> str:
+        return obj.skill.code
+
+    @staticmethod
+    def resolve_skill_name(obj) -> str:
+        return obj.skill.name
+
+    @staticmethod
+    def resolve_actor(obj) -> str | None:
+        return str(obj.actor) if obj.actor_id else None

@@ -1,12 +1,12 @@
 """Reads for the workshop registry, scoped to what the viewer may see."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import User
 from accounts.permissions import scope
 from core.errors import NotFound
 
-from .models import Household, Skill, Workshop
+from .models import Household, Skill, Workshop, WorkshopCapacityChange, WorkshopSkillChange
 
 
 def workshop_list(
@@ -17,7 +17,14 @@ def workshop_list(
         viewer=viewer,
         workshop="organisation",
         service_center="organisation__service_center",
-    ).annotate(household_count=Count("households", filter=Q(households__is_active=True)))
+    ).annotate(
+        household_count=Count("households", filter=Q(households__is_active=True)),
+        pending_daily_capacity=Subquery(
+            WorkshopCapacityChange.objects.filter(
+                workshop=OuterRef("pk"), status=WorkshopCapacityChange.Status.PENDING
+            ).values("to_capacity")[:1]
+        ),
+    )
     if status:
         workshops = workshops.filter(status=status)
     if search:
@@ -42,6 +49,27 @@ def household_list(*, viewer: User, workshop_id: int, search: str = "") -> Query
     if search:
         households = households.filter(name__icontains=search)
     return households.order_by("name", "pk")
+
+
+def capacity_change_list(
+    *, viewer: User, workshop_id: int, status: str | None = None
+) -> QuerySet[WorkshopCapacityChange]:
+    """A workshop's capacity history, newest first (its lead and operators; else 404)."""
+    workshop = workshop_get(viewer=viewer, workshop_id=workshop_id)
+    changes = WorkshopCapacityChange.objects.filter(workshop=workshop)
+    if status:
+        changes = changes.filter(status=status)
+    return changes.select_related("requested_by", "decided_by").order_by("-requested_at", "-pk")
+
+
+def skill_change_list(*, viewer: User, workshop_id: int) -> QuerySet[WorkshopSkillChange]:
+    """A workshop's skill history, newest first (its lead and operators; else 404)."""
+    workshop = workshop_get(viewer=viewer, workshop_id=workshop_id)
+    return (
+        WorkshopSkillChange.objects.filter(workshop=workshop)
+        .select_related("skill", "actor")
+        .order_by("-at", "-pk")
+    )
 
 
 def skill_list() -> QuerySet[Skill]:

@@ -1,5 +1,5 @@
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from payouts.models import LedgerEntry
 from payouts.services import period_approve, period_mark_paid
@@ -26,9 +26,7 @@ def test_ledger_entries_cannot_be_updated(operator, computed_period):
     assert entry.amount_fen != 1
 
 
-def test_ledger_entries_cannot_be_deleted_on_postgresql(operator, computed_period):
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite allows DELETE so that flush works; PostgreSQL refuses it")
+def test_ledger_entries_cannot_be_deleted(operator, computed_period):
     period_approve(period_id=computed_period.pk, actor=operator)
     with pytest.raises(Exception, match="append-only"), transaction.atomic():
         LedgerEntry.objects.filter(period=computed_period).delete()

@@ -82,11 +82,11 @@ def test_a_lead_cannot_suspend_a_workshop(api, workshop):
     assert workshop.status == Workshop.Status.ACTIVE
 
 
-def test_a_lead_updates_own_capacity_and_skills(api, workshop):
+def test_an_operator_updates_capacity_and_skills_with_a_reason(api, operator, workshop):
     make_skill("dajie")
-    response = api.as_user(workshop.lead).patch(
+    response = api.as_user(operator).patch(
         f"/workshops/{workshop.pk}",
-        {"daily_capacity": 650, "skills": {"raoxian": 3, "dajie": 1}},
+        {"daily_capacity": 650, "skills": {"raoxian": 3, "dajie": 1}, "reason": "现场核验"},
         content_type="application/json",
     )
     assert response.status_code == 200, response.content
@@ -101,12 +101,14 @@ def test_a_lead_updates_own_capacity_and_skills(api, workshop):
     ("body", "code"),
     [
         ({"daily_capacity": 0}, "capacity_not_positive"),
-        ({"skills": {"raoxian": 7}}, "skill_level_invalid"),
-        ({"skills": {"feixing": 1}}, "unknown_skill"),
+        ({"skills": {"raoxian": 7}, "reason": "核验"}, "skill_level_invalid"),
+        ({"skills": {"feixing": 1}, "reason": "核验"}, "unknown_skill"),
+        ({"skills": {"raoxian": 3}}, "skill_change_reason_required"),
+        ({"daily_capacity": 900, "skills": {"raoxian": 3}}, "skill_change_reason_required"),
     ],
 )
-def test_bad_workshop_updates_are_400_and_change_nothing(api, workshop, body, code):
-    response = api.as_user(workshop.lead).patch(
+def test_bad_workshop_updates_are_400_and_change_nothing(api, operator, workshop, body, code):
+    response = api.as_user(operator).patch(
         f"/workshops/{workshop.pk}", body, content_type="application/json"
     )
     assert response.status_code == 400
