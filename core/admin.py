@@ -6,8 +6,12 @@ the add view or to the delete view is a 403. Admin actions without ``allowed_per
 still run; they are how an operator acts on these rows, and they call services.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
+
+from .errors import ApplicationError
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -43,12 +47,6 @@ def run_with_reason(modeladmin, request, queryset, *, title, service, done_messa
     the reason; the second carries it, and ``service(row, reason)`` runs per selected row.
     Refusals are reported per row, not raised: the other rows still run.
     """
-    from django.contrib import messages
-    from django.contrib.admin import helpers
-    from django.template.response import TemplateResponse
-
-    from .errors import ApplicationError
-
     reason = request.POST.get("reason", "").strip()
     if "apply" not in request.POST or not reason:
         if "apply" in request.POST:
@@ -62,13 +60,20 @@ def run_with_reason(modeladmin, request, queryset, *, title, service, done_messa
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/core/action_reason.html", context)
+    run_on_each(
+        modeladmin, request, queryset, lambda row: service(row, reason), done_message=done_message
+    )
+    return None
+
+
+def run_on_each(modeladmin, request, queryset, service, *, done_message: str) -> None:
+    """Call ``service(row)`` per selected row; refusals are reported, the other rows still run."""
     done = 0
     for row in queryset:
         try:
-            service(row, reason)
+            service(row)
         except ApplicationError as error:
             modeladmin.message_user(request, f"{row}: {error.message}", messages.ERROR)
         else:
             done += 1
     modeladmin.message_user(request, done_message.format(count=done), messages.SUCCESS)
-    return None

@@ -5,11 +5,10 @@ checked: none of it is edited here. Operators act through the actions, which cal
 that record who and why.
 """
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ReadOnlyAdmin, ReadOnlyInline, run_with_reason
-from core.errors import ApplicationError
+from core.admin import ReadOnlyAdmin, ReadOnlyInline, run_on_each, run_with_reason
 
 from .corrections import switching_reset
 from .models import (
@@ -91,18 +90,6 @@ class SwitchingEventInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-def _on_each_state(modeladmin, request, queryset, service, done_message) -> None:
-    done = 0
-    for state in queryset:
-        try:
-            service(actor=request.user, state_id=state.pk)
-        except ApplicationError as error:
-            modeladmin.message_user(request, f"{state}: {error.message}", messages.ERROR)
-        else:
-            done += 1
-    modeladmin.message_user(request, done_message.format(count=done), messages.SUCCESS)
-
-
 @admin.register(SwitchingState)
 class SwitchingStateAdmin(ReadOnlyAdmin):
     list_display = ("workshop", "product", "severity", "switching_score", "stopped")
@@ -112,13 +99,23 @@ class SwitchingStateAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("批准转为放宽检验（转移得分已达 30）"))
     def approve_reduced(self, request, queryset):
-        _on_each_state(
-            self, request, queryset, switching_approve_reduced, str(_("已批准 {count} 项。"))
+        run_on_each(
+            self,
+            request,
+            queryset,
+            lambda state: switching_approve_reduced(actor=request.user, state_id=state.pk),
+            done_message=str(_("已批准 {count} 项。")),
         )
 
     @admin.action(description=_("纠正措施后恢复检验（加严）"))
     def resume(self, request, queryset):
-        _on_each_state(self, request, queryset, switching_resume, str(_("已恢复 {count} 项。")))
+        run_on_each(
+            self,
+            request,
+            queryset,
+            lambda state: switching_resume(actor=request.user, state_id=state.pk),
+            done_message=str(_("已恢复 {count} 项。")),
+        )
 
     @admin.action(description=_("重置为正常检验（需填写原因）"))
     def reset(self, request, queryset):

@@ -1,7 +1,7 @@
 """Corrections an operator makes to quality's records: each one a new event with who and why.
 
 What an inspection decided is never edited (the database refuses it, see
-``migrations/0002_decision_guards.py``); the admin only shows these rows. An operator corrects
+``migrations/0003_decision_guards.py``); the admin only shows these rows. An operator corrects
 through the services: a rejected lot's disposition and re-inspection, a payout adjustment for
 money already paid, and for the switching rules, the approval of reduced inspection, the
 resumption of a stopped one (``quality.services``), or the reset below.

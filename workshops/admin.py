@@ -2,11 +2,10 @@
 are read-only here; they change through certification, an operator's recorded change (API)
 and capacity requests that operators confirm or reject (the actions below)."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ReadOnlyAdmin, ReadOnlyInline, run_with_reason
-from core.errors import ApplicationError
+from core.admin import ReadOnlyAdmin, ReadOnlyInline, run_on_each, run_with_reason
 
 from .models import (
     Household,
@@ -96,17 +95,15 @@ class WorkshopCapacityChangeAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("确认所选产能变更（立即生效）"))
     def confirm(self, request, queryset):
-        done = 0
-        for change in queryset:
-            try:
-                workshop_capacity_confirm(
-                    actor=request.user, workshop_id=change.workshop_id, change_id=change.pk
-                )
-            except ApplicationError as error:
-                self.message_user(request, f"{change}: {error.message}", messages.ERROR)
-            else:
-                done += 1
-        self.message_user(request, str(_("已确认 {count} 项。")).format(count=done))
+        run_on_each(
+            self,
+            request,
+            queryset,
+            lambda change: workshop_capacity_confirm(
+                actor=request.user, workshop_id=change.workshop_id, change_id=change.pk
+            ),
+            done_message=str(_("已确认 {count} 项。")),
+        )
 
     @admin.action(description=_("驳回所选产能变更（需填写原因）"))
     def reject(self, request, queryset):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('quality', '0002_decision_guards'),
+        ('quality', '0003_decision_guards'),
     ]
 
     operations = [

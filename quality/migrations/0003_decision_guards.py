@@ -112,7 +112,7 @@ def _run(statements: dict[str, list[str]]):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("quality", "0001_initial")]
+    dependencies = [("quality", "0002_alter_inspection_aql")]
 
     operations = [
         migrations.RunPython(
