@@ -222,7 +222,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.batch_claims_expire_task",
         "schedule": timedelta(minutes=30),
     },
+    # Running jobs whose worker died (OOM, a lost node) are sent again or given up (jobs).
+    "reap-stalled-jobs": {
+        "task": "jobs.tasks.jobs_reap_stalled_task",
+        "schedule": timedelta(minutes=1),
+    },
 }
+
+# --- Background jobs (jobs/) -----------------------------------------------------------------
+# A running job whose heartbeat (every progress step, seconds apart) is older than this lost
+# its worker: the reaper sends its task again, up to JOB_MAX_ATTEMPTS runs, then gives it up.
+JOB_STALLED_AFTER = timedelta(seconds=int(os.environ.get("JOB_STALLED_AFTER_SECONDS", "180")))
+JOB_MAX_ATTEMPTS = int(os.environ.get("JOB_MAX_ATTEMPTS", "3"))
+# Fault tests only: seconds each progress step sleeps, so that a worker can be killed mid-way.
+JOB_STEP_DELAY = float(os.environ.get("SHOUCHUANG_JOB_STEP_DELAY", "0"))
+# Payouts: workshops per compute transaction, households per approval transaction.
+PAYOUT_COMPUTE_CHUNK_WORKSHOPS = int(os.environ.get("PAYOUT_COMPUTE_CHUNK_WORKSHOPS", "100"))
+PAYOUT_APPROVE_CHUNK_HOUSEHOLDS = int(os.environ.get("PAYOUT_APPROVE_CHUNK_HOUSEHOLDS", "5000"))
 
 # --- Orders: claims, photos, notifications -----------------------------------------------
 # A claimed batch whose materials are not received within this many hours reopens.

@@ -14,7 +14,9 @@ class JobOut(Schema):
     percent: int
     message: str
     result: dict[str, Any]
+    attempts: int
     created_at: datetime
+    heartbeat_at: datetime | None
     finished_at: datetime | None
 
     @staticmethod

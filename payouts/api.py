@@ -12,6 +12,7 @@ from .schemas import (
     AdjustmentOut,
     LineOut,
     PaidIn,
+    PeriodApprovalOut,
     PeriodDetailOut,
     PeriodIn,
     PeriodOut,
@@ -22,7 +23,7 @@ from .schemas import (
 from .selectors import adjustment_list, line_list, period_detail, period_list, statement_get
 from .services import (
     adjustment_create,
-    period_approve,
+    period_approve_request,
     period_compute_request,
     period_mark_paid,
     period_open,
@@ -87,11 +88,14 @@ def compute_period(request: HttpRequest, period_id: int):
 
 @router.post(
     "/payouts/periods/{period_id}/approve",
-    response={200: PeriodOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
-    summary="Approve and lock a computed period; writes the ledger and the statements",
+    response={202: PeriodApprovalOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Approve and lock a computed period in the background (ledger, statements); "
+    "follow GET /tasks/{task_id}. Sent again while approving: the same job, or a new attempt "
+    "if that one was lost",
 )
 def approve_period(request: HttpRequest, period_id: int):
-    return period_approve(period_id=period_id, actor=request.user)
+    period, _job = period_approve_request(period_id=period_id, actor=request.user)
+    return Status(202, period)
 
 
 @router.post(

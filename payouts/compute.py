@@ -16,6 +16,13 @@ For one chunk of workshops, four statements do the work:
 
 Each chunk is its own transaction so that progress is visible while a large period runs; the
 period stays ``computing`` (invisible to approval and exports) until the last chunk is in.
+
+A run may be killed between any two statements and run again (Celery re-delivers a task whose
+worker died; the jobs reaper re-sends one whose heartbeat stopped). A chunk commits whole or
+not at all, so a workshop with claims in the period is done: a new run skips those and goes on
+with the rest. Each chunk first locks the period row and checks it is still this compute's
+(``still_ours``), then looks again at what is left, so that two runs of one compute (a zombie
+and its successor) take turns and never write the same workshop twice.
 """
 
 from collections.abc import Callable, Sequence
@@ -24,6 +31,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.apps import apps
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -38,7 +46,7 @@ from .money import Share, split_pool
 COMPUTE_WORK_MEM = "64MB"
 
 # Workshops per chunk: big enough that per-statement overhead does not dominate, small enough
-# that progress moves and one transaction stays modest.
+# that progress moves and one transaction stays modest (``PAYOUT_COMPUTE_CHUNK_WORKSHOPS``).
 CHUNK_WORKSHOPS = 100
 
 
@@ -64,7 +72,7 @@ def scope_workshop_ids(period: PayoutPeriod) -> list[int]:
 
 
 def chunked(ids: Sequence[int], size: int | None = None) -> list[Sequence[int]]:
-    size = size or CHUNK_WORKSHOPS
+    size = size or getattr(settings, "PAYOUT_COMPUTE_CHUNK_WORKSHOPS", 0) or CHUNK_WORKSHOPS
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
@@ -250,35 +258,57 @@ def build_lines(*, period: PayoutPeriod, workshop_ids: Sequence[int]) -> int:
         return cursor.rowcount
 
 
+def workshops_done(*, period: PayoutPeriod, workshop_ids: Sequence[int] | None = None) -> set[int]:
+    """Workshops whose chunk a run of this compute already committed (they have claims)."""
+    claims = PayoutClaim.objects.filter(period_id=period.pk)
+    if workshop_ids is not None:
+        claims = claims.filter(workshop_id__in=workshop_ids)
+    return set(claims.order_by().values_list("workshop_id", flat=True).distinct())
+
+
 def compute_chunks(
     *,
     period: PayoutPeriod,
     still_ours: Callable[[], bool],
-    progress: Callable[[int, int], None],
+    progress: Callable[[int, int], bool],
 ) -> None:
-    """Run every chunk, each in its own transaction; stop if the period is no longer ours."""
+    """Run every chunk not yet done, each in its own transaction; stop if the period is no
+    longer ours (``still_ours`` is called first thing in each chunk's transaction and should
+    lock the period row) or if ``progress`` answers False (a later run took the job over)."""
     _start, end = period_bounds(period)
     workshop_ids = scope_workshop_ids(period)
-    chunks = chunked(workshop_ids)
-    progress(0, len(workshop_ids))
-    done = 0
-    for chunk in chunks:
+    done_before = workshops_done(period=period)
+    remaining = [pk for pk in workshop_ids if pk not in done_before]
+    total = len(workshop_ids)
+    done = total - len(remaining)
+    if not progress(done, total):
+        raise ComputeSuperseded(period.pk)
+    for chunk in chunked(remaining):
         with transaction.atomic():
             if not still_ours():
                 raise ComputeSuperseded(period.pk)
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute(f"SET LOCAL work_mem = '{COMPUTE_WORK_MEM}'")
-                    # A draft's chunk lost to a crash is only redone: no need to wait for the
-                    # WAL flush. Approval and payment keep the server's synchronous commit.
-                    cursor.execute("SET LOCAL synchronous_commit = off")
-            claim_inspections(period=period, workshop_ids=chunk, end=end)
-            aggregate_lines(period=period, workshop_ids=chunk)
-            if build_pools(period=period, workshop_ids=chunk):
-                build_lines(period=period, workshop_ids=chunk)
-            drop_aggregate()
+            # Another run of this compute may have done some of them while we waited.
+            done_now = workshops_done(period=period, workshop_ids=chunk)
+            todo = [pk for pk in chunk if pk not in done_now]
+            if todo:
+                _compute_chunk(period=period, workshop_ids=todo, end=end)
         done += len(chunk)
-        progress(done, len(workshop_ids))
+        if not progress(done, total):
+            raise ComputeSuperseded(period.pk)
+
+
+def _compute_chunk(*, period: PayoutPeriod, workshop_ids: Sequence[int], end: datetime) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL work_mem = '{COMPUTE_WORK_MEM}'")
+            # A draft's chunk lost to a crash is only redone: no need to wait for the
+            # WAL flush. Approval and payment keep the server's synchronous commit.
+            cursor.execute("SET LOCAL synchronous_commit = off")
+    claim_inspections(period=period, workshop_ids=workshop_ids, end=end)
+    aggregate_lines(period=period, workshop_ids=workshop_ids)
+    if build_pools(period=period, workshop_ids=workshop_ids):
+        build_lines(period=period, workshop_ids=workshop_ids)
+    drop_aggregate()
 
 
 class ComputeSuperseded(Exception):

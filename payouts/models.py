@@ -103,6 +103,7 @@ class PayoutPeriod(models.Model):
         DRAFT = "draft", _("草稿")
         COMPUTING = "computing", _("计算中")
         COMPUTED = "computed", _("已计算")
+        APPROVING = "approving", _("审核中")
         APPROVED = "approved", _("已审核锁定")
         PAID = "paid", _("已发放")
 
@@ -157,6 +158,14 @@ class PayoutPeriod(models.Model):
         related_name="+",
     )
     computing_since = models.DateTimeField(_("开始计算"), null=True, blank=True)
+    approve_job = models.ForeignKey(
+        "jobs.Job",
+        verbose_name=_("审核任务"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     computed_at = models.DateTimeField(_("计算时间"), null=True, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -207,12 +216,23 @@ class PayoutPeriod(models.Model):
     def is_locked(self) -> bool:
         return self.status in {self.Status.APPROVED, self.Status.PAID}
 
+    @property
+    def current_job_id(self) -> int | None:
+        """The job doing the period's background work right now, if any."""
+        if self.status == self.Status.COMPUTING:
+            return self.compute_job_id
+        if self.status == self.Status.APPROVING:
+            return self.approve_job_id
+        return None
+
 
 # The period pipeline as data: status → statuses it may move to.
 PERIOD_TRANSITIONS: dict[str, set[str]] = {
     PayoutPeriod.Status.DRAFT: {PayoutPeriod.Status.COMPUTING},
     PayoutPeriod.Status.COMPUTING: {PayoutPeriod.Status.COMPUTED, PayoutPeriod.Status.DRAFT},
-    PayoutPeriod.Status.COMPUTED: {PayoutPeriod.Status.COMPUTING, PayoutPeriod.Status.APPROVED},
+    PayoutPeriod.Status.COMPUTED: {PayoutPeriod.Status.COMPUTING, PayoutPeriod.Status.APPROVING},
+    # Approving writes the ledger (append-only) step by step: from here the only way is forward.
+    PayoutPeriod.Status.APPROVING: {PayoutPeriod.Status.APPROVED},
     PayoutPeriod.Status.APPROVED: {PayoutPeriod.Status.PAID},
     PayoutPeriod.Status.PAID: set(),
 }

@@ -84,7 +84,9 @@ class PeriodOut(Schema):
     approved_at: datetime | None
     paid_at: datetime | None
     payment_reference: str
-    task_id: int | None = Field(None, description="GET /tasks/{id} while it computes")
+    task_id: int | None = Field(
+        None, description="the job computing or approving it: GET /tasks/{id} while it runs"
+    )
 
     @staticmethod
     def resolve_status_label(obj) -> str:
@@ -120,7 +122,23 @@ class PeriodOut(Schema):
 
     @staticmethod
     def resolve_task_id(obj) -> int | None:
-        return obj.compute_job_id if obj.status == "computing" else None
+        return obj.current_job_id
+
+
+class PeriodApprovalOut(PeriodOut):
+    """202 to an approval: the period (``approving``, or already ``approved`` when tasks run
+    in-process) and the job that approves it."""
+
+    task_id: int = Field(description="the approval job: GET /tasks/{id}")
+    task_url: str
+
+    @staticmethod
+    def resolve_task_id(obj) -> int:
+        return obj.approve_job_id
+
+    @staticmethod
+    def resolve_task_url(obj) -> str:
+        return f"/api/v1/tasks/{obj.approve_job_id}"
 
 
 class ReconciliationRowOut(Schema):

@@ -19,13 +19,20 @@ from django.utils.translation import gettext_lazy
 
 from core.access import error_text, page
 from core.errors import ApplicationError
+from jobs.models import Job
+from jobs.selectors import job_is_stalled
 from orders.models import OrderPhoto
 
 from . import selectors
-from .models import PayoutLine
+from .models import PayoutLine, PayoutPeriod
 from .money import fen_to_yuan
 from .selectors import StatementNotFound, statement_get, statement_tokens
-from .services import period_approve, period_compute_request, period_create, period_mark_paid
+from .services import (
+    period_approve_request,
+    period_compute_request,
+    period_create,
+    period_mark_paid,
+)
 
 OPERATOR = "operator"
 
@@ -95,8 +102,29 @@ def period_detail(request: HttpRequest, period_id: int) -> HttpResponse:
             for row in workshops
         ],
         "statement_count": period.statements.count(),
+        **_period_job(period),
     }
     return render(request, "payouts/period.html", context)
+
+
+def _period_job(period: PayoutPeriod) -> dict:
+    """The job of the period's background work, for its progress and, if lost, a retry.
+
+    ``job_lost``: the job failed or its worker stopped beating; the button starts a new attempt
+    (an approval goes on from where it stopped, a compute starts again).
+    """
+    Status = PayoutPeriod.Status
+    job_id = {
+        Status.COMPUTING: period.compute_job_id,
+        Status.APPROVING: period.approve_job_id,
+        Status.DRAFT: period.compute_job_id,  # a compute that failed left it a draft
+    }.get(period.status)
+    job = Job.objects.filter(pk=job_id).first() if job_id else None
+    if period.status == Status.DRAFT and (job is None or job.status != Job.Status.FAILED):
+        job = None
+    running = job is not None and not job.is_finished and not job_is_stalled(job)
+    busy = period.status in {Status.COMPUTING, Status.APPROVING}
+    return {"job": job, "job_running": running, "job_lost": busy and not running}
 
 
 @page(OPERATOR)
@@ -108,8 +136,11 @@ def period_action(request: HttpRequest, period_id: int, action: str) -> HttpResp
             _period_state, job = period_compute_request(period_id=period_id, actor=request.user)
             done = _("计算中，请稍后刷新。") if job else _("已计算。请核对金额后审核。")
         elif action == "approve":
-            period_approve(period_id=period_id, actor=request.user)
-            done = _("已审核并锁定，农户结算单已生成。")
+            period, _job = period_approve_request(period_id=period_id, actor=request.user)
+            if period.status == PayoutPeriod.Status.APPROVING:
+                done = _("审核中：正在生成台账和农户结算单，进度见本页。")
+            else:  # no worker: approved in this request
+                done = _("已审核并锁定，农户结算单已生成。")
         elif action == "paid":
             period_mark_paid(
                 period_id=period_id,

@@ -1,7 +1,8 @@
 """Writes for payouts, by what they change:
 
-- ``periods``: a period's life (create, compute, approve, mark paid) as guarded transitions;
-- ``ledger`` and ``statements``: what approving and paying write, inside those transitions;
+- ``periods``: a period's life (create, compute, mark paid) as guarded transitions;
+- ``approval``: computed → approving → approved in resumable steps, in the background;
+- ``ledger`` and ``statements``: what approving and paying write, inside those steps;
 - ``totals``: what a period and each household in it add up to;
 - ``adjustments``: a household's bonus or deduction in an open period;
 - ``shares``: a workshop's lead and service-center cuts.
@@ -20,6 +21,7 @@ from .adjustments import (
     adjustment_create,
     household_in_period_scope,
 )
+from .approval import period_approve, period_approve_request, period_approve_run
 from .periods import (
     PeriodLocked,
     PeriodNegativeTotals,
@@ -30,8 +32,8 @@ from .periods import (
     PeriodOverlaps,
     PeriodRangeInvalid,
     PeriodScopeInvalid,
-    period_approve,
     period_compute,
+    period_compute_give_up,
     period_compute_request,
     period_compute_run,
     period_create,
@@ -61,7 +63,10 @@ __all__ = [
     "household_in_period_scope",
     "household_period_total",
     "period_approve",
+    "period_approve_request",
+    "period_approve_run",
     "period_compute",
+    "period_compute_give_up",
     "period_compute_request",
     "period_compute_run",
     "period_create",

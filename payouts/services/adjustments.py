@@ -88,7 +88,7 @@ def adjustment_create(
     if kind not in PayoutAdjustment.Kind.values:
         raise BadRequest(code="adjustment_kind_invalid", detail={"kind": kind})
     period = _period_for_update(period_id)
-    if period.is_locked:
+    if period.is_locked or period.status == Status.APPROVING:
         raise PeriodLocked(detail={"period_id": period_id, "status": period.status})
     if period.status == Status.COMPUTING:
         raise PeriodNotComputable(detail={"period_id": period_id, "status": period.status})

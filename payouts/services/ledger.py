@@ -2,10 +2,14 @@
 
 Append-only: approval writes the merchants' charges and the payables to leads, service
 centers and households (adjustments included); marking paid writes one payment against each
-payable. Both run inside the period's transition, so a refused transition writes nothing.
+payable. Approval writes in steps (see ``approval``), each in the transaction of its step:
+the charges and the leads' and centers' payables at once (``ledger_record_charges``), then each
+household's payables with its statement (``ledger_record_households``), so that a household's
+rows exist exactly when its statement does.
 """
 
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import datetime
 
 from django.db.models import Sum
@@ -14,9 +18,19 @@ from accounts.models import User
 
 from ..models import LedgerEntry, PayoutAdjustment, PayoutLine, PayoutPeriod, PayoutPool
 
+CHARGE_KINDS = (
+    LedgerEntry.Kind.MERCHANT_CHARGE,
+    LedgerEntry.Kind.LEAD_PAYABLE,
+    LedgerEntry.Kind.CENTER_PAYABLE,
+)
 
-def ledger_record_approval(*, period: PayoutPeriod, actor: User, at: datetime) -> None:
-    """Charges and payables of a period being approved, one row per payee."""
+
+def ledger_charges_recorded(period: PayoutPeriod) -> bool:
+    return LedgerEntry.objects.filter(period=period, kind__in=CHARGE_KINDS).exists()
+
+
+def ledger_record_charges(*, period: PayoutPeriod, actor: User, at: datetime) -> None:
+    """Merchants' charges per order, leads' payables per workshop, centers' per center."""
     entries: list[LedgerEntry] = []
     common = {"period": period, "created_by": actor, "created_at": at}
     pools = PayoutPool.objects.filter(period=period)
@@ -62,12 +76,31 @@ def ledger_record_approval(*, period: PayoutPeriod, actor: User, at: datetime) -
                 **common,
             )
         )
+    LedgerEntry.objects.bulk_create(entries, batch_size=5000)
+
+
+def ledger_record_households(
+    *,
+    period: PayoutPeriod,
+    first_id: int,
+    last_id: int,
+    household_ids: Collection[int],
+    actor: User,
+    at: datetime,
+) -> None:
+    """Payables (per household and workshop) and adjustments of ``household_ids``, which lie
+    in [first_id, last_id]: the range keeps the queries free of long IN lists."""
+    entries: list[LedgerEntry] = []
+    common = {"period": period, "created_by": actor, "created_at": at}
+    in_range = {"household_id__gte": first_id, "household_id__lte": last_id}
     for row in (
-        PayoutLine.objects.filter(pool__period=period)
+        PayoutLine.objects.filter(pool__period=period, **in_range)
         .values("household_id", "pool__workshop_id")
         .annotate(total=Sum("amount_fen"))
         .order_by("household_id", "pool__workshop_id")
     ):
+        if row["household_id"] not in household_ids:
+            continue
         entries.append(
             LedgerEntry(
                 kind=LedgerEntry.Kind.HOUSEHOLD_PAYABLE,
@@ -77,7 +110,9 @@ def ledger_record_approval(*, period: PayoutPeriod, actor: User, at: datetime) -
                 **common,
             )
         )
-    for adjustment in PayoutAdjustment.objects.filter(period=period).order_by("pk"):
+    for adjustment in PayoutAdjustment.objects.filter(period=period, **in_range).order_by("pk"):
+        if adjustment.household_id not in household_ids:
+            continue
         entries.append(
             LedgerEntry(
                 kind=LedgerEntry.Kind.ADJUSTMENT,

@@ -1,8 +1,12 @@
-"""Writes for a payout period's life: create, compute, approve, mark paid (and open = both).
+"""Writes for a payout period's life: create, compute, mark paid (and open = both); approving
+is in ``approval``.
 
 Every status change is a guarded conditional UPDATE (``_transition``): when two operators
 approve at once the database lets exactly one UPDATE match, and the other gets 409.
-Approving writes the ledger (``ledger``) and the households' statements (``statements``).
+
+A large compute runs in the worker as a job (``period_compute_request`` → ``period_compute_run``)
+that may be killed at any point and run again: see ``compute`` for how a run goes on from the
+chunks an earlier one committed, and ``jobs.services`` for the heartbeat and the reaper.
 """
 
 from datetime import date, timedelta
@@ -10,16 +14,30 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
 from accounts.permissions import ensure_role
 from core.errors import BadRequest, Conflict, NotFound
 from jobs.models import Job
-from jobs.services import job_create, job_fail, job_progress, job_start, job_succeed
+from jobs.selectors import job_is_stalled
+from jobs.services import (
+    job_create,
+    job_enqueue,
+    job_fail,
+    job_progress,
+    job_run_begin,
+    job_succeed,
+)
 from workshops.models import Workshop
 
-from ..compute import ComputeSuperseded, claimable_outcome_count, compute_chunks
+from ..compute import (
+    ComputeSuperseded,
+    claimable_outcome_count,
+    compute_chunks,
+    scope_workshop_ids,
+)
 from ..models import (
     PERIOD_TRANSITIONS,
     PayoutClaim,
@@ -28,17 +46,20 @@ from ..models import (
     PayoutPeriodEvent,
     PayoutPool,
 )
-from .ledger import ledger_record_approval, ledger_record_payment
-from .statements import statements_issue
-from .totals import household_totals, period_totals
+from .ledger import ledger_record_payment
+from .totals import period_totals
 
 Status = PayoutPeriod.Status
 Role = User.Role
 
 # Above this many candidate outcomes a compute request goes to the Celery worker.
 SYNC_COMPUTE_LIMIT = 20_000
-# A period stuck in ``computing`` this long (its worker died) may be computed again.
+# A period stuck in ``computing`` this long without a job (the request computing it died) may
+# be computed again; one with a job may as soon as the job failed or stopped beating.
 STALE_COMPUTE_AFTER = timedelta(minutes=30)
+# Job kinds and the tasks that run them (the reaper sends a task again by its name).
+COMPUTE_JOB = "payout_period"
+COMPUTE_TASK = "payouts.tasks.period_compute_task"
 
 
 # --- errors --------------------------------------------------------------------------------
@@ -227,23 +248,36 @@ def period_create(
     return period
 
 
+def _compute_job_stalled(period: PayoutPeriod) -> bool:
+    """A computing period whose job's worker is gone (the job failed, or stopped beating)."""
+    job = Job.objects.filter(pk=period.compute_job_id).first() if period.compute_job_id else None
+    return job is not None and (job.status == Job.Status.FAILED or job_is_stalled(job))
+
+
 @transaction.atomic
 def _compute_begin(*, period_id: int, actor: User | None, job: Job | None) -> PayoutPeriod:
-    """draft/computed (or a stale computing) → computing; release the draft's earlier work."""
+    """draft/computed (or a stale computing) → computing; release the draft's earlier work.
+
+    A computing period is taken over when its compute has no live run: its job failed or
+    stopped beating (``JOB_STALLED_AFTER``), or, for a compute run in a request without a job,
+    it started more than ``STALE_COMPUTE_AFTER`` ago.
+    """
     period = _period_for_update(period_id)
     now = timezone.now()
-    stale = (
-        period.status == Status.COMPUTING
-        and period.computing_since is not None
-        and period.computing_since < now - STALE_COMPUTE_AFTER
+    stale = period.status == Status.COMPUTING and (
+        _compute_job_stalled(period)
+        or (
+            period.computing_since is not None
+            and period.computing_since < now - STALE_COMPUTE_AFTER
+        )
     )
     if period.is_locked:
         raise PeriodLocked(detail={"period_id": period_id, "status": period.status})
     if period.status not in {Status.DRAFT, Status.COMPUTED} and not stale:
         raise PeriodNotComputable(detail={"period_id": period_id, "status": period.status})
-    PayoutLine.objects.filter(pool__period_id=period_id).delete()
-    PayoutPool.objects.filter(period_id=period_id).delete()
-    PayoutClaim.objects.filter(period_id=period_id).delete()
+    if stale and period.compute_job_id:
+        job_fail(job_id=period.compute_job_id, message=gettext("已被新的计算取代。"))
+    _release_compute(period_id)
     PayoutPeriod.objects.filter(pk=period_id).update(
         status=Status.COMPUTING, computing_since=now, compute_job=job
     )
@@ -254,11 +288,25 @@ def _compute_begin(*, period_id: int, actor: User | None, job: Job | None) -> Pa
     return period
 
 
+def _release_compute(period_id: int) -> None:
+    """Delete what a compute of this (unlocked) period wrote: lines, pools, claims."""
+    PayoutLine.objects.filter(pool__period_id=period_id).delete()
+    PayoutPool.objects.filter(period_id=period_id).delete()
+    PayoutClaim.objects.filter(period_id=period_id).delete()
+
+
 def _still_ours(period: PayoutPeriod):
+    """Called first in each chunk's transaction: lock the period row (so that runs of one
+    period take turns) and check it is still computing for this compute."""
+
     def check() -> bool:
-        return PayoutPeriod.objects.filter(
-            pk=period.pk, status=Status.COMPUTING, computing_since=period.computing_since
-        ).exists()
+        current = (
+            PayoutPeriod.objects.select_for_update()
+            .filter(pk=period.pk)
+            .values_list("status", "computing_since", "compute_job_id")
+            .first()
+        )
+        return current == (Status.COMPUTING, period.computing_since, period.compute_job_id)
 
     return check
 
@@ -286,9 +334,7 @@ def _compute_abort(*, period: PayoutPeriod, actor: User | None, reason: str) -> 
     locked = _period_for_update(period.pk)
     if locked.status != Status.COMPUTING or locked.computing_since != period.computing_since:
         return
-    PayoutLine.objects.filter(pool__period_id=period.pk).delete()
-    PayoutPool.objects.filter(period_id=period.pk).delete()
-    PayoutClaim.objects.filter(period_id=period.pk).delete()
+    _release_compute(period.pk)
     _transition(
         period_id=period.pk,
         from_statuses={Status.COMPUTING},
@@ -300,27 +346,57 @@ def _compute_abort(*, period: PayoutPeriod, actor: User | None, reason: str) -> 
     )
 
 
-def _run_compute(*, period: PayoutPeriod, actor: User | None, job_id: int | None) -> PayoutPeriod:
-    def progress(done: int, total: int) -> None:
-        if job_id is not None:
-            job_progress(job_id=job_id, done=done, message=f"{done}/{total}")
+def period_compute_give_up(job_id: int) -> None:
+    """The jobs reaper gave up a compute whose workers kept dying: back to draft, released, so
+    that an operator can compute it again (runs inside the reaper's transaction)."""
+    period = (
+        PayoutPeriod.objects.select_for_update()
+        .filter(compute_job_id=job_id, status=Status.COMPUTING)
+        .first()
+    )
+    if period is not None:
+        _compute_abort(period=period, actor=None, reason=f"job {job_id} given up: worker lost")
 
-    if job_id is not None:
-        job_start(job_id=job_id)
+
+def _compute_result(period: PayoutPeriod) -> dict[str, Any]:
+    return {"period_id": period.pk, "status": period.status, "gross_fen": period.gross_fen}
+
+
+def _end_superseded_job(*, job_id: int | None, period_id: int, message: str) -> None:
+    """A run found its period no longer its own. If the period now belongs to another job, this
+    job is over; if it is still this job's, a later attempt of it carries on: leave the job."""
+    if job_id is None:
+        return
+    owner = PayoutPeriod.objects.filter(pk=period_id).values_list(
+        "compute_job_id", "approve_job_id"
+    )
+    if not any(job_id in ids for ids in owner):
+        job_fail(job_id=job_id, message=message)
+
+
+def _run_compute(
+    *, period: PayoutPeriod, actor: User | None, job_id: int | None, attempt: int | None = None
+) -> PayoutPeriod:
+    def progress(done: int, total: int) -> bool:
+        if job_id is None:
+            return True
+        return job_progress(job_id=job_id, done=done, total=total, attempt=attempt)
+
     try:
         compute_chunks(period=period, still_ours=_still_ours(period), progress=progress)
         period = _compute_finish(period=period, actor=actor)
+    except ComputeSuperseded:
+        _end_superseded_job(
+            job_id=job_id, period_id=period.pk, message=gettext("已被新的计算取代。")
+        )
+        raise
     except Exception as exc:
-        if not isinstance(exc, ComputeSuperseded):
-            _compute_abort(period=period, actor=actor, reason=repr(exc))
+        _compute_abort(period=period, actor=actor, reason=repr(exc))
         if job_id is not None:
             job_fail(job_id=job_id, message=repr(exc))
         raise
     if job_id is not None:
-        job_succeed(
-            job_id=job_id,
-            result={"period_id": period.pk, "status": period.status, "gross_fen": period.gross_fen},
-        )
+        job_succeed(job_id=job_id, result=_compute_result(period))
     return period
 
 
@@ -344,46 +420,35 @@ def period_compute_request(*, period_id: int, actor: User) -> tuple[PayoutPeriod
         raise PeriodNotFound(detail={"period_id": period_id})
     if claimable_outcome_count(period) <= SYNC_COMPUTE_LIMIT:
         return period_compute(period_id=period_id, actor=actor), None
-    from ..tasks import period_compute_task
-
     with transaction.atomic():
-        job = job_create(kind="payout_period", created_by=actor)
+        job = job_create(kind=COMPUTE_JOB, created_by=actor, total=len(scope_workshop_ids(period)))
         period = _compute_begin(period_id=period_id, actor=actor, job=job)
-        transaction.on_commit(lambda: period_compute_task.delay(period_id, job.pk))
+        job_enqueue(job=job, task=COMPUTE_TASK, args=[period_id, job.pk])
     return period, job
 
 
 def period_compute_run(*, period_id: int, job_id: int) -> None:
-    """The worker's half of ``period_compute_request`` (idempotent: a finished run is a no-op)."""
-    period = PayoutPeriod.objects.filter(pk=period_id).first()
-    if period is None or period.status != Status.COMPUTING or period.compute_job_id != job_id:
+    """The worker's half of ``period_compute_request``. Safe to run again from any point: a run
+    after a crash goes on from the chunks already committed; a run after the end only makes
+    sure the job says so; a run for a superseded job ends that job."""
+    attempt = job_run_begin(job_id=job_id)
+    if attempt is None:
         return
-    _run_compute(period=period, actor=None, job_id=job_id)
+    period = PayoutPeriod.objects.filter(pk=period_id).first()
+    if period is None or period.compute_job_id != job_id:
+        job_fail(job_id=job_id, message=gettext("已被新的计算取代。"))
+        return
+    if period.status != Status.COMPUTING:
+        # an earlier run finished the period and died before it could say so
+        job_succeed(job_id=job_id, result=_compute_result(period))
+        return
+    try:
+        _run_compute(period=period, actor=None, job_id=job_id, attempt=attempt)
+    except ComputeSuperseded:
+        return  # a later attempt (or a recompute) has the period: nothing more to do here
 
 
 @transaction.atomic
-def period_approve(*, period_id: int, actor: User) -> PayoutPeriod:
-    """Lock a computed period: write its ledger entries and its households' statements."""
-    ensure_role(actor, Role.OPERATOR)
-    now = timezone.now()
-    period = _transition(
-        period_id=period_id,
-        from_statuses={Status.COMPUTED},
-        to_status=Status.APPROVED,
-        actor=actor,
-        refusal=PeriodNotComputed,
-        approved_by=actor,
-        approved_at=now,
-    )
-    totals = household_totals(period_id)
-    negative = sorted(household_id for household_id, total in totals.items() if total < 0)
-    if negative:
-        raise PeriodNegativeTotals(detail={"household_ids": negative[:50]})
-    ledger_record_approval(period=period, actor=actor, at=now)
-    statements_issue(period=period, household_totals=totals, at=now)
-    return period
-
-
 @transaction.atomic
 def period_mark_paid(*, period_id: int, actor: User, payment_reference: str = "") -> PayoutPeriod:
     """Record that an approved period's money went out; the ledger settles every payable."""

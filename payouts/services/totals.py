@@ -29,17 +29,25 @@ def period_totals(period_id: int) -> dict[str, int]:
     return totals
 
 
-def household_totals(period_id: int) -> dict[int, int]:
-    """Each household's total in the period (its lines plus signed adjustments), by id."""
+def household_totals(
+    period_id: int, *, first_id: int | None = None, last_id: int | None = None
+) -> dict[int, int]:
+    """Each household's total in the period (its lines plus signed adjustments), by id; only
+    households with ids in [first_id, last_id] when those are given."""
+    in_range: dict[str, int] = {}
+    if first_id is not None:
+        in_range["household_id__gte"] = first_id
+    if last_id is not None:
+        in_range["household_id__lte"] = last_id
     totals: dict[int, int] = defaultdict(int)
     for household_id, amount in (
-        PayoutLine.objects.filter(pool__period_id=period_id)
+        PayoutLine.objects.filter(pool__period_id=period_id, **in_range)
         .values("household_id")
         .annotate(total=Sum("amount_fen"))
         .values_list("household_id", "total")
     ):
         totals[household_id] += amount
-    for adjustment in PayoutAdjustment.objects.filter(period_id=period_id).only(
+    for adjustment in PayoutAdjustment.objects.filter(period_id=period_id, **in_range).only(
         "household_id", "kind", "amount_fen"
     ):
         totals[adjustment.household_id] += adjustment.signed_fen

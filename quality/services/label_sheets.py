@@ -5,16 +5,25 @@ Rules:
   (404 ``lot_not_found``) before any job exists.
 - The PDF is built by a task outside any transaction, reporting progress on its job (so that
   ``GET /tasks/{id}`` sees it move); building a sheet that has its PDF does nothing new.
+- A build killed half way is built again from the start by the next run (Celery's redelivery
+  or the jobs reaper): the PDF is written to storage first and attached to the sheet by one
+  conditional UPDATE, so a sheet gets one PDF and its job succeeds once, however many runs.
 """
 
 import tempfile
 
 from django.db import transaction
-from django.utils.translation import gettext as _g
 
 from accounts.models import User
 from accounts.permissions import ensure_role
-from jobs.services import job_create, job_fail, job_progress, job_start, job_succeed
+from jobs.services import (
+    job_create,
+    job_enqueue,
+    job_fail,
+    job_progress,
+    job_run_begin,
+    job_succeed,
+)
 
 from .. import labels
 from ..errors import LabelSheetEmpty
@@ -22,6 +31,7 @@ from ..models import LabelSheet, Lot
 from ..selectors import lot_scope
 
 Role = User.Role
+LABEL_SHEET_JOB = "label_sheet"
 
 
 @transaction.atomic
@@ -42,9 +52,11 @@ def label_sheet_create(*, actor: User, lot_codes: list[str]) -> LabelSheet:
         raise LotNotFound(detail={"codes": missing[:20]})
     if not wanted:
         raise LabelSheetEmpty()
-    job = job_create(kind="label_sheet", created_by=actor, total=len(wanted), message=_g("排队中"))
+    # No message: the job's status says "queued" in the reader's language, and stops saying it
+    # when the job runs.
+    job = job_create(kind=LABEL_SHEET_JOB, created_by=actor, total=len(wanted))
     sheet = LabelSheet.objects.create(job=job, lot_codes=wanted, created_by=actor)
-    transaction.on_commit(lambda: label_sheet_task.delay(sheet.pk))
+    job_enqueue(job=job, task=label_sheet_task.name, args=[sheet.pk])
     return sheet
 
 
@@ -62,16 +74,29 @@ def label_content(lot: Lot) -> "labels.LabelContent":
     )
 
 
+def _sheet_result(sheet: LabelSheet) -> dict:
+    return {
+        "sheet_id": sheet.pk,
+        "labels": len(sheet.lot_codes),
+        "url": f"/api/v1/labels/sheets/{sheet.pk}.pdf",
+    }
+
+
 def label_sheet_build(*, sheet_id: int) -> int:
     """Render a label sheet's PDF, reporting progress on its job (outside any transaction so
-    that ``GET /tasks/{id}`` sees it move)."""
+    that ``GET /tasks/{id}`` sees it move). Safe to run again from any point."""
     from django.core.files import File
 
     sheet = LabelSheet.objects.select_related("job").get(pk=sheet_id)
-    if sheet.pdf:
-        return len(sheet.lot_codes)
     job_id = sheet.job_id
-    job_start(job_id=job_id, total=len(sheet.lot_codes))
+    if sheet.pdf:
+        # built by an earlier run, which may have died before saying so
+        job_succeed(job_id=job_id, result=_sheet_result(sheet))
+        return len(sheet.lot_codes)
+    attempt = job_run_begin(job_id=job_id)
+    if attempt is None:
+        return 0
+    job_progress(job_id=job_id, done=0, total=len(sheet.lot_codes), attempt=attempt)
     try:
         order = {code: i for i, code in enumerate(sheet.lot_codes)}
 
@@ -92,19 +117,18 @@ def label_sheet_build(*, sheet_id: int) -> int:
                 contents(),
                 out,
                 total=len(sheet.lot_codes),
-                progress=lambda done: job_progress(job_id=job_id, done=done),
+                progress=lambda done: job_progress(job_id=job_id, done=done, attempt=attempt),
             )
             out.seek(0)
-            sheet.pdf.save(f"labels-{sheet.pk}.pdf", File(out), save=True)
+            storage = sheet.pdf.storage
+            name = storage.save(
+                sheet.pdf.field.generate_filename(sheet, f"labels-{sheet.pk}.pdf"), File(out)
+            )
+        # One PDF per sheet: of two runs that both got here, the second leaves the first's.
+        if not LabelSheet.objects.filter(pk=sheet.pk, pdf="").update(pdf=name):
+            storage.delete(name)
     except Exception as exc:
         job_fail(job_id=job_id, message=str(exc))
         raise
-    job_succeed(
-        job_id=job_id,
-        result={
-            "sheet_id": sheet.pk,
-            "labels": count,
-            "url": f"/api/v1/labels/sheets/{sheet.pk}.pdf",
-        },
-    )
+    job_succeed(job_id=job_id, result=_sheet_result(sheet))
     return count

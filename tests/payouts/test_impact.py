@@ -13,8 +13,11 @@ def test_computed_money_does_not_count_until_approved(operator, computed_period)
     assert impact.by_region_month == []
 
 
-def test_approved_then_paid_money_counts_per_province_and_month(api, operator, computed_period):
+def test_approved_then_paid_money_counts_per_province_and_month(
+    api, operator, computed_period, tasks
+):
     api.as_user(operator).post(f"/payouts/periods/{computed_period.pk}/approve")
+    tasks.run()
     computed_period.refresh_from_db()
     impact = payout_impact(viewer=operator)
     statements = Statement.objects.filter(period=computed_period, total_fen__gt=0)

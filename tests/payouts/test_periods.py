@@ -92,10 +92,14 @@ def test_paying_a_period_not_approved_is_409(api, operator, computed_period):
     assert not LedgerEntry.objects.exists()
 
 
-def test_approve_locks_writes_ledger_and_statements_then_paid(api, operator, computed_period):
+def test_approve_locks_writes_ledger_and_statements_then_paid(
+    api, operator, computed_period, tasks
+):
     api.as_user(operator)
     response = api.post(f"/payouts/periods/{computed_period.pk}/approve")
-    assert (response.status_code, response.json()["status"]) == (200, "approved")
+    assert (response.status_code, response.json()["status"]) == (202, "approving")
+    assert tasks.run() == 1
+    assert api.get(f"/payouts/periods/{computed_period.pk}").json()["status"] == "approved"
     assert Statement.objects.filter(period=computed_period).count() == 3
     kinds = set(LedgerEntry.objects.values_list("kind", flat=True))
     assert kinds == {"merchant_charge", "household_payable"}
@@ -106,20 +110,22 @@ def test_approve_locks_writes_ledger_and_statements_then_paid(api, operator, com
     steps = list(
         PayoutPeriodEvent.objects.filter(period=computed_period).values_list("to_status", flat=True)
     )
-    assert steps == ["draft", "computing", "computed", "approved", "paid"]
+    assert steps == ["draft", "computing", "computed", "approving", "approved", "paid"]
 
 
-def test_approving_twice_is_409_locked(api, operator, computed_period):
+def test_approving_twice_is_409_locked(api, operator, computed_period, tasks):
     api.as_user(operator).post(f"/payouts/periods/{computed_period.pk}/approve")
+    tasks.run()
     response = api.post(f"/payouts/periods/{computed_period.pk}/approve")
     assert (response.status_code, response.json()["code"]) == (409, "payout_period_locked")
     assert Statement.objects.count() == 3
 
 
 def test_recomputing_an_approved_period_is_409_locked_and_changes_nothing(
-    api, operator, computed_period
+    api, operator, computed_period, tasks
 ):
     api.as_user(operator).post(f"/payouts/periods/{computed_period.pk}/approve")
+    tasks.run()
     response = api.post(f"/payouts/periods/{computed_period.pk}/compute")
     assert (response.status_code, response.json()["code"]) == (409, "payout_period_locked")
     assert PayoutPeriod.objects.get(pk=computed_period.pk).status == "approved"

@@ -70,9 +70,9 @@ def test_pdf_sheet_task_reports_progress_and_finishes(
     seen: list[int] = []
     real_progress = label_sheets.job_progress
 
-    def watch(*, job_id, done, message=None):
+    def watch(*, job_id, done, **kwargs):
         seen.append(done)
-        real_progress(job_id=job_id, done=done, message=message)
+        return real_progress(job_id=job_id, done=done, **kwargs)
 
     monkeypatch.setattr(label_sheets, "job_progress", watch)
     with django_capture_on_commit_callbacks(execute=True):
@@ -112,3 +112,46 @@ def test_building_a_sheet_twice_does_nothing_new(
     assert services.label_sheet_build(sheet_id=sheet.pk) == 1
     sheet.refresh_from_db()
     assert sheet.pdf.name == name
+
+
+def test_a_finished_label_job_no_longer_says_queued(
+    api, lead, workshop, django_capture_on_commit_callbacks, eager_tasks
+):
+    lot = material_lot(make_batch(workshop, status=Batch.Status.CLAIMED))
+    api.as_user(lead)
+    with django_capture_on_commit_callbacks(execute=False):
+        response = api.post("/labels/sheets", {"codes": [lot.code]})
+        queued = api.get(f"/tasks/{response.json()['task_id']}").json()
+    assert (queued["status"], queued["status_label"]) == ("pending", "排队中")
+    services.label_sheet_build(sheet_id=response.json()["sheet_id"])
+    task = api.get(f"/tasks/{response.json()['task_id']}").json()
+    assert (task["status"], task["status_label"], task["percent"]) == ("succeeded", "已完成", 100)
+    assert "排队中" not in task["message"]
+
+
+def test_a_sheet_built_by_a_run_that_died_before_saying_so_is_marked_done_once(
+    lead, workshop, monkeypatch
+):
+    lot = material_lot(make_batch(workshop, status=Batch.Status.CLAIMED))
+    sheet = services.label_sheet_create(actor=lead, lot_codes=[lot.code])
+
+    class WorkerKilled(BaseException):
+        pass
+
+    def killed(**kwargs):
+        raise WorkerKilled
+
+    monkeypatch.setattr(label_sheets, "job_succeed", killed)
+    with pytest.raises(WorkerKilled):
+        services.label_sheet_build(sheet_id=sheet.pk)
+    monkeypatch.undo()
+    sheet.refresh_from_db()
+    name = sheet.pdf.name
+    assert name and Job.objects.get(pk=sheet.job_id).status == "running"
+
+    assert services.label_sheet_build(sheet_id=sheet.pk) == 1  # Celery delivers it again
+
+    sheet.refresh_from_db()
+    job = Job.objects.get(pk=sheet.job_id)
+    assert (sheet.pdf.name, job.status, job.attempts) == (name, "succeeded", 1)
+    assert job.result["url"] == f"/api/v1/labels/sheets/{sheet.pk}.pdf"

@@ -311,7 +311,7 @@ def _run(statements: dict[str, list[str]]):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("payouts", "0003_claims_per_inspection_narrow_lines")]
+    dependencies = [("payouts", "0004_approving_in_background")]
 
     operations = [
         migrations.RunPython(
