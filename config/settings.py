@@ -4,6 +4,7 @@ DATABASE_URL   default: a SQLite file under var/ (zero set-up demo)
 REDIS_URL      Celery broker, result backend and cache; unset = tasks run in-process
 DJANGO_SECRET_KEY, DJANGO_DEBUG, DJANGO_ALLOWED_HOSTS
 TRUSTED_PROXIES  addresses/networks of our TLS proxy; unset = forwarded headers are ignored
+SHOUCHUANG_PDF_FONT  the CJK TrueType font PDFs embed (default: Debian's fonts-wqy-microhei)
 """
 
 import ipaddress
@@ -187,6 +188,12 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# The CJK font embedded (as a subset) in every PDF: statements, label sheets (core.pdf_fonts).
+# Debian's fonts-wqy-microhei by default (the Dockerfile, .ci/run and scripts/demo install it).
+PDF_CJK_FONT = os.environ.get(
+    "SHOUCHUANG_PDF_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+)
+PDF_CJK_FONT_INDEX = int(os.environ.get("SHOUCHUANG_PDF_FONT_INDEX", "0"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("SHOUCHUANG_MEDIA_ROOT", VAR_DIR / "media"))
 
