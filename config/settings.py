@@ -196,6 +196,9 @@ PDF_CJK_FONT = os.environ.get(
 PDF_CJK_FONT_INDEX = int(os.environ.get("SHOUCHUANG_PDF_FONT_INDEX", "0"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("SHOUCHUANG_MEDIA_ROOT", VAR_DIR / "media"))
+# Uploads are answered by pages.media after their app's check. Set to the path of an nginx
+# `internal` location over MEDIA_ROOT (e.g. /protected-media/) to let the web server send them.
+MEDIA_ACCEL_REDIRECT_PREFIX = os.environ.get("SHOUCHUANG_MEDIA_ACCEL_REDIRECT_PREFIX", "")
 
 # --- Redis: Celery and the cache -------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -6,6 +6,7 @@ from django.conf import settings
 from ninja import Field, Schema
 from pydantic import create_model
 
+from core.media import media_url
 from core.schemas import InSchema
 
 from .models import DefectClass, DefectKind, Lot, ScanEvent, Severity
@@ -227,11 +228,11 @@ class PhotoOut(Schema):
 
     @staticmethod
     def resolve_url(obj) -> str:
-        return obj.image.url
+        return media_url(obj.image)
 
     @staticmethod
     def resolve_thumbnail_url(obj) -> str:
-        return obj.thumbnail.url
+        return media_url(obj.thumbnail)
 
 
 class PieceOutcomeOut(Schema):
