@@ -1,6 +1,10 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
+# The CJK font embedded in every PDF (statements, label sheets; settings.PDF_CJK_FONT).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+ && rm -rf /var/lib/apt/lists/*
 COPY . .
 # Hashed, compressed static files for whitenoise (production settings need a key at build time
 # only to start; the real one comes from .env at run time).

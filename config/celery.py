@@ -14,9 +14,17 @@ app.autodiscover_tasks()
 log = logging.getLogger("shouchuang.celery")
 
 
+_ANNOUNCED = "SHOUCHUANG_TASK_MODE_ANNOUNCED"
+
+
 def announce_mode() -> None:
-    """Say once, at start-up, whether tasks go to a worker or run in-process."""
+    """Say once, at start-up, whether tasks go to a worker or run in-process: not again in a
+    process this one starts (runserver's autoreloader runs the server in a child)."""
     from django.conf import settings
+
+    if os.environ.get(_ANNOUNCED):
+        return
+    os.environ[_ANNOUNCED] = "1"
 
     if settings.CELERY_TASK_ALWAYS_EAGER:
         log.info("REDIS_URL is not set: background tasks run in-process (no worker needed).")

@@ -4,6 +4,7 @@ DATABASE_URL   default: a SQLite file under var/ (zero set-up demo)
 REDIS_URL      Celery broker, result backend and cache; unset = tasks run in-process
 DJANGO_SECRET_KEY, DJANGO_DEBUG, DJANGO_ALLOWED_HOSTS
 TRUSTED_PROXIES  addresses/networks of our TLS proxy; unset = forwarded headers are ignored
+SHOUCHUANG_PDF_FONT  the CJK TrueType font PDFs embed (default: Debian's fonts-wqy-microhei)
 """
 
 import ipaddress
@@ -190,8 +191,17 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# The CJK font embedded (as a subset) in every PDF: statements, label sheets (core.pdf_fonts).
+# Debian's fonts-wqy-microhei by default (the Dockerfile, .ci/run and scripts/demo install it).
+PDF_CJK_FONT = os.environ.get(
+    "SHOUCHUANG_PDF_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+)
+PDF_CJK_FONT_INDEX = int(os.environ.get("SHOUCHUANG_PDF_FONT_INDEX", "0"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("SHOUCHUANG_MEDIA_ROOT", VAR_DIR / "media"))
+# Uploads are answered by pages.media after their app's check. Set to the path of an nginx
+# `internal` location over MEDIA_ROOT (e.g. /protected-media/) to let the web server send them.
+MEDIA_ACCEL_REDIRECT_PREFIX = os.environ.get("SHOUCHUANG_MEDIA_ACCEL_REDIRECT_PREFIX", "")
 
 # --- Redis: Celery and the cache -------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -266,7 +276,7 @@ if REDIS_URL:
     }
 else:
     # Zero set-up: no broker, so background tasks run in-process when they are sent.
-    CELERY_BROKER_URL = "memory://"
+    CELERY_BROKER_URL = "memory://localhost/"  # with a host: kombu warns of none otherwise
     CELERY_RESULT_BACKEND = "cache+memory://"
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
@@ -293,5 +303,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # runserver prints its own "Watching for file changes" line already.
+        "django.utils.autoreload": {"level": "WARNING"},
+    },
 }

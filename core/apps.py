@@ -7,3 +7,10 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = _("公共")
+
+    def ready(self) -> None:
+        from django.core import checks
+
+        from .pdf_fonts import pdf_font_check
+
+        checks.register(pdf_font_check)

@@ -5,6 +5,7 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
+from core.media import media_url
 from core.schemas import FeePerPiece, HourlyWage, InSchema
 
 from .fair_pay import fair_pay_hint
@@ -81,11 +82,11 @@ class OrderPhotoOut(Schema):
 
     @staticmethod
     def resolve_url(obj) -> str:
-        return obj.image.url
+        return media_url(obj.image)
 
     @staticmethod
     def resolve_thumbnail_url(obj) -> str:
-        return obj.thumbnail.url
+        return media_url(obj.thumbnail)
 
 
 class OrderProgressOut(Schema):

@@ -190,7 +190,9 @@ def lead_workshop(viewer: User) -> Workshop | None:
     )
 
 
-def claimable_batches(*, workshop: Workshop, today: date | None = None) -> list[Batch]:
+def claimable_batches(
+    *, workshop: Workshop, today: date | None = None, order_id: int | None = None
+) -> list[Batch]:
     """Open batches ``workshop`` may claim now, best first.
 
     Skills and region are filtered in the database; capacity before each deadline needs the
@@ -215,6 +217,8 @@ def claimable_batches(*, workshop: Workshop, today: date | None = None) -> list[
         .exclude(order__required_skills__in=Skill.objects.exclude(pk__in=skill_ids))
         .select_related("order")
     )
+    if order_id is not None:
+        candidates = candidates.filter(order_id=order_id)
     candidates = list(candidates)
     fit = workshop_fits([workshop])[workshop.pk]
     needs = batch_needs(candidates)
@@ -315,6 +319,34 @@ def returned_pieces_by_household(*, batch_id: int) -> dict[int, int]:
         .annotate(total=Sum("returned"))
         if row["total"]
     }
+
+
+def order_photo_by_file(*, name: str) -> OrderPhoto | None:
+    """The sample photo stored under ``name`` (its picture or its thumbnail), if any."""
+    parts = name.split("/")  # orders/<order id>/<file>, as models.order_photo_path makes it
+    if len(parts) != 3 or parts[0] != "orders" or not parts[1].isdigit():
+        return None
+    return (
+        OrderPhoto.objects.filter(order_id=int(parts[1]))
+        .filter(Q(image=name) | Q(thumbnail=name))
+        .first()
+    )
+
+
+def order_photo_visible(*, viewer: User, photo: OrderPhoto) -> bool:
+    """An order's sample photos: its merchant and operators, and the leads whose workshop
+    holds one of its batches or may claim one now (the open-batch cards show the photo)."""
+    order = Order.objects.filter(pk=photo.order_id)
+    if scope(order, viewer=viewer, merchant="merchant").exists():
+        return True
+    if viewer.role != Role.LEAD:
+        return False
+    if _visible_batches(viewer).filter(order_id=photo.order_id).exists():
+        return True
+    workshop = lead_workshop(viewer)
+    return workshop is not None and bool(
+        claimable_batches(workshop=workshop, order_id=photo.order_id)
+    )
 
 
 def minimum_wage_list(*, viewer: User, province: str = "") -> QuerySet[MinimumWage]:

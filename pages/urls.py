@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import media, views
 
 app_name = "pages"
 
@@ -13,4 +13,6 @@ urlpatterns = [
     path("offline/", views.offline, name="offline"),
     path("sw.js", views.service_worker, name="service_worker"),
     path("ops/", views.impact, name="impact"),
+    # Uploaded photos, each checked by its app (never served as plain files).
+    path("media/<path:name>", media.media, name="media"),
 ]

@@ -9,7 +9,8 @@ from django.utils import timezone
 from accounts.demo import DemoContext
 from quality.models import PieceOutcome
 
-from .models import PayoutPeriod, ShareKind
+from .models import PayoutPeriod, ShareKind, Statement
+from .selectors import statement_get
 from .services import (
     adjustment_create,
     period_approve,
@@ -77,3 +78,13 @@ def seed(ctx: DemoContext) -> None:
         )
     period_approve(period_id=rest.pk, actor=operator)
     ctx.objects["payout_periods"] = {"paid": paid.pk, "approved": rest.pk}
+
+
+def logins_note() -> list[str]:
+    """Printed under the demo's logins: a household's statement link (households have no
+    login; the link or its QR on paper is theirs)."""
+    statement = Statement.objects.order_by("pk").first()
+    if statement is None:
+        return []
+    detail = statement_get(token=statement.token)
+    return [f"农户结算单 Household statement ({detail.household_name}): {detail.url}"]

@@ -1,5 +1,6 @@
 """Paper statements a lead hands out: one A5 page per household, in Chinese, with a QR code of
-the statement's link. reportlab's built-in CID font STSong-Light needs no font file."""
+the statement's link. The CJK font is embedded as a subset (core.pdf_fonts), so every viewer
+shows the Chinese."""
 
 import io
 from collections.abc import Iterable
@@ -11,8 +12,6 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A5
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import (
     Image,
     PageBreak,
@@ -23,16 +22,21 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from core.pdf_fonts import pdf_font
+
 from .money import format_yuan
 from .selectors import StatementDetail, statement_get, statement_tokens
 
-FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 
-TITLE = ParagraphStyle("title", fontName=FONT, fontSize=15, leading=20, spaceAfter=4)
-BODY = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=13)
-SMALL = ParagraphStyle("small", fontName=FONT, fontSize=8, leading=11, textColor=colors.grey)
-TOTAL = ParagraphStyle("total", fontName=FONT, fontSize=13, leading=18)
+def _styles(font: str) -> dict[str, ParagraphStyle]:
+    return {
+        "title": ParagraphStyle("title", fontName=font, fontSize=15, leading=20, spaceAfter=4),
+        "body": ParagraphStyle("body", fontName=font, fontSize=9.5, leading=13),
+        "small": ParagraphStyle(
+            "small", fontName=font, fontSize=8, leading=11, textColor=colors.grey
+        ),
+        "total": ParagraphStyle("total", fontName=font, fontSize=13, leading=18),
+    }
 
 
 def _qr(url: str, size_mm: float = 28) -> Image:
@@ -44,31 +48,34 @@ def _qr(url: str, size_mm: float = 28) -> Image:
 
 
 def _yuan(fen: int) -> str:
-    # the fullwidth yuan sign is in the GB character set of the built-in font
     return f"￥{format_yuan(fen)}" if fen >= 0 else f"-￥{format_yuan(-fen)}"
 
 
-def _story(detail: StatementDetail) -> list:
+def _story(detail: StatementDetail, font: str) -> list:
+    styles = _styles(font)
     head = Table(
         [
             [
                 [
-                    Paragraph(_("加工费结算单"), TITLE),
-                    Paragraph(f"{_('户主')}：{escape(detail.household_name)}", BODY),
-                    Paragraph(f"{_('工坊')}：{escape(detail.workshop)}", BODY),
+                    Paragraph(_("加工费结算单"), styles["title"]),
+                    Paragraph(f"{_('户主')}：{escape(detail.household_name)}", styles["body"]),
+                    Paragraph(f"{_('工坊')}：{escape(detail.workshop)}", styles["body"]),
                     Paragraph(
                         f"{_('结算期')}：{escape(detail.period_name)}"
                         f"（{detail.starts_on:%Y-%m-%d} ~ {detail.ends_on:%Y-%m-%d}）",
-                        BODY,
+                        styles["body"],
                     ),
-                    Paragraph(f"{_('收款账户')}：{detail.account_masked or '—'}", BODY),
+                    Paragraph(f"{_('收款账户')}：{detail.account_masked or '—'}", styles["body"]),
                 ],
                 _qr(detail.url),
             ]
         ],
         colWidths=[95 * mm, 32 * mm],
     )
-    head.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    # The font even where every cell is a flowable: a table sets its cells' font regardless.
+    head.setStyle(
+        TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), font)])
+    )
     rows = [[_("订单产品"), _("件数"), _("单价（元）"), _("计件金额"), _("分成"), _("应得")]]
     for line in detail.lines:
         pieces = str(line.pieces)
@@ -78,7 +85,7 @@ def _story(detail: StatementDetail) -> list:
             fee += f" / {line.rework_fee.normalize():f}"
         rows.append(
             [
-                Paragraph(escape(line.product), BODY),
+                Paragraph(escape(line.product), styles["body"]),
                 pieces,
                 fee,
                 _yuan(line.gross_fen),
@@ -89,7 +96,9 @@ def _story(detail: StatementDetail) -> list:
     for adjustment in detail.adjustments:
         rows.append(
             [
-                Paragraph(f"{adjustment['kind_label']}：{escape(adjustment['reason'])}", BODY),
+                Paragraph(
+                    f"{adjustment['kind_label']}：{escape(adjustment['reason'])}", styles["body"]
+                ),
                 "",
                 "",
                 "",
@@ -101,7 +110,7 @@ def _story(detail: StatementDetail) -> list:
     table.setStyle(
         TableStyle(
             [
-                ("FONTNAME", (0, 0), (-1, -1), FONT),
+                ("FONTNAME", (0, 0), (-1, -1), font),
                 ("FONTSIZE", (0, 0), (-1, -1), 8.5),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f1ede4")),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey),
@@ -118,16 +127,19 @@ def _story(detail: StatementDetail) -> list:
         Paragraph(
             f"{_('合格件数')}：{detail.pieces}　　"
             f"{_('本期合计')}：<b>{_yuan(detail.total_fen)}</b>",
-            TOTAL,
+            styles["total"],
         ),
-        Paragraph(f"{_('状态')}：{detail.status_label}", BODY),
+        Paragraph(f"{_('状态')}：{detail.status_label}", styles["body"]),
         Spacer(1, 3 * mm),
-        Paragraph(_("扫描二维码可在手机上查看本结算单。如有疑问请联系工坊带头人。"), SMALL),
+        Paragraph(
+            _("扫描二维码可在手机上查看本结算单。如有疑问请联系工坊带头人。"), styles["small"]
+        ),
     ]
 
 
 def statements_pdf(details: Iterable[StatementDetail]) -> bytes:
     """One page per statement, in the order given."""
+    font = pdf_font()
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer,
@@ -137,14 +149,15 @@ def statements_pdf(details: Iterable[StatementDetail]) -> bytes:
         topMargin=10 * mm,
         bottomMargin=10 * mm,
         title=_("加工费结算单"),
+        initialFontName=font,  # not Helvetica: a base-14 font is never embedded
     )
     story: list = []
     for detail in details:
         if story:
             story.append(PageBreak())
-        story += _story(detail)
+        story += _story(detail, font)
     if not story:
-        story.append(Paragraph(_("没有结算单。"), BODY))
+        story.append(Paragraph(_("没有结算单。"), _styles(font)["body"]))
     document.build(story)
     return buffer.getvalue()
 

@@ -187,7 +187,9 @@ def statement(request: HttpRequest, token: str) -> HttpResponse:
         "paid": detail.status == "paid",
     }
     response = render(request, "payouts/statement.html", context)
-    response["Referrer-Policy"] = "no-referrer"  # the link is the key: do not leak it
+    # The link is the key: no other site may see it in a Referer. Same-origin requests keep
+    # theirs (no-referrer made the language switch post "Origin: null", a CSRF 403).
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex"
     return response
 

@@ -26,6 +26,11 @@ class LotBatchNotReady(Conflict):
     message = _("该批次当前状态不能打包这种货批。")
 
 
+class LotQuantityInvalid(BadRequest):
+    code = "lot_quantity_invalid"
+    message = _("货批至少要装 1 件。")
+
+
 class LotSharesMismatch(BadRequest):
     code = "lot_shares_mismatch"
     message = _("各农户件数之和必须等于货批件数。")

@@ -10,10 +10,11 @@ Chinese text needs a CJK font with Pillow: we look for one (WenQuanYi Zen Hei fr
 package ``fonts-wqy-zenhei``, Noto Sans CJK, Droid Sans Fallback, or ``SHOUCHUANG_CJK_FONT``);
 without one the label still carries the QR, the code and the numbers.
 
-PDF: reportlab with its built-in CID font STSong-Light (no font file to ship; every PDF reader
-has it). QR modules are drawn as vector rectangles, one per horizontal run of dark modules,
-written as literal PDF operators so 10,000 labels take seconds; the QR matrices of a sheet come
-from zxing-cpp's C++ encoder when it is installed (a dependency), else from ``qrcode``.
+PDF: reportlab with a CJK TrueType font embedded as a subset (``core.pdf_fonts``: every viewer
+and printer shows the Chinese, not only those with Adobe's font pack). QR modules are drawn as
+vector rectangles, one per horizontal run of dark modules, written as literal PDF operators so
+10,000 labels take seconds; the QR matrices of a sheet come from zxing-cpp's C++ encoder when it
+is installed (a dependency), else from ``qrcode``.
 """
 
 import io
@@ -28,6 +29,8 @@ from pathlib import Path
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
 from qrcode.constants import ERROR_CORRECT_Q
+
+from core.pdf_fonts import pdf_font
 
 try:  # optional: a fast C++ QR encoder for big sheets
     import zxingcpp
@@ -204,17 +207,15 @@ def label_sheet_pdf(
 ) -> int:
     """Write an A4 PDF of labels to ``out`` (a file object); returns the number of labels."""
     from reportlab.lib.pagesizes import A4
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen.canvas import Canvas
 
-    if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    font = pdf_font()
     page_w, page_h = A4
     margin_x = (page_w - SHEET_COLUMNS * 40 * MM) / 2
     margin_y = (page_h - SHEET_ROWS * 30 * MM) / 2
     every = every or max(1, min(500, total // 20))  # about twenty progress reports
-    canvas = Canvas(out, pagesize=A4, pageCompression=1)
+    # The initial font too: a base-14 font (Helvetica) is never embedded.
+    canvas = Canvas(out, pagesize=A4, pageCompression=1, initialFontName=font)
     canvas.setTitle("Shouchuang lot labels")
     done = 0
     for content in contents:
@@ -224,7 +225,7 @@ def label_sheet_pdf(
         col, row = slot % SHEET_COLUMNS, slot // SHEET_COLUMNS
         x0 = margin_x + col * 40 * MM
         y0 = page_h - margin_y - (row + 1) * 30 * MM
-        _draw_label(canvas, content, x0, y0)
+        _draw_label(canvas, content, x0, y0, font)
         done += 1
         if progress and done % every == 0:
             progress(done)
@@ -234,16 +235,16 @@ def label_sheet_pdf(
     return done
 
 
-def _draw_label(canvas, content: LabelContent, x0: float, y0: float) -> None:
+def _draw_label(canvas, content: LabelContent, x0: float, y0: float, font: str) -> None:
     matrix = qr_matrix(content.url, fast=True)
     modules = len(matrix) + 2 * QUIET_ZONE
     qr_side = 22 * MM
     unit = qr_side / modules
     qx, qy = x0 + 1 * MM + QUIET_ZONE * unit, y0 + 7 * MM + QUIET_ZONE * unit
     canvas.addLiteral(f"q {unit:.4f} 0 0 {unit:.4f} {qx:.3f} {qy:.3f} cm {_runs(matrix)} f Q")
-    canvas.setFont("Helvetica-Bold", 9)
+    canvas.setFont(font, 9)
     canvas.drawString(x0 + 2 * MM, y0 + 3 * MM, f"{content.code[:4]} {content.code[4:]}")
-    canvas.setFont("STSong-Light", 6.5)
+    canvas.setFont(font, 6.5)
     tx = x0 + 23.5 * MM
     lines = [
         content.product[:8],

@@ -9,6 +9,7 @@ from ninja import Field, Schema
 from pydantic import AfterValidator, create_model
 from pydantic_core import PydanticCustomError
 
+from core.media import media_url
 from core.schemas import InSchema, nul_refusing_validator
 
 from .models import DefectClass, DefectKind, Lot, ScanEvent, Severity
@@ -257,11 +258,11 @@ class InspectionPhotoOut(Schema):
 
     @staticmethod
     def resolve_url(obj) -> str:
-        return obj.image.url
+        return media_url(obj.image)
 
     @staticmethod
     def resolve_thumbnail_url(obj) -> str:
-        return obj.thumbnail.url
+        return media_url(obj.thumbnail)
 
 
 class PieceOutcomeOut(Schema):

@@ -3,14 +3,21 @@
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 
 from accounts.models import User
 from accounts.permissions import scope
 
 from . import codes
 from .errors import LotCodeCheckFailed, LotCodeInvalid, LotNotFound
-from .models import Inspection, Lot, LotShare, MaterialTolerance, PieceOutcome
+from .models import (
+    Inspection,
+    InspectionPhoto,
+    Lot,
+    LotShare,
+    MaterialTolerance,
+    PieceOutcome,
+)
 
 FPY_PLACES = Decimal("0.0001")
 DEFAULT_TOLERANCE_PERCENT = Decimal("2.00")
@@ -80,6 +87,20 @@ def inspection_get(*, viewer: User, inspection_id: int) -> Inspection:
     if inspection is None:
         raise InspectionNotFound(detail={"inspection_id": inspection_id})
     return inspection
+
+
+def inspection_photo_by_file(*, name: str) -> InspectionPhoto | None:
+    """The defect photo stored under ``name`` (its picture or its thumbnail), if any."""
+    if not name.startswith("inspections/"):  # the fields' upload_to
+        return None
+    return InspectionPhoto.objects.filter(Q(image=name) | Q(thumbnail=name)).first()
+
+
+def inspection_photo_visible(*, viewer: User, photo: InspectionPhoto) -> bool:
+    """Whoever may see the inspected lot: its region's checkers, its workshop's lead, the
+    order's merchant, operators."""
+    photos = InspectionPhoto.objects.filter(pk=photo.pk)
+    return lot_scope(photos, viewer=viewer, prefix="inspection__lot__").exists()
 
 
 # --- What payouts and allocation read ------------------------------------------------------

@@ -221,22 +221,28 @@ def pack(request: HttpRequest, batch_id: int) -> HttpResponse:
     ]
     error = None
     if request.method == "POST":
-        shares = []
+        shares, refused = [], []
         for household, _left in households:
-            raw = request.POST.get(f"share-{household.pk}", "").strip()
-            if raw.isdigit() and int(raw) > 0:
+            raw = request.POST.get(f"share-{household.pk}", "").strip() or "0"
+            if not raw.isdigit():
+                refused.append(household.name)  # refused with a message, never dropped
+            elif int(raw) > 0:
                 shares.append({"household_id": household.pk, "quantity": int(raw)})
-        try:
-            lot = lot_create(
-                actor=request.user,
-                batch_id=batch_id,
-                kind=Lot.Kind.FINISHED,
-                quantity=sum(share["quantity"] for share in shares),
-                shares=shares,
-            )
-        except ApplicationError as exc:
-            error = error_text(exc)
+        lot = None
+        if refused:
+            error = _("件数要填 0 或正整数：%(names)s") % {"names": "、".join(refused)}
         else:
+            try:
+                lot = lot_create(
+                    actor=request.user,
+                    batch_id=batch_id,
+                    kind=Lot.Kind.FINISHED,
+                    quantity=sum(share["quantity"] for share in shares),
+                    shares=shares,
+                )
+            except ApplicationError as exc:
+                error = error_text(exc)
+        if lot is not None:
             messages.success(
                 request, _("已打包 %(n)s 件。请打印标签贴在包上。") % {"n": lot.quantity}
             )

@@ -5,6 +5,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
+from core.media import media_url
 from core.schemas import InSchema
 from workshops.schemas import WorkshopIn
 
@@ -241,7 +242,7 @@ class ProgressLogOut(Schema):
 
     @staticmethod
     def resolve_photo_url(obj) -> str | None:
-        return obj.photo.url if obj.photo else None
+        return media_url(obj.photo) if obj.photo else None
 
     @staticmethod
     def resolve_superseded(obj) -> bool:

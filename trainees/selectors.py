@@ -128,6 +128,19 @@ def progress_log_list(*, viewer: User, trainee_id: int) -> QuerySet[ProgressLog]
     )
 
 
+def progress_photo_by_file(*, name: str) -> ProgressLog | None:
+    """The progress entry whose work photo is stored under ``name``, if any."""
+    if not name.startswith("trainees/"):  # the field's upload_to
+        return None
+    return ProgressLog.objects.filter(photo=name).exclude(photo="").first()
+
+
+def progress_photo_visible(*, viewer: User, log: ProgressLog) -> bool:
+    """Whoever may read the trainee's record: operators, the trainers of its cohort (and a
+    lead its own training record, as the progress API already shows it)."""
+    return trainee_list(viewer=viewer).filter(pk=log.trainee_id).exists()
+
+
 def assessment_list(*, viewer: User, trainee_id: int) -> QuerySet[Assessment]:
     trainee = trainee_get(viewer=viewer, trainee_id=trainee_id)
     return (

@@ -7,7 +7,9 @@ Rules:
   shares add up to the lot quantity, and no household is packed beyond what it returned on the
   batch. The batch row is locked, so two packers cannot both use the same returned pieces.
 - A lead packs only for its own workshop's batches (others' are 404).
-- A lot code is 40 random bits, drawn again on a collision.
+- A lot holds at least one piece (0 is a 400 ``lot_quantity_invalid``, before anything is
+  locked).
+- A lot code is 40 random bits, drawn again on a collision (and only on a collision).
 - A material lot's arrival starts production (claimed → in production) through the orders
   app's services; a batch no longer waiting to start is not an error.
 """
@@ -26,6 +28,7 @@ from .. import codes
 from ..errors import (
     HouseholdNotInBatch,
     LotBatchNotReady,
+    LotQuantityInvalid,
     LotShareAboveReturned,
     LotSharesMismatch,
     LotSharesNotAllowed,
@@ -74,6 +77,10 @@ def lot_create(
     same returned pieces.
     """
     ensure_role(actor, Role.LEAD, Role.OPERATOR)
+    if quantity < 1:
+        # Refused here, not by the database: its check constraint would surface as an
+        # IntegrityError that the code-collision retry below cannot tell apart.
+        raise LotQuantityInvalid(detail={"quantity": quantity})
     batch = _batch_for_update(actor=actor, batch_id=batch_id)
     shares = shares or []
     if kind == Lot.Kind.MATERIAL:
@@ -130,10 +137,11 @@ def _check_shares(*, batch: Batch, quantity: int, shares: list[dict[str, int]]) 
 def _lot_insert(*, actor: User, batch: Batch, kind: str, quantity: int) -> Lot:
     # 40 random bits: a collision is rare but possible, so retry on the unique constraint.
     for _attempt in range(5):
+        code = codes.new_code()
         try:
             with transaction.atomic():
                 return Lot.objects.create(
-                    code=codes.new_code(),
+                    code=code,
                     kind=kind,
                     batch=batch,
                     workshop_id=batch.workshop_id,
@@ -141,7 +149,8 @@ def _lot_insert(*, actor: User, batch: Batch, kind: str, quantity: int) -> Lot:
                     created_by=actor,
                 )
         except IntegrityError:
-            continue
+            if not Lot.objects.filter(code=code).exists():
+                raise  # another constraint: not a collision, retrying would only hide it
     raise RuntimeError("could not draw a unique lot code")  # pragma: no cover
 
 

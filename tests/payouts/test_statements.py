@@ -6,6 +6,7 @@ import pytest
 
 from payouts.models import Statement
 from payouts.services import period_approve
+from tests.pdf_tools import pdf_fonts, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -56,8 +57,19 @@ def test_statement_pdf_is_chinese_with_a_qr_code(api, approved, computed_period)
     assert response["Content-Type"] == "application/pdf"
     body = response.content
     assert body.startswith(b"%PDF")
-    assert b"STSong-Light" in body  # the built-in CJK font, no font file
     assert b"/Subtype /Image" in body  # the QR code of the statement link
+
+
+def test_statement_pdf_embeds_its_fonts_and_its_chinese_can_be_read(
+    api, approved, computed_period, tmp_path
+):
+    first = computed_period.households_list[0]
+    token = Statement.objects.get(period=approved, household=first).token
+    body = api.get(f"/statements/{token}/pdf").content
+    fonts = pdf_fonts(body, tmp_path)
+    assert fonts and all(font.embedded for font in fonts), fonts  # no viewer substitutes
+    text = pdf_text(body, tmp_path)
+    assert "加工费结算单" in text and first.name in text and "35.00" in text
 
 
 def test_lead_prints_the_workshops_statements(api, lead, approved):

@@ -61,6 +61,33 @@ def test_household_opens_its_statement_behind_its_link(page, site, shot):
     shot(page, "household", "statement")
 
 
+def test_household_switches_its_statement_to_english_and_back(page, site):
+    """The switch posts to /i18n/setlang/: the page's referrer policy must still let the
+    browser send a real Origin (``no-referrer`` made it ``Origin: null``, a CSRF 403)."""
+    from payouts.services import period_approve
+
+    make_skill("raoxian", "绕线")
+    workshop = make_workshop()
+    zhuoma = make_household(workshop, name="卓玛家")
+    make_accepted_pieces(workshop, {zhuoma: 250}, fee="1.20")
+    operator = make_user(User.Role.OPERATOR)
+    period_approve(period_id=make_computed_period(operator).pk, actor=operator)
+    statement = Statement.objects.get(household=zhuoma)
+
+    response = page.goto(f"{site}/s/{statement.token}/")
+    # The token stays out of referrers to any other site; same-origin requests keep theirs.
+    assert response.headers["referrer-policy"] == "same-origin"
+    for language in ("en", "zh-Hans"):
+        with page.expect_navigation() as switched:
+            page.click("header .lang button")
+        assert switched.value.status == 200, switched.value.status  # not the CSRF 403
+        assert page.url == f"{site}/s/{statement.token}/"
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        if language == "en":
+            expect(page.locator(".card.row")).to_contain_text("250 pcs")
+    expect(page.locator(".card.row")).to_contain_text("250 件")
+
+
 def test_a_wrong_statement_link_is_not_found_and_not_yet_approved_ones_stay_hidden(db):
     make_skill("raoxian", "绕线")
     workshop = make_workshop()

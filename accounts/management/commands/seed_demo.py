@@ -1,7 +1,8 @@
 """Build the demo scenario: Yiwu merchants, Sichuan workshops, households and their work.
 
 Each app contributes through its ``demo.seed(ctx)``; this command only orders them, wraps
-them in one transaction and prints the logins.
+them in one transaction and prints the logins (and what an app's ``demo.logins_note()`` adds,
+e.g. a household's statement link).
 """
 
 import importlib
@@ -35,17 +36,9 @@ class Command(BaseCommand):
             return
         ctx = DemoContext(rng=random.Random(seed))
         with transaction.atomic():
-            for label in DEMO_APPS:
-                if not apps.is_installed(label):
-                    continue
-                try:
-                    module = importlib.import_module(f"{label}.demo")
-                except ModuleNotFoundError as exc:
-                    if exc.name != f"{label}.demo":
-                        raise
-                    continue
+            for module in _demo_modules():
                 module.seed(ctx)
-                self.stdout.write(f"  ✓ {label}")
+                self.stdout.write(f"  ✓ {module.__name__.removesuffix('.demo')}")
         self.stdout.write(self.style.SUCCESS("演示数据已生成 Demo data ready."))
         self._print_logins()
 
@@ -63,3 +56,20 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {user.username:<22} {role:<8} {user.display_name} · {user.organisation}"
             )
+        for module in _demo_modules():
+            note = getattr(module, "logins_note", None)
+            for line in note() if note else []:
+                self.stdout.write(f"\n{line}")
+
+
+def _demo_modules():
+    """Each installed demo app's ``demo`` module, in seeding order (apps above accounts are
+    reached by name, never imported from here)."""
+    for label in DEMO_APPS:
+        if not apps.is_installed(label):
+            continue
+        try:
+            yield importlib.import_module(f"{label}.demo")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{label}.demo":
+                raise
