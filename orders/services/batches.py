@@ -200,40 +200,54 @@ def batch_materials_arrived(
     batch = Batch.objects.select_for_update(of=("self",)).filter(pk=batch_id).first()
     if batch is None:
         raise BatchNotFound(detail={"batch_id": batch_id})
-    now = timezone.now()
+    elsewhere = _not_for(batch, workshop_id)
+    if elsewhere is not None:
+        return elsewhere
+    claimed_at, outcome = batch.claimed_at, "started"
+    try:
+        if batch.status == Batch.Status.OPEN:
+            claim = _expired_claim(batch_id=batch_id, workshop_id=workshop_id)
+            if claim is None:
+                return MaterialsArrival("batch_reopened", batch.status)
+            claimed_at, outcome = claim.at, "restored"
+            batch_transition(
+                batch_id=batch_id,
+                from_status=Batch.Status.OPEN,
+                to_status=Batch.Status.CLAIMED,
+                actor=actor,
+                reason="claim_restored_by_scan",
+                workshop=claim.workshop,
+                claimed_by_id=claim.actor_id,
+                claimed_at=claim.at,
+            )
+        started_at = min(timezone.now(), max(received_at, claimed_at or received_at))
+        batch = batch_transition(
+            batch_id=batch_id,
+            from_status=Batch.Status.CLAIMED,
+            to_status=Batch.Status.IN_PRODUCTION,
+            actor=actor,
+            reason="materials_received",
+            expected_workshop_id=workshop_id,
+            production_started_at=started_at,
+        )
+    except BatchTransitionRefused:
+        # Only where the row lock is not real (SQLite): the batch moved between the read and
+        # the guarded UPDATE. Say what it is now; the guard changed nothing.
+        batch = Batch.objects.get(pk=batch_id)
+        return _not_for(batch, workshop_id) or MaterialsArrival("batch_reopened", batch.status)
+    return MaterialsArrival(outcome, batch.status, workshop_id)
+
+
+def _not_for(batch: Batch, workshop_id: int) -> MaterialsArrival | None:
+    """Why the batch cannot start for ``workshop_id``, or ``already_started``; None when it
+    is claimed by the workshop or open (the caller decides)."""
     if batch.status == Batch.Status.CANCELLED:
         return MaterialsArrival("batch_cancelled", batch.status)
     if batch.status != Batch.Status.OPEN and batch.workshop_id != workshop_id:
         return MaterialsArrival("batch_held_elsewhere", batch.status, batch.workshop_id)
     if batch.status not in (Batch.Status.OPEN, Batch.Status.CLAIMED):
         return MaterialsArrival("already_started", batch.status, batch.workshop_id)
-    claimed_at, outcome = batch.claimed_at, "started"
-    if batch.status == Batch.Status.OPEN:
-        claim = _expired_claim(batch_id=batch_id, workshop_id=workshop_id)
-        if claim is None:
-            return MaterialsArrival("batch_reopened", batch.status)
-        claimed_at, outcome = claim.at, "restored"
-        batch_transition(
-            batch_id=batch_id,
-            from_status=Batch.Status.OPEN,
-            to_status=Batch.Status.CLAIMED,
-            actor=actor,
-            reason="claim_restored_by_scan",
-            workshop=claim.workshop,
-            claimed_by_id=claim.actor_id,
-            claimed_at=claim.at,
-        )
-    started_at = min(now, max(received_at, claimed_at or received_at))
-    batch = batch_transition(
-        batch_id=batch_id,
-        from_status=Batch.Status.CLAIMED,
-        to_status=Batch.Status.IN_PRODUCTION,
-        actor=actor,
-        reason="materials_received",
-        expected_workshop_id=workshop_id,
-        production_started_at=started_at,
-    )
-    return MaterialsArrival(outcome, batch.status, workshop_id)
+    return None
 
 
 def _expired_claim(*, batch_id: int, workshop_id: int) -> BatchEvent | None:
