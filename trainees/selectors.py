@@ -160,7 +160,7 @@ def trainee_list(
             "cohort", "cohort__programme", "household", "user", "led_workshop__organisation"
         ),
         viewer=viewer,
-        trainer=_trainer_trainees(viewer),
+        trainer=_trainer_trainees(viewer) if viewer.role == Role.TRAINER else None,
         workshop="led_workshop__organisation",
     )
     if cohort_id is not None:
