@@ -18,6 +18,7 @@ class AllocationRun(models.Model):
         PENDING = "pending", _("排队中")
         RUNNING = "running", _("计算中")
         PROPOSED = "proposed", _("已提出方案")
+        APPLYING = "applying", _("执行中")
         APPLIED = "applied", _("已执行")
         FAILED = "failed", _("失败")
 
@@ -51,6 +52,10 @@ class AllocationRun(models.Model):
     message = models.CharField(_("说明"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # The apply's lease: set when an apply takes the run (proposed → applying) and renewed
+    # as each workshop's proposals are applied; an apply silent for longer than
+    # ``services.APPLY_LEASE`` is taken to have died, and another may take over.
+    applying_since = models.DateTimeField(_("执行心跳"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("智能匹配")

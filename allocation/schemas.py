@@ -48,13 +48,19 @@ def reason_message(reason: dict[str, Any]) -> str:
 
 
 def skip_message(code: str) -> str:
-    if code == "batch_taken":
-        return _("批次已被其他工坊认领")
-    if code == "no_capacity":
-        return _("工坊交期前的产能已不足")
-    if code == "workshop_suspended":
-        return _("工坊已暂停")
-    return code
+    """Why a proposal was not applied: the codes of a lead's refused claim, or the batch gone."""
+    messages = {
+        "batch_taken": _("批次已被其他工坊认领"),
+        "batch_not_open": _("批次已不是待认领状态（如订单已取消）"),
+        "workshop_suspended": _("工坊已暂停"),
+        "skill_missing": _("工坊已不具备订单所需的技能"),
+        "batch_other_region": _("工坊已不属于订单指定的服务中心"),
+        "batch_deadline_passed": _("交货日期已到"),
+        "workshop_no_capacity": _("工坊交期前的产能已不足"),
+        # Runs applied before the claim rule was shared spelled capacity so.
+        "no_capacity": _("工坊交期前的产能已不足"),
+    }
+    return messages.get(code, code)
 
 
 class ReasonOut(Schema):

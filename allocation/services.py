@@ -4,18 +4,32 @@ A run is started by an operator. Small runs execute in the request; large ones
 (more than ``INLINE_LIMIT`` open batches, or when asked) go to the Celery worker with their
 progress in a ``jobs.Job``. Executing loads the problem in a few bulk queries
 (``allocation.selectors``), runs the pure engine (``allocation.engine``) and stores one
-proposal per batch with its score and reasons. Applying claims each proposed batch for its
-workshop through ``batch_transition`` (guarded UPDATE + event row), one workshop at a time
-under its row lock — the same lock a lead's claim takes — and skips, never double-assigns,
-a batch that a lead claimed meanwhile or a workshop whose capacity has changed.
+proposal per batch with its score and reasons.
+
+Applying:
+- only a run whose proposals are complete (``proposed``) is applied, and one apply at a time:
+  the apply takes the run with a conditional UPDATE proposed → ``applying`` (the lock), so a
+  second apply — or an apply of a run still computing — gets 409 and changes nothing;
+- each proposed batch is claimed for its workshop through ``batch_transition`` (guarded
+  UPDATE + event row), one workshop at a time under its row lock — the same lock a lead's
+  claim takes — and under the same rule as a lead's claim (``orders.eligibility.
+  claim_refusal``: active, skills, region, deadline, capacity before the deadline); a proposal
+  that fails it, or whose batch a lead claimed meanwhile, is skipped with the reason, never
+  double-assigned;
+- the apply renews a lease on the run as it goes (``applying_since``); an apply that died
+  half way (a killed worker) leaves its run ``applying``, and after ``APPLY_LEASE`` without a
+  sign of life another apply takes it over and does the rest (the applied part stays applied).
 """
 
 import logging
 from collections import defaultdict
+from dataclasses import replace
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import numpy as np
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,7 +37,7 @@ from accounts.models import User
 from accounts.permissions import ensure_role
 from core.errors import BadRequest, Conflict
 from jobs.services import job_create, job_fail, job_progress, job_start, job_succeed
-from orders.eligibility import outstanding_pieces
+from orders.eligibility import batch_needs, claim_refusal, workshop_fits
 from orders.models import Batch
 from orders.services import BatchTransitionRefused, batch_transition
 from workshops.models import Workshop
@@ -53,6 +67,8 @@ Role = User.Role
 INLINE_LIMIT = 300
 # The engine's time budget (it usually converges long before on small runs).
 ENGINE_SECONDS = 9.0
+# An apply that has not renewed its lease for this long is taken to have died.
+APPLY_LEASE = timedelta(minutes=5)
 WEIGHTS = CostWeights()
 CENTS = Decimal("0.01")
 
@@ -70,6 +86,11 @@ class AllocationNothingToDo(BadRequest):
 class AllocationRunNotProposed(Conflict):
     code = "allocation_run_not_proposed"
     message = _("只有已提出、尚未执行的方案可以执行。")
+
+
+class AllocationRunApplying(Conflict):
+    code = "allocation_run_applying"
+    message = _("这个方案正在执行中，请稍后刷新查看结果。")
 
 
 @transaction.atomic
@@ -119,7 +140,18 @@ def allocation_run_execute(*, run_id: int) -> AllocationRun:
     if not AllocationRun.objects.filter(pk=run_id, status=AllocationRun.Status.PENDING).update(
         status=AllocationRun.Status.RUNNING
     ):
-        return AllocationRun.objects.get(pk=run_id)
+        run = AllocationRun.objects.get(pk=run_id)
+        if run.apply and run.status in (
+            AllocationRun.Status.PROPOSED,
+            AllocationRun.Status.APPLYING,
+        ):
+            # A worker died between storing the proposals and applying them, or half way
+            # through applying: finish the apply (a live one's lease makes this a no-op).
+            try:
+                return allocation_run_apply(run_id=run.pk, actor=run.created_by)
+            except AllocationRunApplying:
+                pass
+        return run
     run = AllocationRun.objects.get(pk=run_id)
     job_id = run.job_id
 
@@ -141,7 +173,9 @@ def allocation_run_execute(*, run_id: int) -> AllocationRun:
             run.refresh_from_db()
     except Exception as exc:
         log.exception("allocation run %s failed", run_id)
-        AllocationRun.objects.filter(pk=run_id).update(
+        # Only a computation fails the run: an apply that broke off leaves it proposed or
+        # applying, to be applied (or taken over after its lease) again.
+        AllocationRun.objects.filter(pk=run_id, status=AllocationRun.Status.RUNNING).update(
             status=AllocationRun.Status.FAILED,
             message=str(exc)[:200],
             finished_at=timezone.now(),
@@ -267,35 +301,46 @@ def _store(run: AllocationRun, loaded: LoadedProblem, result: Allocation) -> Non
 
 
 def allocation_run_apply(*, run_id: int, actor: User) -> AllocationRun:
-    """Claim every proposed batch for its workshop; skip what changed since the proposal."""
+    """Claim every proposed batch for its workshop; skip what may not be claimed any more.
+
+    Only a ``proposed`` run, one apply at a time (409 ``allocation_run_not_proposed`` /
+    ``allocation_run_applying`` otherwise, and nothing changes). See the module docstring.
+    """
     ensure_role(actor, Role.OPERATOR)
-    with transaction.atomic():
-        run = AllocationRun.objects.select_for_update().filter(pk=run_id).first()
+    lease = timezone.now()
+    taken = (
+        AllocationRun.objects.filter(pk=run_id)
+        .filter(
+            Q(status=AllocationRun.Status.PROPOSED)
+            | Q(status=AllocationRun.Status.APPLYING, applying_since__lt=lease - APPLY_LEASE)
+        )
+        .update(status=AllocationRun.Status.APPLYING, applying_since=lease)
+    )
+    if not taken:
+        run = AllocationRun.objects.filter(pk=run_id).first()
         if run is None:
             raise AllocationRunNotFound(detail={"run_id": run_id})
-        if run.status not in (AllocationRun.Status.PROPOSED, AllocationRun.Status.RUNNING):
-            raise AllocationRunNotProposed(detail={"status": run.status})
-        run.status = AllocationRun.Status.RUNNING
-        run.save(update_fields=["status"])
+        if run.status == AllocationRun.Status.APPLYING:
+            raise AllocationRunApplying(detail={"run_id": run_id})
+        raise AllocationRunNotProposed(detail={"run_id": run_id, "status": run.status})
+    run = AllocationRun.objects.get(pk=run_id)
     by_workshop: dict[int, list[AllocationProposal]] = defaultdict(list)
     for proposal in run.proposals.filter(
         status=AllocationProposal.Status.PROPOSED, workshop__isnull=False
     ).select_related("batch__order"):
         by_workshop[proposal.workshop_id].append(proposal)
     today = timezone.localdate()
-    applied = skipped = 0
     for workshop_id in sorted(by_workshop):
-        done, passed = _apply_workshop(run, workshop_id, by_workshop[workshop_id], actor, today)
-        applied += done
-        skipped += passed
+        lease = _apply_workshop(run, lease, workshop_id, by_workshop[workshop_id], actor, today)
         if run.job_id:
-            job_progress(job_id=run.job_id, done=90, message=f"applied {applied}")
-    AllocationRun.objects.filter(pk=run.pk).update(
-        status=AllocationRun.Status.APPLIED,
-        applied=applied,
-        skipped=skipped,
-        finished_at=timezone.now(),
+            job_progress(job_id=run.job_id, done=90, message=f"applied workshop {workshop_id}")
+    counts = run.proposals.aggregate(
+        applied=Count("pk", filter=Q(status=AllocationProposal.Status.APPLIED)),
+        skipped=Count("pk", filter=Q(status=AllocationProposal.Status.SKIPPED)),
     )
+    AllocationRun.objects.filter(
+        pk=run.pk, status=AllocationRun.Status.APPLYING, applying_since=lease
+    ).update(status=AllocationRun.Status.APPLIED, finished_at=timezone.now(), **counts)
     run.refresh_from_db()
     return run
 
@@ -303,26 +348,36 @@ def allocation_run_apply(*, run_id: int, actor: User) -> AllocationRun:
 @transaction.atomic
 def _apply_workshop(
     run: AllocationRun,
+    lease: datetime,
     workshop_id: int,
     proposals: list[AllocationProposal],
     actor: User,
     today,
-) -> tuple[int, int]:
-    """One workshop's proposals under its row lock, earliest deadline first (the claim rule)."""
-    workshop = Workshop.objects.select_for_update(of=("self",)).get(pk=workshop_id)
-    held = outstanding_pieces([workshop_id])[workshop_id]
-    applied = skipped = 0
+) -> datetime:
+    """One workshop's proposals under its row lock, earliest deadline first (the claim rule).
+
+    Renews the run's lease first, in the same transaction; an apply that lost its lease (taken
+    over after it fell silent) stops here with 409 and writes nothing more. Returns the lease.
+    """
+    renewed = timezone.now()
+    if not AllocationRun.objects.filter(
+        pk=run.pk, status=AllocationRun.Status.APPLYING, applying_since=lease
+    ).update(applying_since=renewed):
+        raise AllocationRunApplying(detail={"run_id": run.pk})
+    workshop = (
+        Workshop.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .get(pk=workshop_id)
+    )
+    fit = workshop_fits([workshop])[workshop_id]
+    needs = batch_needs([proposal.batch for proposal in proposals])
     now = timezone.now()
     proposals.sort(key=lambda p: (p.batch.order.deadline, p.batch_id))
     for proposal in proposals:
         batch = proposal.batch
-        days_left = (batch.order.deadline - today).days
-        skip = ""
-        if workshop.status != Workshop.Status.ACTIVE:
-            skip = "workshop_suspended"
-        elif workshop.daily_capacity * max(days_left, 0) - held < batch.quantity:
-            skip = "no_capacity"
-        else:
+        refusal = claim_refusal(needs[batch.pk], fit, today)
+        skip = refusal.code if refusal is not None else ""
+        if not skip:
             try:
                 with transaction.atomic():
                     batch_transition(
@@ -335,14 +390,13 @@ def _apply_workshop(
                         claimed_by=actor,
                         claimed_at=now,
                     )
-            except BatchTransitionRefused:
-                skip = "batch_taken"
+            except BatchTransitionRefused as exc:
+                current = exc.detail.get("current")
+                skip = "batch_not_open" if current == Batch.Status.CANCELLED else "batch_taken"
         if skip:
             proposal.status, proposal.skip_reason = AllocationProposal.Status.SKIPPED, skip
-            skipped += 1
         else:
             proposal.status = AllocationProposal.Status.APPLIED
-            held += batch.quantity
-            applied += 1
+            fit = replace(fit, outstanding=fit.outstanding + batch.quantity)
     AllocationProposal.objects.bulk_update(proposals, ["status", "skip_reason"])
-    return applied, skipped
+    return renewed

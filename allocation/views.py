@@ -62,7 +62,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("已执行：%(applied)s 个批次分给了工坊，%(skipped)s 个已被认领而跳过。")
+                _("已执行：%(applied)s 个批次分给了工坊，%(skipped)s 个跳过（原因见各批次）。")
                 % {"applied": run.applied, "skipped": run.skipped},
             )
         return redirect("allocation:run", run_id=run_id)

@@ -21,6 +21,7 @@ from .models import (
     MaterialTolerance,
     PieceOutcome,
     ScanEvent,
+    ScanException,
     SwitchingEvent,
     SwitchingState,
 )
@@ -51,6 +52,24 @@ class ScanEventAdmin(ReadOnlyAdmin):
     list_display = ("lot", "action", "device_time", "actor", "applied", "flag")
     list_filter = ("action", "applied", "flag")
     search_fields = ("lot__code", "key")
+
+
+@admin.register(ScanException)
+class ScanExceptionAdmin(admin.ModelAdmin):
+    """A window: exceptions are raised by scans and resolved through the API (a service)."""
+
+    list_display = ("lot", "batch", "workshop", "holder", "reason", "created_at", "resolved_at")
+    list_filter = ("reason",)
+    search_fields = ("lot__code",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class DefectInline(ReadOnlyInline):

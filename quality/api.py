@@ -24,6 +24,8 @@ from .schemas import (
     SamplingPlanOut,
     ScanBulkIn,
     ScanBulkOut,
+    ScanExceptionOut,
+    ScanExceptionResolveIn,
     ScanIn,
     ScanItemIn,
     ScanOut,
@@ -40,6 +42,7 @@ from .selectors import (
     lot_scans,
     material_balance,
     quality_record,
+    scan_exception_list,
     switching_list,
 )
 from .services import (
@@ -51,6 +54,7 @@ from .services import (
     lot_create,
     lot_inspect,
     lot_plan,
+    scan_exception_resolve,
     switching_approve_reduced,
     switching_resume,
 )
@@ -275,6 +279,27 @@ def read_quality_record(request: HttpRequest, workshop_id: int):
 @router.get("/quality/batches/{batch_id}/material-balance", summary="Materials vs. returns")
 def read_material_balance(request: HttpRequest, batch_id: int):
     return material_balance(viewer=request.user, batch_id=batch_id)
+
+
+@router.get(
+    "/scan-exceptions",
+    response=list[ScanExceptionOut],
+    summary="Material lots that arrived after their batch moved on (operators, checkers)",
+)
+@paginate(LimitOffsetPagination)
+def list_scan_exceptions(request: HttpRequest, open: bool | None = None):
+    return scan_exception_list(viewer=request.user, open_only=open)
+
+
+@router.post(
+    "/scan-exceptions/{exception_id}/resolve",
+    response=ScanExceptionOut,
+    summary="Settle a scan exception with a note (operator)",
+)
+def resolve_scan_exception(
+    request: HttpRequest, exception_id: int, payload: ScanExceptionResolveIn
+):
+    return scan_exception_resolve(actor=request.user, exception_id=exception_id, note=payload.note)
 
 
 @router.get("/quality/switching", response=list[SwitchingStateOut])

@@ -166,6 +166,74 @@ class ScanEvent(models.Model):
         return f"{self.lot_id} {self.action} @ {self.device_time:%Y-%m-%d %H:%M}"
 
 
+class ScanException(models.Model):
+    """A scan that happened but cannot count the way the phone meant: for an operator to settle.
+
+    Today: a material lot's arrival (``received``) scan uploaded after its batch moved on — the
+    claim expired while the phone was offline and another workshop claimed the batch, or the
+    lead released it, or it was cancelled (docs/orders.md, "Offline truth"). The scan is kept
+    (the lot did arrive: its stage says so) and the lot stays with the workshop that has it;
+    the exception marks it **for return** to the service center, and the batch's material
+    balance no longer counts it. An operator resolves it with a note; nothing else changes it.
+    """
+
+    class Reason(models.TextChoices):
+        BATCH_HELD_ELSEWHERE = "batch_held_elsewhere", _("批次已由其他工坊认领")
+        BATCH_REOPENED = "batch_reopened", _("批次已退回待认领，不能自动恢复")
+        BATCH_CANCELLED = "batch_cancelled", _("批次已取消")
+
+    scan = models.OneToOneField(
+        ScanEvent, verbose_name=_("扫描记录"), on_delete=models.PROTECT, related_name="exception"
+    )
+    lot = models.ForeignKey(
+        Lot, verbose_name=_("货批"), on_delete=models.PROTECT, related_name="exceptions"
+    )
+    batch = models.ForeignKey(
+        "orders.Batch", verbose_name=_("批次"), on_delete=models.PROTECT, related_name="+"
+    )
+    # The workshop the lot was sent to (where it is), and the batch's holder when recorded.
+    workshop = models.ForeignKey(
+        "workshops.Workshop", verbose_name=_("工坊"), on_delete=models.PROTECT, related_name="+"
+    )
+    holder = models.ForeignKey(
+        "workshops.Workshop",
+        verbose_name=_("批次现属工坊"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.CharField(_("原因"), max_length=30, choices=Reason.choices)
+    batch_status = models.CharField(_("批次状态"), max_length=20)
+    created_at = models.DateTimeField(_("记录时间"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("处理人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    resolution_note = models.CharField(_("处理说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("扫描异常")
+        verbose_name_plural = _("扫描异常")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["resolved_at", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(resolved_at__isnull=True)
+                | (models.Q(resolved_by__isnull=False) & ~models.Q(resolution_note="")),
+                name="scan_exception_resolution_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lot_id} · {self.reason}"
+
+
 class DefectKind(models.TextChoices):
     """The defect catalogue for hand-made trimmings and knitwear."""
 

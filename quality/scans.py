@@ -289,10 +289,9 @@ def _record(
     for stage, lot_ids in by_stage.items():  # at most one UPDATE per stage, not per lot
         Lot.objects.filter(_among(Lot, "id", lot_ids)).update(stage=stage, stage_changed_at=now)
     if arrived_batches:
-        from .services import batch_start_production
+        from .services import material_lots_received
 
-        for batch_id in sorted(arrived_batches):
-            batch_start_production(batch_id=batch_id, actor=actor)
+        material_lots_received(events=events, actor=actor)
     return {event.key: event for event in events}
 
 

@@ -335,6 +335,87 @@ class LabelSheetOut(Schema):
     lots: int
 
 
+class ScanExceptionOut(Schema):
+    """A material lot's arrival that could not start its batch (docs/orders.md)."""
+
+    id: int
+    reason: str
+    reason_label: str
+    action: str = Field(..., description="what is to happen to the lot")
+    lot_code: str
+    batch_id: int
+    order_id: int
+    product_name: str
+    batch_number: int
+    batch_status: str = Field(..., description="the batch's status when the scan came in")
+    workshop_id: int = Field(..., description="where the lot is: the workshop it was sent to")
+    workshop: str
+    holder_workshop_id: int | None = Field(None, description="who held the batch then")
+    holder_workshop: str | None
+    scanned_by: str
+    device_time: datetime
+    recorded_at: datetime
+    resolved_at: datetime | None
+    resolved_by: str | None
+    resolution_note: str
+
+    @staticmethod
+    def resolve_reason_label(obj) -> str:
+        return str(obj.get_reason_display())
+
+    @staticmethod
+    def resolve_action(obj) -> str:
+        return str(_("原料包退回服务中心"))
+
+    @staticmethod
+    def resolve_lot_code(obj) -> str:
+        return obj.lot.code
+
+    @staticmethod
+    def resolve_order_id(obj) -> int:
+        return obj.batch.order_id
+
+    @staticmethod
+    def resolve_product_name(obj) -> str:
+        return obj.batch.order.product_name
+
+    @staticmethod
+    def resolve_batch_number(obj) -> int:
+        return obj.batch.number
+
+    @staticmethod
+    def resolve_workshop(obj) -> str:
+        return obj.workshop.name
+
+    @staticmethod
+    def resolve_holder_workshop_id(obj) -> int | None:
+        return obj.holder_id
+
+    @staticmethod
+    def resolve_holder_workshop(obj) -> str | None:
+        return obj.holder.name if obj.holder_id else None
+
+    @staticmethod
+    def resolve_scanned_by(obj) -> str:
+        return str(obj.scan.actor)
+
+    @staticmethod
+    def resolve_device_time(obj) -> datetime:
+        return obj.scan.device_time
+
+    @staticmethod
+    def resolve_recorded_at(obj) -> datetime:
+        return obj.scan.recorded_at
+
+    @staticmethod
+    def resolve_resolved_by(obj) -> str | None:
+        return str(obj.resolved_by) if obj.resolved_by_id else None
+
+
+class ScanExceptionResolveIn(InSchema):
+    note: str = Field(..., max_length=200, description="what was done, e.g. the lot went back")
+
+
 class SwitchingStateOut(Schema):
     id: int
     workshop_id: int

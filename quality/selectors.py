@@ -1,12 +1,15 @@
-"""Reads for quality: lots in the viewer's scope, the quality record, the material balance."""
+"""Reads for quality: lots in the viewer's scope, the quality record, the material balance,
+scan exceptions."""
 
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import scope
+from core.errors import NotFound
 
 from . import codes
 from .errors import LotCodeCheckFailed, LotCodeInvalid, LotNotFound
@@ -17,6 +20,7 @@ from .models import (
     LotShare,
     MaterialTolerance,
     PieceOutcome,
+    ScanException,
 )
 
 FPY_PLACES = Decimal("0.0001")
@@ -274,7 +278,14 @@ def material_balance(*, viewer: User, batch_id: int) -> dict[str, Any]:
 
         raise BatchNotFound(detail={"batch_id": batch_id})
     lots = Lot.objects.filter(batch_id=batch_id)
-    sent = lots.filter(kind=Lot.Kind.MATERIAL).aggregate(n=Sum("quantity"))["n"] or 0
+    # Materials the holder has: not a lot sent to a workshop whose claim lapsed before it
+    # arrived (a scan exception; that lot goes back to the service center).
+    sent = (
+        lots.filter(kind=Lot.Kind.MATERIAL, workshop_id=batch.workshop_id).aggregate(
+            n=Sum("quantity")
+        )["n"]
+        or 0
+    )
     packed = lots.filter(kind=Lot.Kind.FINISHED).aggregate(n=Sum("quantity"))["n"] or 0
     returned = sum(returned_pieces_by_household(batch_id=batch_id).values())
     lost = Ticket.objects.filter(batch_id=batch_id).aggregate(n=Sum("lost"))["n"] or 0
@@ -294,6 +305,39 @@ def material_balance(*, viewer: User, batch_id: int) -> dict[str, Any]:
         # Off when more is missing than the tolerance allows, or more came back than was sent.
         "off": sent > 0 and (shortfall > allowed or shortfall < 0),
     }
+
+
+class ScanExceptionNotFound(NotFound):
+    code = "scan_exception_not_found"
+    message = _("扫描异常不存在。")
+
+
+def scan_exception_list(*, viewer: User, open_only: bool | None = None) -> QuerySet:
+    """Scan exceptions, open ones first (oldest first): operators all; a checker those of its
+    region's workshops (its center fetches the lots back); nobody else (a lead would learn
+    which workshop holds a batch now)."""
+    exceptions = scope(
+        ScanException.objects.select_related(
+            "scan__actor",
+            "lot",
+            "batch__order",
+            "workshop__organisation",
+            "holder__organisation",
+            "resolved_by",
+        ),
+        viewer=viewer,
+        service_center="workshop__organisation__service_center",
+    )
+    if open_only is not None:
+        exceptions = exceptions.filter(resolved_at__isnull=open_only)
+    return exceptions.order_by(F("resolved_at").desc(nulls_first=True), "created_at", "pk")
+
+
+def scan_exception_get(*, viewer: User, exception_id: int) -> ScanException:
+    exception = scan_exception_list(viewer=viewer).filter(pk=exception_id).first()
+    if exception is None:
+        raise ScanExceptionNotFound(detail={"exception_id": exception_id})
+    return exception
 
 
 def lots_for_labels(*, viewer: User, codes_: list[str]) -> QuerySet:

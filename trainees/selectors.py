@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import User
-from accounts.permissions import ensure_role, scope
+from accounts.models import Organisation, User
+from accounts.permissions import ensure_role, is_operator, scope
 from core.errors import NotFound
 
 from .models import Assessment, Cohort, Module, Programme, ProgressLog, Trainee
@@ -45,8 +45,75 @@ class ProgrammeNotFound(NotFound):
     message = gettext_lazy("培训项目不存在。")
 
 
+# --- A trainer's reach (docs/trainees.md, "Who sees what") ----------------------------------
+#
+# A trainer works for an organisation: the Yiwu base (the operator's organisation), whose
+# trainers run the lead programme's cohorts for people from anywhere; or a regional service
+# center, whose village teachers train the households of the workshops that center serves.
+# What a trainer may link a trainee to (a household, a login) and so read and certify:
+# - a village teacher: households of workshops its center serves; logins of the center and
+#   of those workshops;
+# - a Yiwu base trainer: only households and logins already on the record of a cohort it
+#   teaches (an operator links anyone else).
+# A trainee of a trainer's cohort whose household or login lies outside that reach (an
+# operator put it there) is out of reach too: not read, logged or certified by that trainer.
+
+
+def _village_teacher_center(viewer: User) -> int | None:
+    """The service center a village teacher works for; None for a Yiwu base trainer."""
+    organisation = viewer.organisation
+    if organisation is not None and organisation.kind == Organisation.Kind.SERVICE_CENTER:
+        return organisation.pk
+    return None
+
+
+def households_in_reach(viewer: User) -> Q:
+    """Households (a ``Household`` queryset filter) ``viewer`` may link a trainee to."""
+    if is_operator(viewer):
+        return Q()
+    if viewer.role != Role.TRAINER:
+        return Q(pk__in=[])
+    center = _village_teacher_center(viewer)
+    if center is not None:
+        return Q(workshop__organisation__service_center_id=center)
+    return Q(trainees__cohort__trainers=viewer)
+
+
+def users_in_reach(viewer: User) -> Q:
+    """Logins (a ``User`` queryset filter) ``viewer`` may link a trainee to."""
+    if is_operator(viewer):
+        return Q()
+    if viewer.role != Role.TRAINER:
+        return Q(pk__in=[])
+    center = _village_teacher_center(viewer)
+    if center is not None:
+        return Q(organisation_id=center) | Q(organisation__service_center_id=center)
+    return Q(training_records__cohort__trainers=viewer)
+
+
 def _trainer_trainees(viewer: User) -> Q:
-    return Q(cohort__trainers=viewer)
+    """Trainees of the cohorts ``viewer`` teaches whose household and login are in reach."""
+    trainees = Q(cohort__trainers=viewer)
+    center = _village_teacher_center(viewer)
+    if center is not None:
+        trainees &= Q(household__isnull=True) | Q(
+            household__workshop__organisation__service_center_id=center
+        )
+        trainees &= (
+            Q(user__isnull=True)
+            | Q(user__organisation_id=center)
+            | Q(user__organisation__service_center_id=center)
+        )
+    return trainees
+
+
+def trainees_in_reach(viewer: User) -> Q:
+    """Trainees (a ``Trainee`` queryset filter) ``viewer`` may log for, assess and certify."""
+    if is_operator(viewer):
+        return Q()
+    if viewer.role != Role.TRAINER:
+        return Q(pk__in=[])
+    return _trainer_trainees(viewer)
 
 
 def programme_list(*, viewer: User) -> QuerySet[Programme]:
@@ -93,7 +160,7 @@ def trainee_list(
             "cohort", "cohort__programme", "household", "user", "led_workshop__organisation"
         ),
         viewer=viewer,
-        trainer=_trainer_trainees(viewer),
+        trainer=_trainer_trainees(viewer) if viewer.role == Role.TRAINER else None,
         workshop="led_workshop__organisation",
     )
     if cohort_id is not None:
@@ -352,7 +419,9 @@ def trainee_summary(*, viewer: User, trainee_id: int, today: date | None = None)
 def cohort_summary(*, viewer: User, cohort_id: int, today: date | None = None) -> dict[str, Any]:
     cohort = cohort_get(viewer=viewer, cohort_id=cohort_id)
     trainees = list(
-        Trainee.objects.filter(cohort=cohort).select_related("cohort__programme").order_by("name")
+        Trainee.objects.filter(trainees_in_reach(viewer), cohort=cohort)
+        .select_related("cohort__programme")
+        .order_by("name")
     )
     summaries = trainee_summaries(trainees, today=today)
     today = today or timezone.localdate()

@@ -13,7 +13,9 @@ Each submodule's docstring states the rules it keeps.
 from .batches import (
     BatchNotFound,
     BatchTransitionRefused,
+    MaterialsArrival,
     batch_mark_returned,
+    batch_materials_arrived,
     batch_start_production,
     batch_transition,
 )
@@ -52,10 +54,12 @@ __all__ = [
     "STANDARD_AQLS",
     "BatchNotFound",
     "BatchTransitionRefused",
+    "MaterialsArrival",
     "OrderCancellation",
     "batch_claim",
     "batch_claims_expire",
     "batch_mark_returned",
+    "batch_materials_arrived",
     "batch_release",
     "batch_start_production",
     "batch_transition",

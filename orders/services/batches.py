@@ -10,9 +10,14 @@ Rules:
   shared with claims and tickets).
 
 The moves that are not claims live here too: ``batch_start_production`` (materials arrived:
-claimed → in production) and ``batch_mark_returned`` (no piece still out with a household:
+claimed → in production, the manual fallback), ``batch_materials_arrived`` (a material lot's
+arrival scan, maybe uploaded days after it was taken: see its docstring and docs/orders.md,
+"Offline truth") and ``batch_mark_returned`` (no piece still out with a household:
 in production → returned).
 """
+
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Sum
@@ -143,6 +148,126 @@ def batch_start_production(*, batch_id: int, actor: User | None) -> Batch:
         expected_workshop_id=batch.workshop_id,
         production_started_at=timezone.now(),
     )
+
+
+@dataclass(frozen=True)
+class MaterialsArrival:
+    """What a material lot's arrival at ``workshop_id`` did to its batch.
+
+    ``outcome``: ``started`` (claimed → in production), ``restored`` (the workshop's expired
+    claim given back, then started), ``already_started`` (the workshop's batch was past
+    claimed already) — or, when the arrival cannot count for the workshop, one of
+    ``EXCEPTIONS``: ``batch_held_elsewhere`` (another workshop holds it now),
+    ``batch_reopened`` (open, and not the workshop's to take back), ``batch_cancelled``.
+    """
+
+    outcome: str
+    batch_status: str
+    holder_id: int | None = None
+
+    EXCEPTIONS = ("batch_held_elsewhere", "batch_reopened", "batch_cancelled")
+
+    @property
+    def is_exception(self) -> bool:
+        return self.outcome in self.EXCEPTIONS
+
+
+CLAIM_EXPIRED = "claim_expired"
+
+
+@transaction.atomic
+def batch_materials_arrived(
+    *, batch_id: int, workshop_id: int, received_at: datetime, actor: User | None
+) -> MaterialsArrival:
+    """A material lot sent to ``workshop_id`` arrived there at ``received_at`` (device time).
+
+    Offline truth: the phone may upload the scan days later. The arrival counts as of its
+    device time (no later than now, no earlier than the claim):
+
+    - the batch is still claimed by the workshop: production starts as of then;
+    - the workshop's claim expired meanwhile and nobody has claimed the batch since (the
+      batch's last move is that expiry): the claim is given back to the workshop (open →
+      claimed, reason ``claim_restored_by_scan``, its original claimer and claim time), and
+      production starts as of then — unless the workshop is suspended now;
+    - anything else (another workshop holds the batch, the lead released it, a later claim
+      came and went, the batch was cancelled) changes nothing here and is returned as an
+      exception for quality to put in front of an operator.
+
+    The batch row is locked first, so a lead's claim racing the restore waits and then loses
+    its guarded UPDATE (or the restore finds the batch taken): one holder, whatever the timing.
+    The caller (quality's scan ingest) has already checked the actor may scan the lot.
+    """
+    batch = Batch.objects.select_for_update(of=("self",)).filter(pk=batch_id).first()
+    if batch is None:
+        raise BatchNotFound(detail={"batch_id": batch_id})
+    elsewhere = _not_for(batch, workshop_id)
+    if elsewhere is not None:
+        return elsewhere
+    claimed_at, outcome = batch.claimed_at, "started"
+    try:
+        if batch.status == Batch.Status.OPEN:
+            claim = _expired_claim(batch_id=batch_id, workshop_id=workshop_id)
+            if claim is None:
+                return MaterialsArrival("batch_reopened", batch.status)
+            claimed_at, outcome = claim.at, "restored"
+            batch_transition(
+                batch_id=batch_id,
+                from_status=Batch.Status.OPEN,
+                to_status=Batch.Status.CLAIMED,
+                actor=actor,
+                reason="claim_restored_by_scan",
+                workshop=claim.workshop,
+                claimed_by_id=claim.actor_id,
+                claimed_at=claim.at,
+            )
+        started_at = min(timezone.now(), max(received_at, claimed_at or received_at))
+        batch = batch_transition(
+            batch_id=batch_id,
+            from_status=Batch.Status.CLAIMED,
+            to_status=Batch.Status.IN_PRODUCTION,
+            actor=actor,
+            reason="materials_received",
+            expected_workshop_id=workshop_id,
+            production_started_at=started_at,
+        )
+    except BatchTransitionRefused:
+        # Only where the row lock is not real (SQLite): the batch moved between the read and
+        # the guarded UPDATE. Say what it is now; the guard changed nothing.
+        batch = Batch.objects.get(pk=batch_id)
+        return _not_for(batch, workshop_id) or MaterialsArrival("batch_reopened", batch.status)
+    return MaterialsArrival(outcome, batch.status, workshop_id)
+
+
+def _not_for(batch: Batch, workshop_id: int) -> MaterialsArrival | None:
+    """Why the batch cannot start for ``workshop_id``, or ``already_started``; None when it
+    is claimed by the workshop or open (the caller decides)."""
+    if batch.status == Batch.Status.CANCELLED:
+        return MaterialsArrival("batch_cancelled", batch.status)
+    if batch.status != Batch.Status.OPEN and batch.workshop_id != workshop_id:
+        return MaterialsArrival("batch_held_elsewhere", batch.status, batch.workshop_id)
+    if batch.status not in (Batch.Status.OPEN, Batch.Status.CLAIMED):
+        return MaterialsArrival("already_started", batch.status, batch.workshop_id)
+    return None
+
+
+def _expired_claim(*, batch_id: int, workshop_id: int) -> BatchEvent | None:
+    """The workshop's claim, if the batch's last move was that claim expiring (else None),
+    and the workshop may still take work."""
+    last_two = list(
+        BatchEvent.objects.filter(batch_id=batch_id).select_related("workshop").order_by("-pk")[:2]
+    )
+    if len(last_two) < 2:
+        return None
+    reopened, claim = last_two
+    if (
+        reopened.to_status != Batch.Status.OPEN
+        or reopened.reason != CLAIM_EXPIRED
+        or claim.to_status != Batch.Status.CLAIMED
+        or claim.workshop_id != workshop_id
+        or claim.workshop.status != Workshop.Status.ACTIVE
+    ):
+        return None
+    return claim
 
 
 @transaction.atomic

@@ -26,7 +26,13 @@ from workshops.models import Workshop
 from .. import errors
 from ..eligibility import batch_needs, claim_refusal, may_claim, workshop_fits
 from ..models import Batch, Order
-from .batches import BatchNotFound, BatchTransitionRefused, _held_batch, batch_transition
+from .batches import (
+    CLAIM_EXPIRED,
+    BatchNotFound,
+    BatchTransitionRefused,
+    _held_batch,
+    batch_transition,
+)
 
 Role = User.Role
 
@@ -135,7 +141,7 @@ def batch_claims_expire(*, now: datetime | None = None) -> list[int]:
                     from_status=Batch.Status.CLAIMED,
                     to_status=Batch.Status.OPEN,
                     actor=None,
-                    reason="claim_expired",
+                    reason=CLAIM_EXPIRED,
                     expected_workshop_id=workshop_id,
                 )
                 transaction.on_commit(lambda b=batch_id, w=workshop_id: _notify_claim_expired(b, w))

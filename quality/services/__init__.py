@@ -1,6 +1,7 @@
 """Writes for quality, by subject (import them from here, not from the submodules):
 
-- ``lots``: packing material and finished lots; production start on a material lot's arrival;
+- ``lots``: packing material and finished lots; what a material lot's arrival starts, and the
+  scan exceptions when it cannot (resolved by an operator);
 - ``inspections``: sampling inspections, their verdicts and dispositions, piece outcomes,
   inspection photos;
 - ``switching``: the switching rules (normal, reduced, tightened, stopped);
@@ -22,8 +23,11 @@ from .label_sheets import label_content, label_sheet_build, label_sheet_create
 from .lots import (
     FINISHED_BATCH_STATUSES,
     MATERIAL_BATCH_STATUSES,
-    batch_start_production,
+    ResolutionNoteRequired,
+    ScanExceptionResolved,
     lot_create,
+    material_lots_received,
+    scan_exception_resolve,
 )
 from .switching import switching_approve_reduced, switching_resume
 
@@ -32,7 +36,8 @@ __all__ = [
     "MATERIAL_BATCH_STATUSES",
     "STAGE_RANK",
     "DefectIn",
-    "batch_start_production",
+    "ResolutionNoteRequired",
+    "ScanExceptionResolved",
     "inspection_dispose",
     "inspection_photo_add",
     "label_content",
@@ -41,6 +46,8 @@ __all__ = [
     "lot_create",
     "lot_inspect",
     "lot_plan",
+    "material_lots_received",
+    "scan_exception_resolve",
     "switching_approve_reduced",
     "switching_resume",
 ]

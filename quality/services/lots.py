@@ -9,19 +9,25 @@ Rules:
 - A lead packs only for its own workshop's batches (others' are 404).
 - A lot holds at least one piece (0 is a 400 ``lot_quantity_invalid``, before anything is
   locked).
-- A lot code is 40 random bits, drawn again on a collision (and only on a collision).
-- A material lot's arrival starts production (claimed → in production) through the orders
-  app's services; a batch no longer waiting to start is not an error.
+- A lot code is 40 random bits, drawn again on a collision.
+- A material lot's arrival scan counts as of its device time (offline truth, docs/orders.md):
+  through the orders app's ``batch_materials_arrived`` it starts the batch's production for
+  the workshop the lot was sent to — giving back that workshop's claim if it expired while the
+  phone was offline and nobody claimed the batch since. When the batch has moved on (another
+  workshop holds it, it was released or cancelled) the scan is kept and a ``ScanException``
+  puts it in front of an operator, the lot marked for return. Never an error for the phone.
+- An operator resolves an exception once, with a note.
 """
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import ensure_role
-from core.errors import Conflict, NotFound
+from core.errors import BadRequest, Conflict
 from orders.models import Batch
-from orders.services import BatchNotFound, BatchTransitionRefused, batch_transition
+from orders.services import BatchNotFound, MaterialsArrival, batch_materials_arrived
 from workshops.models import Household
 
 from .. import codes
@@ -33,8 +39,12 @@ from ..errors import (
     LotSharesMismatch,
     LotSharesNotAllowed,
 )
-from ..models import Lot, LotShare
-from ..selectors import packed_pieces_by_household, returned_pieces_by_household
+from ..models import Lot, LotShare, ScanEvent, ScanException
+from ..selectors import (
+    packed_pieces_by_household,
+    returned_pieces_by_household,
+    scan_exception_get,
+)
 
 Role = User.Role
 
@@ -154,27 +164,81 @@ def _lot_insert(*, actor: User, batch: Batch, kind: str, quantity: int) -> Lot:
     raise RuntimeError("could not draw a unique lot code")  # pragma: no cover
 
 
-# --- Production start on the material lot's arrival ------------------------------------------
+# --- A material lot's arrival ---------------------------------------------------------------
 
 
-def batch_start_production(*, batch_id: int, actor: User) -> bool:
-    """Claimed → in production (the orders app's service when it has one). False if the batch
-    was not waiting to start (already started, released, cancelled)."""
-    from orders import services as orders_services
+def material_lots_received(*, events: list[ScanEvent], actor: User) -> list[ScanException]:
+    """Of a scan request's new ``events``, the applied ``received`` scans of material lots:
+    start their batches' production as of each scan's device time, or record why not (one
+    ``ScanException`` per scan that cannot count).
 
-    start = getattr(orders_services, "batch_start_production", None)
-    try:
-        if start is not None:
-            start(batch_id=batch_id, actor=actor)
-        else:
-            batch_transition(
-                batch_id=batch_id,
-                from_status=Batch.Status.CLAIMED,
-                to_status=Batch.Status.IN_PRODUCTION,
-                actor=actor,
-                reason="material_lot_received",
-                production_started_at=timezone.now(),
-            )
-    except (BatchTransitionRefused, Conflict, NotFound):
-        return False
-    return True
+    Called by the scan ingest inside its transaction, after the events are inserted. Earliest
+    device time first, so a batch's production starts at its first arrival.
+    """
+    received = [e for e in events if e.applied and e.action == ScanEvent.Action.RECEIVED]
+    lots = {
+        lot.pk: lot
+        for lot in Lot.objects.filter(
+            pk__in={e.lot_id for e in received}, kind=Lot.Kind.MATERIAL
+        ).only("batch_id", "workshop_id")
+    }
+    arrivals = [e for e in received if e.lot_id in lots]
+    if not arrivals:
+        return []
+    raised: list[tuple[ScanEvent, Lot, MaterialsArrival]] = []
+    for event in sorted(arrivals, key=lambda e: (e.device_time, e.lot_id, e.key)):
+        lot = lots[event.lot_id]
+        arrival = batch_materials_arrived(
+            batch_id=lot.batch_id,
+            workshop_id=lot.workshop_id,
+            received_at=event.device_time,
+            actor=actor,
+        )
+        if arrival.is_exception:
+            raised.append((event, lot, arrival))
+    if not raised:
+        return []
+    # Bulk-inserted events may not carry their ids (PostgreSQL's unnest insert): by key.
+    scan_ids = dict(
+        ScanEvent.objects.filter(key__in=[event.key for event, _lot, _a in raised]).values_list(
+            "key", "pk"
+        )
+    )
+    return ScanException.objects.bulk_create(
+        ScanException(
+            scan_id=scan_ids[event.key],
+            lot_id=lot.pk,
+            batch_id=lot.batch_id,
+            workshop_id=lot.workshop_id,
+            holder_id=arrival.holder_id,
+            reason=arrival.outcome,
+            batch_status=arrival.batch_status,
+        )
+        for event, lot, arrival in raised
+    )
+
+
+class ResolutionNoteRequired(BadRequest):
+    code = "resolution_note_required"
+    message = _("请写明处理结果（如原料包已退回服务中心）。")
+
+
+class ScanExceptionResolved(Conflict):
+    code = "scan_exception_resolved"
+    message = _("这个异常已经处理过了。")
+
+
+@transaction.atomic
+def scan_exception_resolve(*, actor: User, exception_id: int, note: str) -> ScanException:
+    """An operator settles an exception (e.g. the lot went back to the service center)."""
+    ensure_role(actor, Role.OPERATOR)
+    exception = scan_exception_get(viewer=actor, exception_id=exception_id)
+    note = note.strip()
+    if not note:
+        raise ResolutionNoteRequired()
+    now = timezone.now()
+    if not ScanException.objects.filter(pk=exception.pk, resolved_at__isnull=True).update(
+        resolved_at=now, resolved_by=actor, resolution_note=note[:200]
+    ):
+        raise ScanExceptionResolved(detail={"exception_id": exception.pk})
+    return scan_exception_get(viewer=actor, exception_id=exception.pk)

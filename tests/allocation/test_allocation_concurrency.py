@@ -1,4 +1,5 @@
-"""Applying an allocation while leads claim the same batches: no batch is ever held twice."""
+"""Races on PostgreSQL with real threads: two applies of one run, and an apply against leads'
+claims on the same batches. No batch is ever held twice, and the record agrees with the rows."""
 
 import threading
 
@@ -73,6 +74,8 @@ def test_apply_racing_lead_claims_assigns_each_batch_exactly_once():
     for batch_id, batch in batches.items():
         events = list(BatchEvent.objects.filter(batch_id=batch_id, to_status="claimed"))
         assert len(events) == 1
+        # The recorded winner is the holder.
+        assert events[0].workshop_id == batch.workshop_id
         by_operator = events[0].actor_id == operator.pk
         lead_won += not by_operator
         # Applied where the operator's claim won (to the proposed workshop); skipped otherwise.
@@ -85,3 +88,63 @@ def test_apply_racing_lead_claims_assigns_each_batch_exactly_once():
     assert outcomes.count("lead") == lead_won
     assert run.applied + run.skipped == 10
     assert run.applied == 10 - lead_won
+
+
+def run_together(*calls):
+    """Start every call at once in its own thread; return what each returned or raised."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(i, call):
+        try:
+            barrier.wait()
+            results[i] = call()
+        except Exception as exc:  # the refusal is the point
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("appliers", [2, 4])
+def test_applies_of_one_run_at_once_apply_it_exactly_once(appliers):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises writers, so there is no race to test")
+    from accounts.models import User
+    from allocation.models import AllocationRun
+
+    center = make_service_center()
+    for _ in range(3):
+        workshop = make_workshop(service_center=center, daily_capacity=2000)
+        for _ in range(5):
+            make_household(workshop)
+    operators = [make_user(User.Role.OPERATOR) for _ in range(appliers)]
+    order = make_published_order(quantity=3000, batch_size=300, days=30)
+    run = allocation_run_start(actor=operators[0])
+    assert run.assigned == 10
+
+    results = run_together(
+        *(lambda op=op: allocation_run_apply(run_id=run.pk, actor=op) for op in operators)
+    )
+
+    applied = [r for r in results if isinstance(r, AllocationRun)]
+    refused = [r for r in results if isinstance(r, ApplicationError)]
+    assert len(applied) == 1 and len(refused) == appliers - 1, results
+    assert {r.code for r in refused} == {"allocation_run_applying"}
+    run.refresh_from_db()
+    assert (run.status, run.applied, run.skipped) == ("applied", 10, 0)
+    assert set(run.proposals.values_list("status", flat=True)) == {"applied"}
+    for batch in order.batches.all():
+        events = list(BatchEvent.objects.filter(batch=batch, to_status="claimed"))
+        assert len(events) == 1
+        assert (events[0].workshop_id, events[0].reason) == (
+            batch.workshop_id,
+            f"allocation run #{run.pk}",
+        )

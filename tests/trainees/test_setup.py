@@ -2,7 +2,8 @@ import importlib
 
 import pytest
 
-from tests.factories import make_household, make_skill, make_workshop
+from accounts.models import User
+from tests.factories import make_household, make_skill, make_user, make_workshop
 from trainees.models import Cohort, Programme, Trainee
 
 from .factories import make_cohort, make_programme
@@ -134,9 +135,13 @@ def enrol_body(cohort, **overrides):
     return body
 
 
-def test_trainer_enrols_a_household_member_into_own_cohort(api, trainer):
+def test_trainer_enrols_a_household_member_into_own_cohort(api):
+    # A village teacher, of the service center serving the household's workshop (its reach:
+    # tests/trainees/test_reach.py).
+    workshop = make_workshop()
+    trainer = make_user(User.Role.TRAINER, organisation=workshop.organisation.service_center)
     cohort = make_cohort(make_programme(), trainers=[trainer])
-    household = make_household(make_workshop())
+    household = make_household(workshop)
     response = api.as_user(trainer).post("/trainees", enrol_body(cohort, household_id=household.pk))
     assert response.status_code == 201, response.content
     body = response.json()

@@ -1,27 +1,28 @@
-"""Writes for enrolment: a trainee joins a cohort (an operator's, or their trainer's)."""
+"""Writes for enrolment: a trainee joins a cohort (an operator's, or their trainer's), linked
+only to a household or login within the enrolling trainer's reach."""
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import ensure_role, is_operator
-from core.errors import BadRequest
+from core.errors import NotFound
 from workshops.models import Household
 
 from ..models import Cohort, Trainee
-from ..selectors import CohortNotFound
+from ..selectors import CohortNotFound, households_in_reach, users_in_reach
 
 Role = User.Role
 
 
-class UnknownHousehold(BadRequest):
-    code = "unknown_household"
-    message = _("农户不存在。")
+class UnknownHousehold(NotFound):
+    code = "household_not_found"
+    message = _("农户不存在，或不在您的服务范围内。")
 
 
-class UnknownUser(BadRequest):
-    code = "unknown_user"
-    message = _("账号不存在。")
+class UnknownUser(NotFound):
+    code = "user_not_found"
+    message = _("账号不存在，或不在您的服务范围内。")
 
 
 def _cohort_for(actor: User, cohort_id: int) -> Cohort:
@@ -49,12 +50,20 @@ def trainee_enrol(
     household_id: int | None = None,
     user_id: int | None = None,
 ) -> Trainee:
-    """An operator, or a trainer of the cohort, enrols a trainee."""
+    """An operator, or a trainer of the cohort, enrols a trainee.
+
+    A trainer links only a household or login within its reach
+    (``selectors.households_in_reach`` / ``users_in_reach``); any other is answered exactly
+    as an id that does not exist (404), so ids of other regions do not leak.
+    """
     ensure_role(actor, Role.OPERATOR, Role.TRAINER)
     cohort = _cohort_for(actor, cohort_id)
-    if household_id is not None and not Household.objects.filter(pk=household_id).exists():
+    if (
+        household_id is not None
+        and not Household.objects.filter(households_in_reach(actor), pk=household_id).exists()
+    ):
         raise UnknownHousehold(detail={"household_id": household_id})
-    if user_id is not None and not User.objects.filter(pk=user_id).exists():
+    if user_id is not None and not User.objects.filter(users_in_reach(actor), pk=user_id).exists():
         raise UnknownUser(detail={"user_id": user_id})
     return Trainee.objects.create(
         cohort=cohort,

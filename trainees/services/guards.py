@@ -15,7 +15,7 @@ from accounts.permissions import is_operator
 from core.errors import BadRequest, Conflict
 
 from ..models import MAX_SCORE, Trainee
-from ..selectors import TraineeNotFound
+from ..selectors import TraineeNotFound, trainees_in_reach
 
 
 class DateInFuture(BadRequest):
@@ -44,13 +44,16 @@ class TraineeNotInTraining(Conflict):
 
 
 def locked_trainees(actor: User, trainee_ids: list[int]) -> list[Trainee]:
-    """Lock, in id order, the trainees ``actor`` may log for; 404 naming any other."""
+    """Lock, in id order, the trainees ``actor`` may log for, assess or certify (those of its
+    cohorts within its reach, see ``selectors.trainees_in_reach``); 404 naming any other."""
     ids = sorted(set(trainee_ids))
     rows = Trainee.objects.select_for_update().filter(pk__in=ids).order_by("pk")
     if not is_operator(actor):
-        # Filtering the locked query itself on the M2M would lock join rows too; check apart.
+        # Filtering the locked query itself on the joins would lock their rows too; check apart.
         allowed = set(
-            Trainee.objects.filter(pk__in=ids, cohort__trainers=actor).values_list("pk", flat=True)
+            Trainee.objects.filter(trainees_in_reach(actor), pk__in=ids).values_list(
+                "pk", flat=True
+            )
         )
         outside = [pk for pk in ids if pk not in allowed]
         if outside:
