@@ -1,7 +1,8 @@
 """Writes for payouts, by what they change:
 
 - ``periods``: a period's life (create, compute, approve, mark paid) as guarded transitions;
-- ``ledger`` and ``statements``: what approving and paying write, inside those transitions;
+- ``ledger`` and ``statements``: what approving and paying write, inside those transitions
+  (and a statement's link replaced when its paper slip is lost);
 - ``totals``: what a period and each household in it add up to;
 - ``adjustments``: a household's bonus or deduction in an open period;
 - ``shares``: a workshop's lead and service-center cuts.
@@ -39,6 +40,7 @@ from .periods import (
     period_open,
 )
 from .shares import ShareInvalid, share_config_set
+from .statements import StatementReissueReasonRequired, statement_link_reissue
 from .totals import household_period_total
 
 __all__ = [
@@ -57,6 +59,7 @@ __all__ = [
     "PeriodRangeInvalid",
     "PeriodScopeInvalid",
     "ShareInvalid",
+    "StatementReissueReasonRequired",
     "adjustment_create",
     "household_in_period_scope",
     "household_period_total",
@@ -68,4 +71,5 @@ __all__ = [
     "period_mark_paid",
     "period_open",
     "share_config_set",
+    "statement_link_reissue",
 ]
