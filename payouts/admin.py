@@ -16,6 +16,7 @@ from .models import (
     PayoutPool,
     PayoutShareConfig,
     Statement,
+    StatementLinkEvent,
 )
 from .services import period_approve, period_compute, period_mark_paid, share_config_set
 
@@ -117,8 +118,21 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     list_select_related = ("period", "household", "order")
 
 
+class StatementLinkEventInline(admin.TabularInline):
+    """Replacements of the statement's link (services only: statement_link_reissue)."""
+
+    model = StatementLinkEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ("old_token_hint", "reason", "actor", "at")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Statement)
 class StatementAdmin(ReadOnlyAdmin):
+    inlines = [StatementLinkEventInline]
     list_display = ("period", "household", "total_fen", "created_at")
     list_filter = ("period",)
     list_select_related = ("period", "household")

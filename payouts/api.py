@@ -18,9 +18,20 @@ from .schemas import (
     PeriodOut,
     ShareIn,
     ShareOut,
+    StatementLinkOut,
     StatementOut,
+    StatementReissueIn,
+    StatementSummaryOut,
 )
-from .selectors import adjustment_list, line_list, period_detail, period_list, statement_get
+from .selectors import (
+    StatementNotFound,
+    adjustment_list,
+    line_list,
+    period_detail,
+    period_list,
+    statement_get,
+    statement_list,
+)
 from .services import (
     adjustment_create,
     period_approve_request,
@@ -28,6 +39,7 @@ from .services import (
     period_mark_paid,
     period_open,
     share_config_set,
+    statement_link_reissue,
 )
 from .statement_pdf import period_statements_pdf, statement_pdf_get
 
@@ -43,11 +55,21 @@ class LineFilter(Schema):
     search: str = ""
 
 
+class StatementFilter(Schema):
+    search: str = ""
+
+
+# Whatever answers behind a statement token (the statement, its PDF, or that it is gone) is
+# for that one household only: no shared cache may keep it, and no cache at all, so that a
+# replaced link is dead everywhere at once.
+NOT_STORED = "no-store, private"
+
+
 def _file(filename: str, content_type: str, body: bytes, *, inline: bool = False) -> HttpResponse:
     response = HttpResponse(body, content_type=content_type)
     disposition = "inline" if inline else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
+    response["Cache-Control"] = NOT_STORED
     return response
 
 
@@ -181,13 +203,38 @@ def set_shares(request: HttpRequest, workshop_id: int, payload: ShareIn):
 
 
 @router.get(
+    "/payouts/periods/{period_id}/statements",
+    response=list[StatementSummaryOut],
+    summary="A period's household statements, to find one (operator; no links in the list)",
+)
+@paginate(LimitOffsetPagination)
+def list_statements(request: HttpRequest, period_id: int, filters: Query[StatementFilter]):
+    return statement_list(viewer=request.user, period_id=period_id, search=filters.search)
+
+
+@router.post(
+    "/payouts/statements/{statement_id}/reissue",
+    response={200: StatementLinkOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Replace a statement's link (lost slip): the old link is dead at once; no money moves",
+)
+def reissue_statement_link(request: HttpRequest, statement_id: int, payload: StatementReissueIn):
+    return statement_link_reissue(
+        statement_id=statement_id, operator=request.user, reason=payload.reason
+    )
+
+
+@router.get(
     "/statements/{token}",
     auth=None,
     response={200: StatementOut, 404: ErrorOut},
     summary="One household's statement behind its unguessable link (no login)",
 )
-def read_statement(request: HttpRequest, token: str):
-    return statement_get(token=token)
+def read_statement(request: HttpRequest, token: str, response: HttpResponse):
+    response["Cache-Control"] = NOT_STORED
+    try:
+        return statement_get(token=token)
+    except StatementNotFound as exc:
+        return Status(404, exc.body())
 
 
 @router.get(
@@ -196,5 +243,10 @@ def read_statement(request: HttpRequest, token: str):
     response={200: None, 404: ErrorOut},
     summary="The statement as a printable PDF with its QR code (no login)",
 )
-def read_statement_pdf(request: HttpRequest, token: str):
-    return _file("statement.pdf", "application/pdf", statement_pdf_get(token=token), inline=True)
+def read_statement_pdf(request: HttpRequest, token: str, response: HttpResponse):
+    response["Cache-Control"] = NOT_STORED
+    try:
+        body = statement_pdf_get(token=token)
+    except StatementNotFound as exc:
+        return Status(404, exc.body())
+    return _file("statement.pdf", "application/pdf", body, inline=True)

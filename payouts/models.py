@@ -589,3 +589,35 @@ class Statement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} · {self.household}"
+
+
+class StatementLinkEvent(models.Model):
+    """One row per replacement of a statement's link (a lost paper slip): who, when, why.
+
+    The money of the statement is untouched; only its token changes. The dead token is not
+    kept (it was the whole capability), only its first characters, to recognise an old slip.
+    """
+
+    statement = models.ForeignKey(
+        Statement, verbose_name=_("结算单"), on_delete=models.PROTECT, related_name="link_events"
+    )
+    old_token_hint = models.CharField(_("旧链接开头"), max_length=8)
+    reason = models.CharField(_("原因"), max_length=200)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("结算单链接补发")
+        verbose_name_plural = _("结算单链接补发")
+        ordering = ["statement_id", "at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="statement_link_event_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement_id} · {self.at:%Y-%m-%d %H:%M} · {self.reason}"

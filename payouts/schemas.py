@@ -7,6 +7,7 @@ from ninja import Field, Schema
 from core.schemas import InSchema, Money
 
 from .money import format_yuan
+from .selectors import statement_url
 
 
 def yuan(fen: int) -> str:
@@ -365,3 +366,53 @@ class StatementOut(Schema):
     @staticmethod
     def resolve_total(obj) -> str:
         return yuan(obj.total_fen)
+
+
+class StatementReissueIn(InSchema):
+    reason: str = Field(..., max_length=200, description="why the old link dies, e.g. slip lost")
+
+
+class StatementSummaryOut(Schema):
+    """A statement in a period's list (operators): no token, no link."""
+
+    id: int
+    household_id: int
+    household: str
+    workshop_id: int
+    workshop: str
+    total: str
+    reissues: int
+
+    @staticmethod
+    def resolve_household(obj) -> str:
+        return obj.household.name
+
+    @staticmethod
+    def resolve_workshop_id(obj) -> int:
+        return obj.household.workshop_id
+
+    @staticmethod
+    def resolve_workshop(obj) -> str:
+        return obj.household.workshop.name
+
+    @staticmethod
+    def resolve_total(obj) -> str:
+        return yuan(obj.total_fen)
+
+
+class StatementLinkOut(Schema):
+    """A statement's new link, for the operator to print a new slip."""
+
+    id: int
+    period_id: int
+    household_id: int
+    url: str
+    pdf_url: str
+
+    @staticmethod
+    def resolve_url(obj) -> str:
+        return statement_url(obj.token)
+
+    @staticmethod
+    def resolve_pdf_url(obj) -> str:
+        return f"/api/v1/statements/{obj.token}/pdf"

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -412,11 +412,18 @@ def statement_get(*, token: str) -> StatementDetail:
     )
 
 
-def statement_tokens(*, viewer: User, period_id: int, workshop_id: int | None) -> list[str]:
+def statement_tokens(
+    *, viewer: User, period_id: int, workshop_id: int | None, statement_id: int | None = None
+) -> list[str]:
     """Tokens of a period's statements for printing: a lead's own workshop, or (operator) one
-    workshop or all."""
+    workshop or all; or one statement (a slip reprinted after its link was replaced)."""
     period = period_get(viewer=viewer, period_id=period_id)
-    if is_operator(viewer) and workshop_id is None and period.workshop_id is None:
+    if (
+        is_operator(viewer)
+        and workshop_id is None
+        and statement_id is None
+        and period.workshop_id is None
+    ):
         # a national period has tens of thousands of households: print one workshop at a time
         raise BadRequest(_("打印结算单请指定工坊。"), code="workshop_required")
     statements = scope(
@@ -426,7 +433,29 @@ def statement_tokens(*, viewer: User, period_id: int, workshop_id: int | None) -
     )
     if workshop_id is not None:
         statements = statements.filter(household__workshop_id=workshop_id)
+    if statement_id is not None:
+        statements = statements.filter(pk=statement_id)
     return list(statements.order_by("household__name", "pk").values_list("token", flat=True))
+
+
+def statement_list(*, viewer: User, period_id: int, search: str = "") -> QuerySet[Statement]:
+    """A period's statements to find one household's (operators: a lost slip to replace).
+    Rows carry no token: a list of links would be a list of keys."""
+    ensure_role(viewer, Role.OPERATOR)
+    period = period_get(viewer=viewer, period_id=period_id)
+    statements = Statement.objects.filter(period=period).select_related(
+        "household__workshop__organisation"
+    )
+    search = search.strip()
+    if search:
+        statements = statements.filter(
+            Q(household__name__icontains=search) | Q(household__phone=search)
+        )
+    return (
+        statements.annotate(reissues=Count("link_events"))
+        .defer("token")
+        .order_by("household__name", "pk")
+    )
 
 
 def period_detail(*, viewer: User, period_id: int) -> PayoutPeriod:
@@ -467,7 +496,6 @@ class PayoutImpact:
 
 def payout_impact(*, viewer: User) -> PayoutImpact:
     """Households earning and fees paid, overall and per province and month (operators)."""
-    from django.db.models import Count
     from django.db.models.functions import TruncMonth
 
     ensure_role(viewer, User.Role.OPERATOR)

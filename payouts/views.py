@@ -12,7 +12,9 @@ from django.contrib import messages
 from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,12 +28,13 @@ from orders.models import OrderPhoto
 from . import selectors
 from .models import PayoutLine, PayoutPeriod
 from .money import fen_to_yuan
-from .selectors import StatementNotFound, statement_get, statement_tokens
+from .selectors import StatementNotFound, statement_get, statement_list, statement_tokens
 from .services import (
     period_approve_request,
     period_compute_request,
     period_create,
     period_mark_paid,
+    statement_link_reissue,
 )
 
 OPERATOR = "operator"
@@ -104,6 +107,16 @@ def period_detail(request: HttpRequest, period_id: int) -> HttpResponse:
         "statement_count": period.statements.count(),
         **_period_job(period),
     }
+    # A lost paper slip: find the household's statement and replace its link.
+    household = request.GET.get("household", "").strip()
+    if household and context["statement_count"]:
+        context["household_query"] = household
+        context["found_statements"] = [
+            {"statement": row, "total": fen_to_yuan(row.total_fen)}
+            for row in statement_list(viewer=request.user, period_id=period.pk, search=household)[
+                :20
+            ]
+        ]
     return render(request, "payouts/period.html", context)
 
 
@@ -125,6 +138,39 @@ def _period_job(period: PayoutPeriod) -> dict:
     running = job is not None and not job.is_finished and not job_is_stalled(job)
     busy = period.status in {Status.COMPUTING, Status.APPROVING}
     return {"job": job, "job_running": running, "job_lost": busy and not running}
+
+
+@page(OPERATOR)
+def statement_reissue(request: HttpRequest, period_id: int, statement_id: int) -> HttpResponse:
+    """Replace one statement's link (operators): the old slip's QR stops working at once."""
+    back = redirect("payouts:period", period_id=period_id)
+    if request.method != "POST":
+        return back
+    # only a statement of this period: the URL names both
+    statements = statement_list(viewer=request.user, period_id=period_id)
+    if not statements.filter(pk=statement_id).exists():
+        raise Http404
+    try:
+        statement_link_reissue(
+            statement_id=statement_id,
+            operator=request.user,
+            reason=request.POST.get("reason", ""),
+        )
+    except ApplicationError as exc:
+        messages.error(request, error_text(exc))
+        return back
+    slip = reverse("payouts:slips", kwargs={"period_id": period_id})
+    messages.success(
+        request,
+        format_html(
+            '{} <a href="{}?statement={}">{}</a>',
+            _("旧链接已作废，新链接已生成。"),
+            slip,
+            statement_id,
+            _("打印新的结算单"),
+        ),
+    )
+    return back
 
 
 @page(OPERATOR)
@@ -157,12 +203,24 @@ def period_action(request: HttpRequest, period_id: int, action: str) -> HttpResp
     return redirect("payouts:period", period_id=period_id)
 
 
+def _not_stored(response: HttpResponse) -> HttpResponse:
+    """Behind a statement token: one household's page, kept by no cache (a replaced link
+    must be dead everywhere at once), and the link is the key: do not leak it."""
+    response["Cache-Control"] = "no-store, private"
+    # No other site may see the link in a Referer; same-origin requests keep theirs
+    # (no-referrer made the language switch post "Origin: null", a CSRF 403).
+    response["Referrer-Policy"] = "same-origin"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
 def statement(request: HttpRequest, token: str) -> HttpResponse:
     """One household's statement, for someone who may read little: the photo, the numbers."""
     try:
         detail = statement_get(token=token)
     except StatementNotFound:
-        raise Http404 from None
+        # a wrong link, or one replaced after the slip was lost: say so, and where to turn
+        return _not_stored(render(request, "payouts/statement_missing.html", status=404))
     photos: dict[int, object] = {}
     for photo in OrderPhoto.objects.filter(order_id__in=[line.order_id for line in detail.lines]):
         photos.setdefault(photo.order_id, photo)
@@ -186,12 +244,7 @@ def statement(request: HttpRequest, token: str) -> HttpResponse:
         "adjustments": adjustments,
         "paid": detail.status == "paid",
     }
-    response = render(request, "payouts/statement.html", context)
-    # The link is the key: no other site may see it in a Referer. Same-origin requests keep
-    # theirs (no-referrer made the language switch post "Origin: null", a CSRF 403).
-    response["Referrer-Policy"] = "same-origin"
-    response["X-Robots-Tag"] = "noindex"
-    return response
+    return _not_stored(render(request, "payouts/statement.html", context))
 
 
 def _qr_svg(url: str) -> str:
@@ -205,13 +258,16 @@ def _qr_svg(url: str) -> str:
 
 @page("lead")
 def statement_slips(request: HttpRequest, period_id: int) -> HttpResponse:
-    """Paper slips for a workshop's households: name, total and the QR of their statement."""
+    """Paper slips for a workshop's households (or one household's, after its link was
+    replaced): name, total and the QR of their statement."""
     workshop = request.GET.get("workshop", "")
+    one = request.GET.get("statement", "")
     try:
         tokens = statement_tokens(
             viewer=request.user,
             period_id=period_id,
             workshop_id=int(workshop) if workshop.isdigit() else None,
+            statement_id=int(one) if one.isdigit() else None,
         )
     except ApplicationError as exc:
         messages.error(request, error_text(exc))

@@ -57,6 +57,11 @@ def batch_claim(*, actor: User, batch_id: int) -> Batch:
     batch = Batch.objects.select_related("order").filter(pk=batch_id).first()
     if batch is None or batch.order.status == Order.Status.DRAFT:
         raise BatchNotFound(detail={"batch_id": batch_id})
+    center_id = batch.order.service_center_id
+    if center_id is not None and center_id != workshop.organisation.service_center_id:
+        # Meant for another region: the same answer whatever the batch's state, so that a
+        # lead elsewhere never learns whether (or by whom) it was taken.
+        raise errors.BatchOtherRegion(detail={"service_center_id": center_id})
     if batch.status != Batch.Status.OPEN:
         if batch.workshop_id is not None and batch.status in (
             Batch.Status.CLAIMED,

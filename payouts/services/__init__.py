@@ -2,7 +2,8 @@
 
 - ``periods``: a period's life (create, compute, mark paid) as guarded transitions;
 - ``approval``: computed → approving → approved in resumable steps, in the background;
-- ``ledger`` and ``statements``: what approving and paying write, inside those steps;
+- ``ledger`` and ``statements``: what approving and paying write, inside those steps
+  (and a statement's link replaced when its paper slip is lost);
 - ``totals``: what a period and each household in it add up to;
 - ``adjustments``: a household's bonus or deduction in an open period;
 - ``shares``: a workshop's lead and service-center cuts.
@@ -41,6 +42,7 @@ from .periods import (
     period_open,
 )
 from .shares import ShareInvalid, share_config_set
+from .statements import StatementReissueReasonRequired, statement_link_reissue
 from .totals import household_period_total
 
 __all__ = [
@@ -59,6 +61,7 @@ __all__ = [
     "PeriodRangeInvalid",
     "PeriodScopeInvalid",
     "ShareInvalid",
+    "StatementReissueReasonRequired",
     "adjustment_create",
     "household_in_period_scope",
     "household_period_total",
@@ -73,4 +76,5 @@ __all__ = [
     "period_mark_paid",
     "period_open",
     "share_config_set",
+    "statement_link_reissue",
 ]

@@ -1,9 +1,29 @@
-"""Each household's statement of an approved period: its total and the token of its page."""
+"""Each household's statement of an approved period: its total and the token of its page; and
+the replacement of that token when the paper slip is lost (the money never moves)."""
 
 import secrets
 from datetime import datetime
 
-from ..models import PayoutPeriod, Statement
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from accounts.permissions import ensure_role
+from core.errors import BadRequest
+
+from ..models import PayoutPeriod, Statement, StatementLinkEvent
+from ..selectors import StatementNotFound
+
+
+class StatementReissueReasonRequired(BadRequest):
+    code = "statement_reissue_reason_required"
+    message = _("补发结算单链接必须填写原因。")
+
+
+def new_statement_token() -> str:
+    # 192 random bits: unguessable, the whole capability of the household's page.
+    return secrets.token_urlsafe(24)
 
 
 def statements_issue(
@@ -15,7 +35,7 @@ def statements_issue(
             Statement(
                 period=period,
                 household_id=household_id,
-                token=secrets.token_urlsafe(24),
+                token=new_statement_token(),
                 total_fen=total,
                 created_at=at,
             )
@@ -23,3 +43,31 @@ def statements_issue(
         ],
         batch_size=5000,
     )
+
+
+@transaction.atomic
+def statement_link_reissue(*, statement_id: int, operator: User, reason: str) -> Statement:
+    """Replace a statement's token (operators only): the old link is dead from this commit on,
+    and nothing keeps a copy of its page (every answer behind a token is ``no-store``).
+
+    Only the token changes: the total, the lines and the ledger are what they were. The row
+    is locked, so two operators replacing the same link at once each record their event and
+    the later token is the one that stands.
+    """
+    ensure_role(operator, User.Role.OPERATOR)
+    reason = (reason or "").strip()
+    if not reason:
+        raise StatementReissueReasonRequired(detail={"statement_id": statement_id})
+    statement = Statement.objects.select_for_update().filter(pk=statement_id).first()
+    if statement is None:
+        raise StatementNotFound(detail={"statement_id": statement_id})
+    StatementLinkEvent.objects.create(
+        statement=statement,
+        old_token_hint=statement.token[:6],
+        reason=reason[:200],
+        actor=operator,
+        at=timezone.now(),
+    )
+    statement.token = new_statement_token()
+    Statement.objects.filter(pk=statement.pk).update(token=statement.token)
+    return statement

@@ -80,6 +80,18 @@ def test_claim_refused_for_a_batch_meant_for_another_region(api, workshop):
     assert batch.status == Batch.Status.OPEN
 
 
+def test_claim_on_a_taken_batch_of_another_region_does_not_say_it_is_taken(api, workshop):
+    # found by the permission matrix: the answer was 409 batch_already_claimed, telling a lead
+    # elsewhere the state of a batch it may never see
+    elsewhere = make_workshop()
+    center = elsewhere.organisation.service_center
+    batch = claimed_batch(elsewhere, service_center_id=center.pk)
+    response = api.as_user(workshop.lead).post(f"/batches/{batch.pk}/claim")
+    assert (response.status_code, response.json()["code"]) == (403, "batch_other_region")
+    batch.refresh_from_db()
+    assert batch.workshop == elsewhere
+
+
 def test_claim_allowed_for_a_batch_meant_for_my_region(api, workshop):
     center = workshop.organisation.service_center
     batch = first_batch(make_published_order(service_center_id=center.pk))
