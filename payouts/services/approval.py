@@ -45,6 +45,7 @@ from jobs.services import (
 from ..models import PayoutAdjustment, PayoutLine, PayoutPeriod, Statement
 from .ledger import ledger_charges_recorded, ledger_record_charges, ledger_record_households
 from .periods import (
+    PeriodLocked,
     PeriodNegativeTotals,
     PeriodNotComputed,
     _end_superseded_job,
@@ -96,6 +97,9 @@ def _households_done(
 def _approve_begin(*, period_id: int, actor: User, job: Job | None) -> tuple[PayoutPeriod, int]:
     """computed → approving, refused if a household's deductions exceed its money."""
     period = _period_for_update(period_id)
+    if period.status in {Status.APPROVED, Status.PAID}:
+        # an approved period says so, whatever was asked of it
+        raise PeriodLocked(detail={"period_id": period_id, "status": period.status})
     if period.status != Status.COMPUTED:
         raise PeriodNotComputed(
             detail={"period_id": period_id, "status": period.status, "to": Status.APPROVING}

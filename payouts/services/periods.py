@@ -449,7 +449,6 @@ def period_compute_run(*, period_id: int, job_id: int) -> None:
 
 
 @transaction.atomic
-@transaction.atomic
 def period_mark_paid(*, period_id: int, actor: User, payment_reference: str = "") -> PayoutPeriod:
     """Record that an approved period's money went out; the ledger settles every payable."""
     ensure_role(actor, Role.OPERATOR)

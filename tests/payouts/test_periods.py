@@ -131,8 +131,9 @@ def test_recomputing_an_approved_period_is_409_locked_and_changes_nothing(
     assert PayoutPeriod.objects.get(pk=computed_period.pk).status == "approved"
 
 
-def test_paying_a_paid_period_again_is_409_locked(api, operator, computed_period):
+def test_paying_a_paid_period_again_is_409_locked(api, operator, computed_period, tasks):
     api.as_user(operator).post(f"/payouts/periods/{computed_period.pk}/approve")
+    tasks.run()
     api.post(f"/payouts/periods/{computed_period.pk}/paid", {"payment_reference": "B1"})
     payments = LedgerEntry.objects.filter(kind="household_payment").count()
     response = api.post(f"/payouts/periods/{computed_period.pk}/paid", {"payment_reference": "B2"})
