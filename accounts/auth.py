@@ -17,7 +17,16 @@ class BearerTokenAuth(HttpBearer):
 
 
 class PageSessionAuth(SessionAuth):
-    """Django's session, with CSRF enforced on unsafe methods (ninja's APIKeyCookie)."""
+    """Django's session, with CSRF enforced on unsafe methods (ninja's APIKeyCookie).
+
+    Without a session cookie there is no session to forge a request with: the caller is simply
+    not signed in (401 not_authenticated), not a page whose CSRF token expired (403).
+    """
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
 
 
 api_auth = [BearerTokenAuth(), PageSessionAuth()]

@@ -1,7 +1,9 @@
 """Smart allocation over HTTP: operators start a run, read it with its reasons, apply it."""
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
+
+from core.pagination import Offset
 
 from .schemas import AllocationRunIn, AllocationRunOut
 from .selectors import allocation_run_page
@@ -13,8 +15,8 @@ router = Router(tags=["allocation"])
 
 
 class ProposalPage(Schema):
-    offset: int = 0
-    limit: int = 500
+    offset: Offset = 0
+    limit: int = Field(500, ge=1, le=2000, description="proposals per page, 1 … 2,000")
 
 
 @router.post(

@@ -4,7 +4,9 @@ import logging
 
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
@@ -12,7 +14,15 @@ from ninja.renderers import JSONRenderer
 
 from accounts.api import router as accounts_router
 from accounts.auth import api_auth
-from core.errors import ApplicationError
+from core.errors import (
+    ApplicationError,
+    InvalidCharacters,
+    InvalidInput,
+    MalformedMultipart,
+    error_body,
+)
+from core.openapi import document_errors
+from core.parser import ApiParser
 from jobs.api import router as jobs_router
 from orders.api import router as orders_router
 from payouts.api import router as payouts_router
@@ -29,42 +39,33 @@ class Utf8JSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-api = NinjaAPI(
+class ShouchuangAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        """The generated document, with every operation's possible errors (core.openapi)."""
+        return document_errors(super().get_openapi_schema(**kwargs))
+
+
+api = ShouchuangAPI(
     title="Shouchuang 手创 API",
     version="1.0.0",
     description=(
         "Order distribution for cross-region handicraft cooperation (手创共富). "
         "Sign in with POST /auth/token and send `Authorization: Bearer <token>`; "
-        "errors are always {code, message, detail}."
+        "errors are always {code, message, detail}. Lists take limit (1–200) and offset "
+        "(0–10,000,000); JSON bodies must be sent as application/json; no text may contain "
+        "the NUL character."
     ),
     auth=api_auth,
     renderer=Utf8JSONRenderer(),
+    parser=ApiParser(),
     urls_namespace="api",
 )
-
-STATUS_CODES = {
-    400: ("bad_request", _("请求有误。")),
-    401: ("not_authenticated", _("请先登录。")),
-    403: ("forbidden", _("您的角色无权执行此操作。")),
-    404: ("not_found", _("未找到，或不属于您。")),
-    405: ("method_not_allowed", _("不支持此请求方法。")),
-    409: ("conflict", _("当前状态不允许此操作。")),
-    413: ("payload_too_large", _("提交的内容过大。")),
-    429: ("too_many_requests", _("请求过于频繁，请稍后再试。")),
-    500: ("server_error", _("服务器出错了，请稍后再试。")),
-}
 
 
 def error_response(
     request: HttpRequest, status: int, code: str | None = None, message=None, detail=None
 ) -> HttpResponse:
-    default_code, default_message = STATUS_CODES.get(status, STATUS_CODES[400])
-    body = {
-        "code": code or default_code,
-        "message": str(message or default_message),
-        "detail": detail or {},
-    }
-    return api.create_response(request, body, status=status)
+    return api.create_response(request, error_body(status, code, message, detail), status=status)
 
 
 @api.exception_handler(ApplicationError)
@@ -82,6 +83,15 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
         }
         for error in exc.errors
     ]
+    if errors and all(error["type"] == InvalidCharacters.code for error in errors):
+        # Only NUL characters are wrong: the same answer as for a NUL anywhere else.
+        return error_response(
+            request,
+            400,
+            code=InvalidCharacters.code,
+            message=InvalidCharacters.message,
+            detail={"errors": errors},
+        )
     return error_response(
         request,
         422,
@@ -93,6 +103,9 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, ApplicationError):
+        # ninja wraps whatever its parser raises in "Cannot parse request body" (core.parser).
+        return on_application_error(request, exc.__cause__)
     if exc.status_code == 400 and "parse request body" in str(exc):
         return error_response(
             request, 400, code="malformed_body", message=_("请求内容不是有效的 JSON。")
@@ -135,6 +148,27 @@ def on_request_too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
     from django.conf import settings
 
     return error_response(request, 413, detail={"max_bytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE})
+
+
+@api.exception_handler(MultiPartParserError)
+def on_malformed_multipart(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return on_application_error(request, MalformedMultipart(detail={"reason": str(exc)}))
+
+
+@api.exception_handler(DataError)
+@api.exception_handler(OverflowError)
+def on_data_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A value the database refused (out of range, unstorable) is the caller's input, not our
+    failure: 400, and logged so that the schema or service that let it through gets a bound."""
+    log.warning(
+        "Refused input on %s %s: %s: %s",
+        request.method,
+        request.path,
+        type(exc).__name__,
+        exc,
+        exc_info=exc,
+    )
+    return on_application_error(request, InvalidInput())
 
 
 @api.exception_handler(Exception)

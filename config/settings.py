@@ -90,6 +90,9 @@ MIDDLEWARE = [
     # Pages speak Chinese unless the person chose English (the API follows Accept-Language).
     "core.middleware.ChineseFirstPagesMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Inside LocaleMiddleware, so that their messages are in the request's language.
+    "core.middleware.ApiErrorBodyMiddleware",
+    "core.middleware.RefuseNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -1,7 +1,8 @@
 from django.http import HttpRequest
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+
+from core.pagination import Limit, LimitOffsetPagination, Offset, paginate
 
 from .schemas import (
     BatchEventOut,
@@ -15,7 +16,7 @@ from .schemas import (
     OrderOut,
     OrderPageOut,
     OrderPatch,
-    PhotoOut,
+    OrderPhotoOut,
     PublishIn,
     ReleaseIn,
     TicketIn,
@@ -55,8 +56,8 @@ router = Router(tags=["orders"])
 class OrderFilter(Schema):
     status: str | None = None
     search: str = ""
-    limit: int = 20
-    offset: int = 0
+    limit: Limit = 20
+    offset: Offset = 0
 
 
 # --- orders ----------------------------------------------------------------------------
@@ -74,8 +75,8 @@ def list_orders(request: HttpRequest, filters: Query[OrderFilter]):
         viewer=request.user,
         status=filters.status,
         search=filters.search,
-        limit=max(1, min(filters.limit, 100)),
-        offset=max(0, filters.offset),
+        limit=filters.limit,
+        offset=filters.offset,
     )
 
 
@@ -135,7 +136,7 @@ def list_order_batches(request: HttpRequest, order_id: int):
 
 @router.post(
     "/orders/{order_id}/photos",
-    response={201: PhotoOut},
+    response={201: OrderPhotoOut},
     summary="Upload a sample photo (multipart: image, caption)",
 )
 def upload_order_photo(

@@ -5,7 +5,7 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
-from core.schemas import InSchema
+from core.schemas import FeePerPiece, HourlyWage, InSchema
 
 from .fair_pay import fair_pay_hint
 
@@ -29,12 +29,12 @@ class OrderIn(InSchema):
     spec: str = Field("", max_length=5000)
     required_skills: list[str] = Field(default_factory=list, max_length=20)
     quantity: int
-    fee_per_piece: Decimal = Field(..., description='yuan per piece, string decimal e.g. "0.35"')
-    rework_fee_per_piece: Decimal | None = None
-    standard_minutes: Decimal = Field(..., description="standard minutes per piece")
+    fee_per_piece: FeePerPiece = Field(..., description='yuan per piece, a string e.g. "0.35"')
+    rework_fee_per_piece: FeePerPiece | None = None
+    standard_minutes: Decimal = Field(..., lt=100_000, description="standard minutes per piece")
     deadline: date
     batch_size: int
-    aql: Decimal = Decimal("2.5")
+    aql: Decimal = Field(Decimal("2.5"), lt=100)
     inspection_level: Literal["I", "II", "III"] = "II"
     service_center_id: int | None = Field(
         None, description="only workshops of this service center may take the batches"
@@ -48,12 +48,12 @@ class OrderPatch(InSchema):
     spec: str | None = Field(None, max_length=5000)
     required_skills: list[str] | None = Field(None, max_length=20)
     quantity: int | None = None
-    fee_per_piece: Decimal | None = None
-    rework_fee_per_piece: Decimal | None = None
-    standard_minutes: Decimal | None = None
+    fee_per_piece: FeePerPiece | None = None
+    rework_fee_per_piece: FeePerPiece | None = None
+    standard_minutes: Decimal | None = Field(None, lt=100_000)
     deadline: date | None = None
     batch_size: int | None = None
-    aql: Decimal | None = None
+    aql: Decimal | None = Field(None, lt=100)
     inspection_level: Literal["I", "II", "III"] | None = None
     service_center_id: int | None = None
 
@@ -71,7 +71,7 @@ class SkillRef(Schema):
     name: str
 
 
-class PhotoOut(Schema):
+class OrderPhotoOut(Schema):
     id: int
     url: str
     thumbnail_url: str
@@ -88,7 +88,7 @@ class PhotoOut(Schema):
         return obj.thumbnail.url
 
 
-class ProgressOut(Schema):
+class OrderProgressOut(Schema):
     """Pieces by where they are: batches open / claimed / in production, pieces households
     returned, pieces quality accepted (0 until quality provides it), batches cancelled."""
 
@@ -131,9 +131,9 @@ class OrderOut(Schema):
     published_at: datetime | None
     cancelled_at: datetime | None
     batch_count: int
-    progress: ProgressOut
+    progress: OrderProgressOut
     fair_pay: FairPayOut
-    photos: list[PhotoOut]
+    photos: list[OrderPhotoOut]
 
     @staticmethod
     def resolve_merchant(obj) -> str:
@@ -318,7 +318,7 @@ class TicketOut(Schema):
 
 class MinimumWageIn(InSchema):
     province: str = Field(..., min_length=2, max_length=40)
-    hourly: Decimal
+    hourly: HourlyWage
     tier: str = Field("", max_length=60)
     effective_from: date
     source: str = Field(..., min_length=4, max_length=300)

@@ -2,8 +2,8 @@
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
 
+from core.pagination import LimitOffsetPagination, paginate
 from core.schemas import ErrorOut
 
 from .exports import period_transfer_file

@@ -4,7 +4,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from core.schemas import InSchema
+from core.schemas import InSchema, Money
 
 from .money import format_yuan
 
@@ -31,7 +31,7 @@ class PaidIn(InSchema):
 class AdjustmentIn(InSchema):
     household_id: int
     kind: Literal["bonus", "deduction"]
-    amount: Decimal = Field(..., description='yuan, e.g. "12.50"')
+    amount: Money = Field(..., description='yuan, e.g. "12.50"')
     reason: str = Field(..., max_length=200)
     corrects_period_id: int | None = Field(
         None, description="the approved period this corrects, if any"

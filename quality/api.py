@@ -4,8 +4,9 @@ from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import ValidationError
+
+from core.pagination import LimitOffsetPagination, paginate
 
 from . import sampling
 from .errors import AqlNotSupported, BulkTooLarge, ScanItemInvalid
@@ -15,11 +16,11 @@ from .schemas import (
     DispositionIn,
     InspectionIn,
     InspectionOut,
+    InspectionPhotoOut,
     LabelSheetIn,
     LabelSheetOut,
     LotIn,
     LotOut,
-    PhotoOut,
     SamplingPlanOut,
     ScanBulkIn,
     ScanBulkOut,
@@ -253,7 +254,7 @@ def dispose_inspection(request: HttpRequest, inspection_id: int, payload: Dispos
     return inspection_get(viewer=request.user, inspection_id=inspection_id)
 
 
-@router.post("/inspections/{inspection_id}/photos", response={201: PhotoOut})
+@router.post("/inspections/{inspection_id}/photos", response={201: InspectionPhotoOut})
 def add_inspection_photo(request: HttpRequest, inspection_id: int, photo: File[UploadedFile]):
     from .errors import PhotoTooLarge
     from .photos import MAX_BYTES

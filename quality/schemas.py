@@ -1,12 +1,15 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Schema
-from pydantic import create_model
+from pydantic import AfterValidator, create_model
+from pydantic_core import PydanticCustomError
 
-from core.schemas import InSchema
+from core.schemas import InSchema, nul_refusing_validator
 
 from .models import DefectClass, DefectKind, Lot, ScanEvent, Severity
 
@@ -94,11 +97,29 @@ class LotOut(Schema):
         ]
 
 
+def device_time_plausible(value: datetime) -> datetime:
+    """A phone's clock may be off by hours, not by centuries: 2000-01-01 … now + 1 day (a time
+    without an offset is platform time, as the service reads it)."""
+    platform = timezone.get_default_timezone()
+    earliest = datetime(2000, 1, 1, tzinfo=platform)
+    latest = timezone.now() + timedelta(days=1)
+    when = value if timezone.is_aware(value) else value.replace(tzinfo=platform)
+    if not earliest <= when <= latest:
+        raise PydanticCustomError(
+            "device_time_out_of_range",
+            str(_("扫描时间不可信：须在 2000-01-01 到当前时间后一天之间，请校准手机时间。")),
+            {"earliest": earliest.isoformat(), "latest": latest.isoformat()},
+        )
+    return value
+
+
 class ScanIn(InSchema):
     key: str = Field(..., min_length=8, max_length=64, description="client-generated UUID")
     code: str = Field(..., max_length=40, description="lot code as printed or read from the QR")
     action: ScanEvent.Action
-    device_time: datetime = Field(..., description="the phone's own time of the scan")
+    device_time: Annotated[datetime, AfterValidator(device_time_plausible)] = Field(
+        ..., description="the phone's own time of the scan: 2000-01-01 … now + 1 day"
+    )
     note: str = Field("", max_length=200)
 
 
@@ -108,6 +129,7 @@ class ScanIn(InSchema):
 ScanItemIn = create_model(
     "ScanItemIn",
     __config__=ScanIn.model_config,
+    __validators__={"refuse_nul_characters": nul_refusing_validator()},
     **{name: (info.annotation, info) for name, info in ScanIn.model_fields.items()},
 )
 
@@ -226,7 +248,7 @@ class DefectOut(Schema):
         return str(obj.get_defect_class_display())
 
 
-class PhotoOut(Schema):
+class InspectionPhotoOut(Schema):
     id: int
     url: str
     thumbnail_url: str
@@ -269,7 +291,7 @@ class InspectionOut(Schema):
     decided_at: datetime | None
     created_at: datetime
     defects: list[DefectOut]
-    photos: list[PhotoOut]
+    photos: list[InspectionPhotoOut]
     outcomes: list[PieceOutcomeOut]
 
     @staticmethod

@@ -3,7 +3,8 @@
 from django.http import HttpRequest
 from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+
+from core.pagination import LimitOffsetPagination, paginate
 
 from .photos import photo_from_base64, photo_read_upload
 from .schemas import (
@@ -19,11 +20,11 @@ from .schemas import (
     ProgrammeOut,
     ProgressIn,
     ProgressLogOut,
-    ProgressOut,
     SessionIn,
     TraineeFilter,
     TraineeIn,
     TraineeOut,
+    TraineeProgressOut,
     WithdrawIn,
 )
 from .selectors import (
@@ -120,7 +121,7 @@ def read_trainee(request: HttpRequest, trainee_id: int):
 
 @router.get(
     "/trainees/{trainee_id}/progress",
-    response=ProgressOut,
+    response=TraineeProgressOut,
     summary="The progress summary and the log (newest first)",
 )
 def read_progress(request: HttpRequest, trainee_id: int):

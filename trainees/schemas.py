@@ -290,7 +290,7 @@ class TraineeSummaryOut(Schema):
     modules: list[ModuleProgressOut]
 
 
-class ProgressOut(Schema):
+class TraineeProgressOut(Schema):
     summary: TraineeSummaryOut
     logs: list[ProgressLogOut]
 

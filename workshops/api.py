@@ -1,6 +1,7 @@
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+
+from core.pagination import LimitOffsetPagination, paginate
 
 from .schemas import HouseholdIn, HouseholdOut, SkillOut, WorkshopIn, WorkshopOut, WorkshopPatch
 from .selectors import household_list, skill_list, workshop_get, workshop_list

@@ -128,7 +128,7 @@ class HouseholdOut(Schema):
 
 
 class WorkshopPatch(InSchema):
-    daily_capacity: int | None = None
+    daily_capacity: int | None = Field(None, le=1_000_000)  # ≥ 1 is the service's rule
     skills: dict[str, int] | None = Field(None, description="replaces the profile: code → 1..3")
 
 

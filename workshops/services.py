@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
@@ -23,6 +23,11 @@ class UnknownSkill(BadRequest):
 class UnknownServiceCenter(BadRequest):
     code = "unknown_service_center"
     message = _("服务中心不存在。")
+
+
+class WorkshopNameTaken(Conflict):
+    code = "workshop_name_taken"
+    message = _("已有同名的工坊，请换一个名称（可加上村名）。")
 
 
 def skills_by_code(codes: list[str]) -> dict[str, Skill]:
@@ -57,17 +62,21 @@ def workshop_create(
     if center is None:
         raise UnknownServiceCenter(detail={"service_center_id": service_center_id})
     catalogue = skills_by_code(list(skills))
-    organisation = Organisation.objects.create(
-        kind=Organisation.Kind.WORKSHOP,
-        name=name,
-        province=province,
-        county=county,
-        township=township,
-        village=village,
-        latitude=latitude,
-        longitude=longitude,
-        service_center=center,
-    )
+    try:
+        with transaction.atomic():  # the unique (kind, name) decides, also between two racers
+            organisation = Organisation.objects.create(
+                kind=Organisation.Kind.WORKSHOP,
+                name=name,
+                province=province,
+                county=county,
+                township=township,
+                village=village,
+                latitude=latitude,
+                longitude=longitude,
+                service_center=center,
+            )
+    except IntegrityError:
+        raise WorkshopNameTaken(detail={"name": name}) from None
     workshop = Workshop.objects.create(
         organisation=organisation, daily_capacity=daily_capacity, lead=lead
     )

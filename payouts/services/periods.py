@@ -138,6 +138,8 @@ def _transition(
     )
     if not won:
         current = PayoutPeriod.objects.filter(pk=period_id).values_list("status", flat=True)[0]
+        if current in {Status.APPROVED, Status.PAID}:
+            refusal = PeriodLocked  # an approved period says so, whatever was asked of it
         raise refusal(detail={"period_id": period_id, "status": current, "to": to_status})
     _record_event(
         period_id=period_id, from_status=current, to_status=to_status, actor=actor, note=note
@@ -235,6 +237,8 @@ def _compute_begin(*, period_id: int, actor: User | None, job: Job | None) -> Pa
         and period.computing_since is not None
         and period.computing_since < now - STALE_COMPUTE_AFTER
     )
+    if period.is_locked:
+        raise PeriodLocked(detail={"period_id": period_id, "status": period.status})
     if period.status not in {Status.DRAFT, Status.COMPUTED} and not stale:
         raise PeriodNotComputable(detail={"period_id": period_id, "status": period.status})
     PayoutLine.objects.filter(pool__period_id=period_id).delete()

@@ -143,3 +143,45 @@ def test_413_body_over_the_limit_changes_nothing(api, operator, workshop, settin
     body = assert_error_shape(response, 413, "payload_too_large")
     assert body["detail"] == {"max_bytes": 1024}
     assert Workshop.objects.count() == 1
+
+
+def test_405_is_the_error_body_and_names_the_allowed_methods(api, operator):
+    response = api.as_user(operator).delete("/workshops")
+    body = assert_error_shape(response, 405, "method_not_allowed")
+    assert body["detail"] == {"allowed": ["GET", "POST"]}
+    assert set(response["Allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+    assert api.put("/me").json()["code"] == "method_not_allowed"
+
+
+def test_write_without_any_credentials_is_401_not_a_csrf_failure(workshop):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)  # a phone or script: no cookie, no token
+    center_id = workshop.organisation.service_center_id
+    response = client.post(
+        "/api/v1/workshops", workshop_body(center_id), content_type="application/json"
+    )
+    assert_error_shape(response, 401, "not_authenticated")
+    assert_error_shape(client.delete("/api/v1/auth/token"), 401, "not_authenticated")
+    assert Workshop.objects.count() == 1
+
+
+def test_session_cookie_write_without_csrf_token_stays_403_csrf_failed(operator, workshop):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(operator)
+    center_id = workshop.organisation.service_center_id
+    response = client.post(
+        "/api/v1/workshops", workshop_body(center_id), content_type="application/json"
+    )
+    assert_error_shape(response, 403, "csrf_failed")
+    assert Workshop.objects.count() == 1
+
+
+def test_unknown_api_path_is_the_error_body_with_debug_on(api, operator, settings):
+    settings.DEBUG = True
+    response = api.as_user(operator).get("/no-such-thing")
+    assert_error_shape(response, 404, "not_found")
+    assert response["Content-Type"].startswith("application/json")
+    assert_error_shape(api.post("/v2/orders", {}), 404, "not_found")

@@ -64,7 +64,7 @@ def test_two_operators_approving_at_once_make_one_approval(needs_postgres, works
     winners = [r for r in results if isinstance(r, PayoutPeriod)]
     losers = [r for r in results if isinstance(r, ApplicationError)]
     assert len(winners) == 1 and len(losers) == 1, results
-    assert losers[0].code == "payout_period_not_computed"
+    assert losers[0].code == "payout_period_locked"
     assert Statement.objects.filter(period=period).count() == 3
     assert LedgerEntry.objects.filter(period=period, kind="household_payable").count() == 3
     assert PayoutPeriod.objects.get(pk=period.pk).status == "approved"

@@ -109,18 +109,30 @@ def test_approve_locks_writes_ledger_and_statements_then_paid(api, operator, com
     assert steps == ["draft", "computing", "computed", "approved", "paid"]
 
 
-def test_approving_twice_is_409(api, operator, computed_period):
+def test_approving_twice_is_409_locked(api, operator, computed_period):
     api.as_user(operator).post(f"/payouts/periods/{computed_period.pk}/approve")
     response = api.post(f"/payouts/periods/{computed_period.pk}/approve")
-    assert (response.status_code, response.json()["code"]) == (409, "payout_period_not_computed")
+    assert (response.status_code, response.json()["code"]) == (409, "payout_period_locked")
     assert Statement.objects.count() == 3
 
 
-def test_recomputing_an_approved_period_is_409_and_changes_nothing(api, operator, computed_period):
+def test_recomputing_an_approved_period_is_409_locked_and_changes_nothing(
+    api, operator, computed_period
+):
     api.as_user(operator).post(f"/payouts/periods/{computed_period.pk}/approve")
     response = api.post(f"/payouts/periods/{computed_period.pk}/compute")
-    assert (response.status_code, response.json()["code"]) == (409, "payout_period_not_computable")
+    assert (response.status_code, response.json()["code"]) == (409, "payout_period_locked")
     assert PayoutPeriod.objects.get(pk=computed_period.pk).status == "approved"
+
+
+def test_paying_a_paid_period_again_is_409_locked(api, operator, computed_period):
+    api.as_user(operator).post(f"/payouts/periods/{computed_period.pk}/approve")
+    api.post(f"/payouts/periods/{computed_period.pk}/paid", {"payment_reference": "B1"})
+    payments = LedgerEntry.objects.filter(kind="household_payment").count()
+    response = api.post(f"/payouts/periods/{computed_period.pk}/paid", {"payment_reference": "B2"})
+    assert (response.status_code, response.json()["code"]) == (409, "payout_period_locked")
+    assert LedgerEntry.objects.filter(kind="household_payment").count() == payments
+    assert PayoutPeriod.objects.get(pk=computed_period.pk).payment_reference == "B1"
 
 
 def test_recompute_of_a_computed_draft_is_idempotent_through_the_api(
