@@ -12,7 +12,8 @@ about the operation, every time with the one error schema ``ErrorOut``:
 409    writes that need a sign-in                      the state does not allow it (see code)
 413    operations with a body                          over the upload limit
 415    operations with a JSON body                     a body that is not application/json
-422    operations with a body or query parameters      schema validation, per field
+422    operations with a body, query parameters, or a  schema validation, per field
+       number in the path (``/orders/abc``)
 =====  ==============================================  ==========================================
 
 A status an operation declares itself is kept as declared.
@@ -47,6 +48,15 @@ def _error_response(status: int) -> dict[str, Any]:
     }
 
 
+def _validated(parameter: dict[str, Any]) -> bool:
+    """A query parameter, or a path parameter that is not just any text: ``/orders/abc`` is
+    answered 422 naming ``order_id``, as a bad query parameter would be."""
+    where = parameter.get("in")
+    return where == "query" or (
+        where == "path" and parameter.get("schema", {}).get("type") != "string"
+    )
+
+
 def error_statuses(path: str, method: str, operation: dict[str, Any]) -> list[int]:
     parameters = operation.get("parameters", [])
     body = operation.get("requestBody", {}).get("content", {})
@@ -62,7 +72,7 @@ def error_statuses(path: str, method: str, operation: dict[str, Any]) -> list[in
         statuses.append(413)
     if "application/json" in body:
         statuses.append(415)
-    if body or any(p.get("in") == "query" for p in parameters):
+    if body or any(_validated(p) for p in parameters):
         statuses.append(422)
     return statuses
 

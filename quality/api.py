@@ -7,6 +7,7 @@ from ninja.files import UploadedFile
 from pydantic import ValidationError
 
 from core.pagination import LimitOffsetPagination, paginate
+from core.schemas import ErrorOut
 
 from . import sampling
 from .errors import AqlNotSupported, BulkTooLarge, ScanItemInvalid
@@ -67,7 +68,10 @@ class LotFilter(Schema):
     kind: str | None = None
 
 
-@router.post("/lots", response={201: LotOut}, summary="Pack a material or finished lot")
+# 404: the batch (or a household of a share) is not found, or not yours.
+@router.post(
+    "/lots", response={201: LotOut, 404: ErrorOut}, summary="Pack a material or finished lot"
+)
 def create_lot(request: HttpRequest, payload: LotIn):
     lot = lot_create(
         actor=request.user,
@@ -115,9 +119,10 @@ def read_lot_label(request: HttpRequest, code: str):
     return response
 
 
+# 404: a lot of the sheet is not found, or not yours.
 @router.post(
     "/labels/sheets",
-    response={202: LabelSheetOut},
+    response={202: LabelSheetOut, 404: ErrorOut},
     summary="Queue an A4 PDF of labels; follow GET /tasks/{task_id}",
 )
 def create_label_sheet(request: HttpRequest, payload: LabelSheetIn):
@@ -139,7 +144,12 @@ def read_label_sheet(request: HttpRequest, sheet_id: int):
     return FileResponse(sheet.pdf.open("rb"), content_type="application/pdf")
 
 
-@router.post("/scans", response={201: ScanOut, 200: ScanOut}, summary="Record one custody scan")
+# 404: the lot is not found, or not yours.
+@router.post(
+    "/scans",
+    response={201: ScanOut, 200: ScanOut, 404: ErrorOut},
+    summary="Record one custody scan",
+)
 def create_scan(request: HttpRequest, payload: ScanIn):
     result = scan_record(actor=request.user, **payload.dict())
     return Status(result.status_code, scan_out(result.event))

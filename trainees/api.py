@@ -5,6 +5,7 @@ from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from core.pagination import LimitOffsetPagination, paginate
+from core.schemas import ErrorOut
 
 from .photos import photo_from_base64, photo_read_upload
 from .schemas import (
@@ -77,7 +78,10 @@ def list_cohorts(request: HttpRequest, programme_id: int | None = None):
     return cohort_list(viewer=request.user, programme_id=programme_id)
 
 
-@router.post("/cohorts", response={201: CohortOut}, summary="Open a cohort (operator)")
+# 404: the programme is not found.
+@router.post(
+    "/cohorts", response={201: CohortOut, 404: ErrorOut}, summary="Open a cohort (operator)"
+)
 def create_cohort(request: HttpRequest, payload: CohortIn):
     cohort = cohort_create(actor=request.user, **payload.dict())
     return Status(201, cohort_get(viewer=request.user, cohort_id=cohort.pk))
@@ -108,7 +112,8 @@ def list_trainees(request: HttpRequest, filters: Query[TraineeFilter]):
     )
 
 
-@router.post("/trainees", response={201: TraineeOut}, summary="Enrol a trainee")
+# 404: the cohort is not found, or not one I teach.
+@router.post("/trainees", response={201: TraineeOut, 404: ErrorOut}, summary="Enrol a trainee")
 def enrol_trainee(request: HttpRequest, payload: TraineeIn):
     trainee = trainee_enrol(actor=request.user, **payload.dict())
     return Status(201, trainee_get(viewer=request.user, trainee_id=trainee.pk))
@@ -152,18 +157,20 @@ def log_progress(request: HttpRequest, trainee_id: int, payload: ProgressIn):
     return Status(201, entry)
 
 
+# 404: a trainee is not found, or not in a cohort I teach.
 @router.post(
     "/progress",
-    response={201: list[ProgressLogOut]},
+    response={201: list[ProgressLogOut], 404: ErrorOut},
     summary="Log one session for several trainees of my cohorts",
 )
 def log_session(request: HttpRequest, payload: SessionIn):
     return Status(201, _log(request, payload.trainee_ids, payload))
 
 
+# 404: as POST /progress.
 @router.post(
     "/progress/upload",
-    response={201: list[ProgressLogOut]},
+    response={201: list[ProgressLogOut], 404: ErrorOut},
     summary="The same as POST /progress, as multipart form fields with a photo file",
 )
 def log_session_with_photo(

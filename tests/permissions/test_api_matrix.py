@@ -52,8 +52,6 @@ ROLE_EXCLUDED = {
     "merchant may publish into, not an object of another organisation",
 }
 
-# Leaks the matrix found that another branch fixes (trainees enrolment scoping): kept visible
-# as strict expected failures, so that the marker must go when the fix is merged.
 # Leaks the matrix found and that are not fixed yet: (operation, reference, role) → what leaks.
 # The trainer's enrolment leak it found is fixed (trainees' reach, issue 11 hole 4).
 KNOWN_LEAKS: dict[tuple[str, str, str], str] = {}
