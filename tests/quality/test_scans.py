@@ -324,9 +324,10 @@ def test_scans_that_are_not_an_array_are_refused_whole_in_the_error_shape(
 def test_a_single_scan_with_a_nul_character_is_refused_not_a_server_error(api, lead, workshop):
     lot, _ = lot_with_households(workshop, [10])
     response = api.as_user(lead).post("/scans", {**scan(lot.code), "note": "a\x00b"})
-    assert response.status_code == 422, response.content
-    assert response.json()["code"] == "validation_error"
-    assert response.json()["detail"]["errors"][0]["loc"] == ["note"]
+    # NUL is refused alike everywhere (docs/api.md): 400 invalid_characters, naming the field
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "invalid_characters"
+    assert response.json()["detail"]["errors"][0]["loc"][-1] == "note"
     assert not ScanEvent.objects.exists()
 
 
