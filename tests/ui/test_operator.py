@@ -11,7 +11,15 @@ from tests.factories import make_household, make_skill, make_user, make_workshop
 from .factories import make_accepted_pieces, make_computed_period
 
 
-def test_operator_approves_a_payout_period_and_sees_the_impact(page, site, sign_in, shot):
+def test_operator_approves_a_payout_period_and_sees_the_impact(
+    page, site, sign_in, shot, monkeypatch
+):
+    # Approval runs in the background: here in-process even when REDIS_URL names a broker (no
+    # worker in this test; the worker round trip is tests/jobs/test_worker_crash.py's).
+    from config.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+    monkeypatch.setitem(app.conf, "task_eager_propagates", True)
     make_skill("raoxian", "绕线")
     workshop = make_workshop()
     zhuoma, lamu = make_household(workshop, name="卓玛家"), make_household(workshop, name="拉姆家")
