@@ -3,22 +3,21 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from core.errors import ApplicationError
 
 from .models import AllocationProposal, AllocationRun
 from .services import allocation_run_apply
 
 
-class AllocationProposalInline(admin.TabularInline):
+class AllocationProposalInline(ReadOnlyInline):
     model = AllocationProposal
-    extra = 0
     fields = ("batch", "workshop", "status", "score", "cost_per_piece", "skip_reason")
     readonly_fields = fields
-    can_delete = False
 
 
 @admin.register(AllocationRun)
-class AllocationRunAdmin(admin.ModelAdmin):
+class AllocationRunAdmin(ReadOnlyAdmin):
     list_display = ("pk", "status", "apply", "assigned", "unassigned", "applied", "total_cost")
     list_filter = ("status", "apply")
     readonly_fields = [f.name for f in AllocationRun._meta.fields]
@@ -35,7 +34,7 @@ class AllocationRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(AllocationProposal)
-class AllocationProposalAdmin(admin.ModelAdmin):
+class AllocationProposalAdmin(ReadOnlyAdmin):
     list_display = ("run", "batch", "workshop", "status", "score")
     list_filter = ("status",)
     readonly_fields = [f.name for f in AllocationProposal._meta.fields]

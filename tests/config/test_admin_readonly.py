@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.test import Client, RequestFactory
 
 from accounts.services import operator_grant_admin
+from allocation.models import AllocationProposal, AllocationRun
 from orders.models import Batch, BatchEvent, Order, Ticket, TicketReturn
 from payouts.models import (
     LedgerEntry,
@@ -48,6 +49,8 @@ pytestmark = pytest.mark.django_db
 
 # Everything payouts are computed from, what decides a lot, and what makes a workshop eligible.
 READ_ONLY_MODELS = [
+    AllocationRun,  # applying one claims batches: only through the apply action's service
+    AllocationProposal,
     Order,
     Batch,
     BatchEvent,
