@@ -97,8 +97,9 @@ def _households_done(
 def _approve_begin(*, period_id: int, actor: User, job: Job | None) -> tuple[PayoutPeriod, int]:
     """computed → approving, refused if a household's deductions exceed its money."""
     period = _period_for_update(period_id)
-    if period.status in {Status.APPROVED, Status.PAID}:
-        # an approved period says so, whatever was asked of it
+    if period.status in {Status.APPROVING, Status.APPROVED, Status.PAID}:
+        # an approved period says so, whatever was asked of it; one being approved (another
+        # operator got there first) is as locked: its retry is period_approve_request's
         raise PeriodLocked(detail={"period_id": period_id, "status": period.status})
     if period.status != Status.COMPUTED:
         raise PeriodNotComputed(
