@@ -1,0 +1,26 @@
+"""The orders app's pages, by who uses them: ``work`` (workshop leads), ``shop`` (merchants)."""
+
+from .shop import fair_pay, order_list, order_new, progress_bar
+from .work import (
+    batch_detail,
+    batch_finish,
+    claim,
+    my_batches,
+    open_batches,
+    ticket_new,
+    ticket_return,
+)
+
+__all__ = [
+    "batch_detail",
+    "batch_finish",
+    "claim",
+    "fair_pay",
+    "my_batches",
+    "open_batches",
+    "order_list",
+    "order_new",
+    "progress_bar",
+    "ticket_new",
+    "ticket_return",
+]
