@@ -1,0 +1,22 @@
+"""quality's pages, by job: ``scan`` (scan page, short links, labels), ``inspect`` (the
+checker's lots and inspection form), ``pack`` (a lead packs a finished lot), ``shop`` (the
+merchant's order page with where the goods are and what quality found)."""
+
+from .inspect import dispose, lot_detail, lots_to_inspect, plan_sentence
+from .pack import pack
+from .scan import label, lot_open, lot_short_link, scan
+from .shop import order_detail, order_quality_charts
+
+__all__ = [
+    "dispose",
+    "label",
+    "lot_detail",
+    "lot_open",
+    "lot_short_link",
+    "lots_to_inspect",
+    "order_detail",
+    "order_quality_charts",
+    "pack",
+    "plan_sentence",
+    "scan",
+]
