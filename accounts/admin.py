@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import ApiToken, Organisation, User
+from core.admin import ReadOnlyAdmin
+
+from .models import ApiToken, InboxItem, Organisation, User
 
 
 @admin.register(Organisation)
@@ -45,3 +47,13 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
         for token in queryset:
             api_token_revoke(token=token)
+
+
+@admin.register(InboxItem)
+class InboxItemAdmin(ReadOnlyAdmin):
+    """What a person was told and when they read it: support looks, nobody rewrites it."""
+
+    list_display = ("created_at", "user", "kind", "text", "read_at")
+    list_filter = ("kind",)
+    search_fields = ("user__username", "text")
+    list_select_related = ("user",)

@@ -1,9 +1,12 @@
+from typing import Annotated
+
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import Query, Router, Status
 
 from core.schemas import ErrorOut
 
-from .schemas import MeOut, TokenIn, TokenOut
+from .inbox import inbox_mark_read, inbox_page, inbox_unread_count
+from .schemas import InboxOut, InboxReadIn, InboxReadOut, MeOut, TokenIn, TokenOut
 from .selectors import me_get
 from .services import api_token_revoke, auth_token_obtain, user_sign_out_everywhere
 
@@ -44,3 +47,18 @@ def logout_all(request: HttpRequest):
 @router.get("/me", response=MeOut, summary="Who am I: role and organisation")
 def me(request: HttpRequest):
     return me_get(viewer=request.user)
+
+
+@router.get("/inbox", response=InboxOut, tags=["inbox"], summary="My notices, newest first")
+def inbox_read(
+    request: HttpRequest,
+    before: Annotated[int | None, Query(gt=0, le=2**62, description="older than this id")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 30,
+):
+    return inbox_page(user=request.user, before=before, limit=limit)
+
+
+@router.post("/inbox/read", response=InboxReadOut, tags=["inbox"], summary="Mark my notices read")
+def inbox_mark(request: HttpRequest, payload: InboxReadIn):
+    marked = inbox_mark_read(user=request.user, ids=payload.ids)
+    return {"marked": marked, "unread": inbox_unread_count(user=request.user)}

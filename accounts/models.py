@@ -149,3 +149,36 @@ class ApiToken(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class InboxItem(models.Model):
+    """One notice as its person reads it later: every ``notify_user`` call leaves one.
+
+    The text is rendered when the notice is made (in the site's language, like the SMS), so
+    the inbox says exactly what the phone was told, even after the wording changes.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="inbox")
+    kind = models.CharField(_("类型"), max_length=40)
+    text = models.TextField(_("内容"))
+    # Where the notice leads (a page path of this site), or "".
+    link = models.CharField(_("链接"), max_length=300, blank=True)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("消息")
+        verbose_name_plural = _("消息")
+        ordering = ["-pk"]
+        indexes = [
+            models.Index(fields=["user", "-id"], name="inbox_user_newest"),
+            models.Index(
+                fields=["user"],
+                condition=models.Q(read_at__isnull=True),
+                name="inbox_user_unread",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.user_id}"

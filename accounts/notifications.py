@@ -11,6 +11,7 @@ Services never talk to an SMS provider directly: they call ``notify_user`` (usua
   locmem mail backend).
 
 Leads read in Chinese on their phones, so texts are rendered in the site's default language.
+Every notice is also kept in the person's inbox (``accounts.inbox``), text message or not.
 """
 
 import json
@@ -26,7 +27,7 @@ from django.utils.module_loading import import_string
 
 from core.privacy import mask_phone
 
-from .models import User
+from .models import InboxItem, User
 
 log = logging.getLogger("shouchuang.notifications")
 
@@ -152,11 +153,17 @@ def notify_user(
     kind: str,
     text: Any,
     data: dict[str, Any] | None = None,
+    link: str = "",
     backend: NotifierBackend | None = None,
 ) -> bool:
-    """Tell ``user`` something; ``text`` may be a lazy translation, rendered in Chinese."""
+    """Tell ``user`` something; ``text`` may be a lazy translation, rendered in Chinese.
+
+    The notice is kept in the person's inbox (``InboxItem``) first, so it can be read on the
+    /inbox/ page whatever becomes of the text message; ``link`` is the page it leads to.
+    """
     with translation.override(settings.LANGUAGE_CODE):
         rendered = str(text)
+    InboxItem.objects.create(user=user, kind=kind, text=rendered, link=link[:300], data=data or {})
     return notify(
         Notice(phone=user.phone, text=rendered, kind=kind, user_id=user.pk, data=data),
         backend=backend,

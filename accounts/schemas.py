@@ -33,3 +33,36 @@ class MeOut(Schema):
     role_label: str
     organisation: OrganisationOut | None
     language: str
+
+
+class InboxItemOut(Schema):
+    id: int
+    kind: str
+    text: str
+    link: str
+    data: dict
+    created_at: datetime
+    read: bool = Field(..., description="Whether the person has marked it read")
+
+    @staticmethod
+    def resolve_read(obj) -> bool:
+        return obj.read_at is not None
+
+
+class InboxOut(Schema):
+    items: list[InboxItemOut]
+    unread: int = Field(..., description="Unread notices in the whole inbox")
+    next_before: int | None = Field(
+        ..., description="Pass as ?before= for the next (older) page; null on the last page"
+    )
+
+
+class InboxReadIn(InSchema):
+    ids: list[int] | None = Field(
+        None, max_length=500, description="Notices to mark read; omit to mark all read"
+    )
+
+
+class InboxReadOut(Schema):
+    marked: int
+    unread: int

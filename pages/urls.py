@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import media, views
+from . import inbox, media, views
 
 app_name = "pages"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("me/sign-out-everywhere/", views.sign_out_everywhere, name="sign_out_everywhere"),
     path("offline/", views.offline, name="offline"),
     path("sw.js", views.service_worker, name="service_worker"),
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/read/", inbox.inbox_read, name="inbox_read"),
     path("ops/", views.impact, name="impact"),
     # Uploaded photos, each checked by its app (never served as plain files).
     path("media/<path:name>", media.media, name="media"),

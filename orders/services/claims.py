@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -203,6 +204,7 @@ def _notify_claim_expiring(batch_id: int, workshop_id: int, expires_at: datetime
             when=timezone.localtime(expires_at).strftime("%m-%d %H:%M"),
         ),
         data={"batch_id": batch_id, "expires_at": expires_at.isoformat()},
+        link=reverse("orders:batch", args=[batch_id]),
     )
 
 
@@ -224,6 +226,7 @@ def _notify_claim_expired(batch_id: int, workshop_id: int) -> None:
             hours=settings.BATCH_CLAIM_TTL_HOURS,
         ),
         data={"batch_id": batch_id},
+        link=reverse("orders:open_batches"),
     )
 
 
@@ -265,6 +268,7 @@ def order_published_notify_leads(*, order_id: int) -> int:
                 deadline=order.deadline.isoformat(),
             ),
             data={"order_id": order.pk, "batch_ids": [n.batch_id for n in fitting]},
+            link=reverse("orders:open_batches"),
         )
         told += int(sent)
     return told

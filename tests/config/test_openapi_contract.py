@@ -148,7 +148,13 @@ def test_paginated_lists_document_their_bounds(document):
         query = {p["name"]: p for p in operation.get("parameters", []) if p["in"] == "query"}
         if "limit" in query:
             assert query["limit"]["schema"]["maximum"] <= 2000, path
-            assert query["offset"]["schema"]["maximum"] == MAX_OFFSET, path
+            # pages by offset (bounded), or by a keyset cursor (``before``: older than this id)
+            if "offset" in query:
+                assert query["offset"]["schema"]["maximum"] == MAX_OFFSET, path
+            else:
+                before = query["before"]["schema"]
+                bounds = next((s for s in before.get("anyOf", [before]) if "maximum" in s), {})
+                assert bounds.get("exclusiveMinimum") == 0 and bounds["maximum"] <= 2**63, path
     paths = document["paths"]
     limit = next(p for p in paths["/api/v1/workshops"]["get"]["parameters"] if p["name"] == "limit")
     assert limit["schema"]["maximum"] == MAX_LIMIT
