@@ -411,3 +411,18 @@ def defects_by_kind(*, order_id: int) -> list[tuple[str, str, int]]:
         .order_by("-total", "kind")
     )
     return [(row["kind"], str(labels.get(row["kind"], row["kind"])), row["total"]) for row in rows]
+
+
+def receipt_get(*, viewer: User, receipt_id: int):
+    """A lot's receipt (goods received), for whoever may see the lot."""
+    from .models import LotDelivery
+
+    receipt = (
+        lot_scope(LotDelivery.objects.all(), viewer=viewer, prefix="lot__")
+        .select_related("lot__batch__order", "received_by")
+        .filter(pk=receipt_id)
+        .first()
+    )
+    if receipt is None:
+        raise LotNotFound(detail={"receipt_id": receipt_id})
+    return receipt
