@@ -233,3 +233,34 @@ def order_summary(*, viewer: User, order_id: int) -> dict:
         "households_reached": reached["households"],
         "workshops_reached": reached["workshops"],
     }
+
+
+def lots_to_receive(*, viewer: User, limit: int = 50) -> list:
+    """Finished lots decided with accepted pieces and not received yet, oldest first, each
+    with ``pieces_accepted`` (what should arrive): a merchant's goods on their way."""
+    from .selectors import lot_scope
+
+    lots = list(
+        lot_scope(Lot.objects.all(), viewer=viewer)
+        .filter(
+            kind=Lot.Kind.FINISHED,
+            verdict__in=(Lot.Verdict.ACCEPTED, Lot.Verdict.SORTED),
+            delivery__isnull=True,
+        )
+        .select_related("batch__order", "workshop")
+        .annotate(pieces_accepted=Sum("outcomes__accepted"))
+        .filter(pieces_accepted__gt=0)
+        .order_by("created_at", "pk")[:limit]
+    )
+    return lots
+
+
+def receipts_recent(*, viewer: User, limit: int = 10) -> list:
+    """The latest receipts the viewer may see, newest first, with their batch and order."""
+    from .selectors import lot_scope
+
+    return list(
+        lot_scope(LotDelivery.objects.all(), viewer=viewer, prefix="lot__")
+        .select_related("lot__batch__order", "received_by")
+        .order_by("-received_at", "-pk")[:limit]
+    )
