@@ -48,6 +48,7 @@ from .selectors import (
     lot_list,
     lot_scans,
     material_balance,
+    piece_loss_get,
     quality_record,
     receipt_get,
     scan_exception_list,
@@ -357,7 +358,7 @@ def create_receipt(request: HttpRequest, code: str, payload: ReceiptIn):
 )
 def create_piece_loss(request: HttpRequest, batch_id: int, payload: PieceLossIn):
     loss, created = piece_loss_record(actor=request.user, batch_id=batch_id, **payload.dict())
-    return Status(201 if created else 200, loss)
+    return Status(201 if created else 200, piece_loss_get(viewer=request.user, loss_id=loss.pk))
 
 
 @router.get(

@@ -426,3 +426,26 @@ def receipt_get(*, viewer: User, receipt_id: int):
     if receipt is None:
         raise LotNotFound(detail={"receipt_id": receipt_id})
     return receipt
+
+
+def piece_loss_get(*, viewer: User, loss_id: int):
+    """A recorded loss with its batch as it is now, for whoever may see the batch's lots."""
+    from orders.services import BatchNotFound
+
+    from .models import PieceLoss
+
+    loss = (
+        scope(
+            PieceLoss.objects.all(),
+            viewer=viewer,
+            merchant="batch__order__merchant",
+            workshop="batch__workshop__organisation",
+            service_center="batch__workshop__organisation__service_center",
+        )
+        .select_related("batch")
+        .filter(pk=loss_id)
+        .first()
+    )
+    if loss is None:
+        raise BatchNotFound(detail={"loss_id": loss_id})
+    return loss
