@@ -104,6 +104,8 @@ class Order(models.Model):
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+    # Set by the completion rule (every batch closed or cancelled), never by hand.
+    completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("订单")
@@ -134,6 +136,32 @@ class Order(models.Model):
         return (
             self.fee_per_piece if self.rework_fee_per_piece is None else self.rework_fee_per_piece
         )
+
+
+class OrderEvent(models.Model):
+    """One row per status change of an order made by a rule (today: completion): who, when, why."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(_("原状态"), max_length=20, choices=Order.Status.choices)
+    to_status = models.CharField(_("新状态"), max_length=20, choices=Order.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("订单事件")
+        verbose_name_plural = _("订单事件")
+        ordering = ["order_id", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.from_status} → {self.to_status}"
 
 
 class MinimumWage(models.Model):

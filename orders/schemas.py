@@ -101,6 +101,17 @@ class OrderProgressOut(Schema):
     cancelled: int
 
 
+class OrderQualityOut(Schema):
+    """What inspection decided so far: pieces accepted (any round), rejected, reworked
+    (accepted after rework), and first-pass yield (a decimal string 0–1, 4 places; null before
+    any first inspection)."""
+
+    accepted: int
+    rejected: int
+    reworked: int
+    first_pass_yield: str | None
+
+
 class FairPayOut(Schema):
     implied_hourly: str
     minimum_hourly: str | None
@@ -133,6 +144,8 @@ class OrderOut(Schema):
     cancelled_at: datetime | None
     batch_count: int
     progress: OrderProgressOut
+    quality: OrderQualityOut
+    completed_at: datetime | None
     fair_pay: FairPayOut
     photos: list[OrderPhotoOut]
 
@@ -181,6 +194,16 @@ class OrderOut(Schema):
             "returned": getattr(obj, "pieces_returned", 0),
             "accepted": getattr(obj, "pieces_accepted", 0),
             "cancelled": getattr(obj, "pieces_cancelled", 0),
+        }
+
+    @staticmethod
+    def resolve_quality(obj) -> dict:
+        fpy = getattr(obj, "first_pass_yield", None)
+        return {
+            "accepted": getattr(obj, "pieces_accepted", 0),
+            "rejected": getattr(obj, "pieces_rejected", 0),
+            "reworked": getattr(obj, "pieces_reworked", 0),
+            "first_pass_yield": None if fpy is None else f"{fpy:f}",
         }
 
     @staticmethod

@@ -74,29 +74,42 @@ def with_progress(orders: QuerySet[Order]) -> QuerySet[Order]:
 
 # Quality decides which pieces are accepted, and quality sits above orders: it hands its reader
 # in when the project starts (quality.apps), so orders never imports it.
-_accepted_pieces_readers: list[Callable[[list[int]], dict[int, int]]] = []
+_quality_readers: list[Callable[[list[int]], dict[int, dict]]] = []
+
+QUALITY_FIGURES = ("accepted", "rejected", "reworked", "first_pass_yield")
 
 
-def accepted_pieces_reader_register(reader: Callable[[list[int]], dict[int, int]]) -> None:
-    """Set where accepted pieces per order come from (order ids → pieces; absent = none)."""
-    _accepted_pieces_readers[:] = [reader]
+def accepted_pieces_reader_register(reader: Callable[[list[int]], dict[int, dict]]) -> None:
+    """Set where an order's quality figures come from: order ids → {accepted, rejected,
+    reworked, first_pass_yield} (absent = nothing decided yet), one call for a whole page."""
+    _quality_readers[:] = [reader]
+
+
+def quality_figures_by_order(order_ids: Iterable[int]) -> dict[int, dict]:
+    """Quality figures per order, from quality once it provides them (none until then)."""
+    ids = list(order_ids)
+    if not _quality_readers or not ids:
+        return {}
+    return dict(_quality_readers[0](ids))
 
 
 def accepted_pieces_by_order(order_ids: Iterable[int]) -> dict[int, int]:
-    """Accepted pieces per order, from quality once it provides them (0 until then)."""
-    ids = list(order_ids)
-    if not _accepted_pieces_readers or not ids:
-        return {}
-    return dict(_accepted_pieces_readers[0](ids))
+    """Accepted pieces per order (0 until quality provides them)."""
+    return {k: v["accepted"] for k, v in quality_figures_by_order(order_ids).items()}
 
 
 def attach_accepted(orders: list[Order]) -> list[Order]:
-    """Accepted pieces for a page of orders in one call; the minimum wage table read once for
-    the drafts' fair-pay hints."""
-    accepted = accepted_pieces_by_order(o.pk for o in orders)
+    """Quality figures for a page of orders in one call (``pieces_accepted``,
+    ``pieces_rejected``, ``pieces_reworked``, ``first_pass_yield``); the minimum wage table
+    read once for the drafts' fair-pay hints."""
+    figures = quality_figures_by_order(o.pk for o in orders)
     wages = current_minimum_wages() if any(o.fair_pay_hourly is None for o in orders) else {}
     for order in orders:
-        order.pieces_accepted = accepted.get(order.pk, 0)
+        found = figures.get(order.pk, {})
+        order.pieces_accepted = found.get("accepted", 0)
+        order.pieces_rejected = found.get("rejected", 0)
+        order.pieces_reworked = found.get("reworked", 0)
+        order.first_pass_yield = found.get("first_pass_yield")
         order.current_minimum_wages = wages
     return orders
 

@@ -16,3 +16,11 @@ class PayoutsConfig(AppConfig):
         # approving (its ledger rows stay) and is retried from the period's page.
         job_kind_register(COMPUTE_JOB, on_give_up=period_compute_give_up)
         job_kind_register(APPROVE_JOB)
+
+        from quality.accounting import fees_paid_reader_register
+
+        from .selectors import fees_settled_by_order
+
+        # An order's completion summary (quality) shows the fees settled; quality cannot
+        # import payouts.
+        fees_paid_reader_register(fees_settled_by_order)

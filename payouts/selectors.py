@@ -526,3 +526,18 @@ def payout_impact(*, viewer: User) -> PayoutImpact:
             for row in rows
         ],
     )
+
+
+def fees_settled_by_order(order_ids: list[int]) -> dict[int, int]:
+    """Fees of approved or paid periods per order, in fen (the pools' gross: households, lead
+    and center together); what an order's completion summary shows as paid."""
+    rows = (
+        PayoutPool.objects.filter(
+            order_id__in=list(order_ids),
+            period__status__in=[PayoutPeriod.Status.APPROVED, PayoutPeriod.Status.PAID],
+        )
+        .values("order_id")
+        .annotate(total=Sum("gross_fen"))
+        .values_list("order_id", "total")
+    )
+    return {order_id: total or 0 for order_id, total in rows}

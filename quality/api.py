@@ -10,6 +10,7 @@ from core.pagination import LimitOffsetPagination, paginate
 from core.schemas import ErrorOut
 
 from . import sampling
+from .accounting import order_summary
 from .errors import AqlNotSupported, BulkTooLarge, ScanItemInvalid
 from .labels import label_png
 from .scans import BULK_LIMIT, ScanItem, ScanResult, scan_ingest, scan_record
@@ -22,6 +23,11 @@ from .schemas import (
     LabelSheetOut,
     LotIn,
     LotOut,
+    OrderSummaryOut,
+    PieceLossIn,
+    PieceLossOut,
+    ReceiptIn,
+    ReceiptOut,
     SamplingPlanOut,
     ScanBulkIn,
     ScanBulkOut,
@@ -42,7 +48,9 @@ from .selectors import (
     lot_list,
     lot_scans,
     material_balance,
+    piece_loss_get,
     quality_record,
+    receipt_get,
     scan_exception_list,
     switching_list,
 )
@@ -55,6 +63,8 @@ from .services import (
     lot_create,
     lot_inspect,
     lot_plan,
+    lot_receive,
+    piece_loss_record,
     scan_exception_resolve,
     switching_approve_reduced,
     switching_resume,
@@ -326,3 +336,35 @@ def approve_reduced(request: HttpRequest, state_id: int):
 @router.post("/quality/switching/{state_id}/resume", response=SwitchingStateOut)
 def resume_switching(request: HttpRequest, state_id: int):
     return switching_resume(actor=request.user, state_id=state_id)
+
+
+# --- closing the loop: goods received, losses, the completion summary -------------------------
+
+
+@router.post(
+    "/lots/{code}/receipt",
+    response={201: ReceiptOut, 200: ReceiptOut},
+    summary="Goods received: the merchant counts a finished lot's pieces (201; 200 on a resend)",
+)
+def create_receipt(request: HttpRequest, code: str, payload: ReceiptIn):
+    delivery, created = lot_receive(actor=request.user, code=code, **payload.dict())
+    return Status(201 if created else 200, receipt_get(viewer=request.user, receipt_id=delivery.pk))
+
+
+@router.post(
+    "/batches/{batch_id}/losses",
+    response={201: PieceLossOut, 200: PieceLossOut},
+    summary="Pieces of a batch lost outside a ticket, with a reason (lead, operator)",
+)
+def create_piece_loss(request: HttpRequest, batch_id: int, payload: PieceLossIn):
+    loss, created = piece_loss_record(actor=request.user, batch_id=batch_id, **payload.dict())
+    return Status(201 if created else 200, piece_loss_get(viewer=request.user, loss_id=loss.pk))
+
+
+@router.get(
+    "/orders/{order_id}/summary",
+    response=OrderSummaryOut,
+    summary="What an order came to: pieces, first-pass yield, on time, fees owed and paid",
+)
+def read_order_summary(request: HttpRequest, order_id: int):
+    return order_summary(viewer=request.user, order_id=order_id)

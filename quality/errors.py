@@ -128,3 +128,58 @@ class SwitchingRefused(Conflict):
 class LabelSheetEmpty(BadRequest):
     code = "label_sheet_empty"
     message = _("请至少选择一个货批。")
+
+
+class LotNotDeliverable(Conflict):
+    code = "lot_not_deliverable"
+    message = _("该货批还不能收货：只有检验合格（或挑选后有合格件）的成品包才能收货。")
+
+
+class LotAlreadyReceived(Conflict):
+    code = "lot_already_received"
+    message = _("这个货批已经收过货了。")
+
+
+class DeliveryCountInvalid(BadRequest):
+    code = "delivery_count_invalid"
+    message = _("实收件数不对：不能是负数，也不能大得离谱。")
+
+
+class DeliveryReasonRequired(BadRequest):
+    code = "delivery_reason_required"
+    message = _("实收件数与应收不一致，请写明原因（如运输丢失、多装）。")
+
+
+class DeliveryKeyReused(Conflict):
+    code = "delivery_key_reused"
+    message = _("这个收货键已用于另一次不同的收货。")
+
+
+class LossPiecesInvalid(BadRequest):
+    code = "loss_pieces_invalid"
+    message = _("损耗件数至少为 1。")
+
+
+class LossReasonRequired(BadRequest):
+    code = "loss_reason_required"
+    message = _("请写明损耗原因。")
+
+
+class LossBatchNotReady(Conflict):
+    code = "loss_batch_not_ready"
+    message = _("该批次当前状态不能记录损耗（须已开工、尚未完结）。")
+
+
+class LossHouseholdRequired(Conflict):
+    code = "loss_household_required"
+    message = _("批次还在生产中：农户手里的损耗请在派工单上记录，已交回的请选择农户。")
+
+
+class LossAboveUnaccounted(Conflict):
+    code = "loss_above_unaccounted"
+    message = _("损耗件数超过了尚未交代去向的件数。")
+
+
+class LossKeyReused(Conflict):
+    code = "loss_key_reused"
+    message = _("这个键已用于另一条不同的损耗记录。")

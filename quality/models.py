@@ -166,6 +166,102 @@ class ScanEvent(models.Model):
         return f"{self.lot_id} {self.action} @ {self.device_time:%Y-%m-%d %H:%M}"
 
 
+class LotDelivery(models.Model):
+    """Goods received: the merchant's count of a finished lot's accepted pieces, once per lot.
+
+    ``packed`` is what the lot should hold (its accepted pieces when received); ``received``
+    what the merchant counted. A difference (shortfall or surplus) carries a reason. The
+    ``delivered`` custody scan written with it is ``scan``.
+    """
+
+    lot = models.OneToOneField(
+        Lot, verbose_name=_("货批"), on_delete=models.PROTECT, related_name="delivery"
+    )
+    packed = models.PositiveIntegerField(_("应收件数"))
+    received = models.PositiveIntegerField(_("实收件数"))
+    reason = models.CharField(_("差异原因"), max_length=200, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("收货人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    received_at = models.DateTimeField(_("收货时间"), default=timezone.now)
+    key = models.UUIDField(_("客户端键"), unique=True)
+    scan = models.OneToOneField(
+        ScanEvent,
+        verbose_name=_("交付扫描"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("收货记录")
+        verbose_name_plural = _("收货记录")
+        ordering = ["-received_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(received=models.F("packed")) | ~models.Q(reason=""),
+                name="lot_delivery_difference_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lot_id}: {self.received}/{self.packed}"
+
+    @property
+    def shortfall(self) -> int:
+        return max(self.packed - self.received, 0)
+
+    @property
+    def surplus(self) -> int:
+        return max(self.received - self.packed, 0)
+
+
+class PieceLoss(models.Model):
+    """Pieces of a batch lost outside a ticket, with a reason: returned by a household and lost
+    before packing (``household`` set), or never made at all (no household: materials short,
+    spoiled). Together with tickets' losses, they let a batch account for every piece."""
+
+    batch = models.ForeignKey(
+        "orders.Batch", verbose_name=_("批次"), on_delete=models.PROTECT, related_name="+"
+    )
+    household = models.ForeignKey(
+        "workshops.Household",
+        verbose_name=_("农户"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    pieces = models.PositiveIntegerField(_("损耗件数"), validators=[MinValueValidator(1)])
+    reason = models.CharField(_("损耗原因"), max_length=200)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("记录时间"), default=timezone.now)
+    key = models.UUIDField(_("客户端键"), null=True, blank=True, unique=True)
+
+    class Meta:
+        verbose_name = _("批次损耗")
+        verbose_name_plural = _("批次损耗")
+        ordering = ["batch_id", "recorded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(pieces__gte=1), name="piece_loss_pieces_positive"
+            ),
+            models.CheckConstraint(condition=~models.Q(reason=""), name="piece_loss_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}: -{self.pieces}"
+
+
 class ScanException(models.Model):
     """A scan that happened but cannot count the way the phone meant: for an operator to settle.
 

@@ -1,6 +1,7 @@
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
+from uuid import UUID
 
 from django.conf import settings
 from django.utils import timezone
@@ -427,3 +428,126 @@ class SwitchingStateOut(Schema):
     tightened_rejections: int
     stopped: bool
     reduced_eligible: bool
+
+
+class ReceiptIn(InSchema):
+    key: UUID = Field(..., description="client-generated UUID: a resend is answered once")
+    received: int = Field(..., description="pieces that arrived (count them)")
+    reason: str = Field(
+        "", max_length=200, description="required when received differs from the accepted pieces"
+    )
+
+
+class ReceiptOut(Schema):
+    code: str
+    packed: int = Field(..., description="the lot's accepted pieces: what should arrive")
+    received: int
+    shortfall: int
+    surplus: int
+    reason: str
+    received_by: str
+    received_at: datetime
+    lot_stage: str
+    batch_id: int
+    batch_status: str
+    order_id: int
+    order_status: str
+
+    @staticmethod
+    def resolve_code(obj) -> str:
+        return obj.lot.code
+
+    @staticmethod
+    def resolve_received_by(obj) -> str:
+        return obj.received_by.get_full_name() or obj.received_by.username
+
+    @staticmethod
+    def resolve_lot_stage(obj) -> str:
+        return obj.lot.stage
+
+    @staticmethod
+    def resolve_batch_id(obj) -> int:
+        return obj.lot.batch_id
+
+    @staticmethod
+    def resolve_batch_status(obj) -> str:
+        return obj.lot.batch.status
+
+    @staticmethod
+    def resolve_order_id(obj) -> int:
+        return obj.lot.batch.order_id
+
+    @staticmethod
+    def resolve_order_status(obj) -> str:
+        return obj.lot.batch.order.status
+
+
+class PieceLossIn(InSchema):
+    pieces: int
+    reason: str = Field(..., max_length=200)
+    household_id: int | None = Field(
+        None, description="the household that returned the pieces; none: pieces never made"
+    )
+    key: UUID | None = Field(None, description="client-generated UUID")
+
+
+class PieceLossOut(Schema):
+    id: int
+    batch_id: int
+    household_id: int | None
+    pieces: int
+    reason: str
+    recorded_at: datetime
+    batch_status: str
+
+    @staticmethod
+    def resolve_batch_status(obj) -> str:
+        return obj.batch.status
+
+
+class OrderSummaryOut(Schema):
+    """What an order came to. Money is a string decimal (yuan); shares are decimal strings
+    between 0 and 1 (null when there is nothing to divide)."""
+
+    order_id: int
+    status: str
+    status_label: str
+    completed_at: datetime | None
+    deadline: date
+    batches: int
+    batches_closed: int
+    batches_cancelled: int
+    pieces_accepted: int
+    pieces_rejected: int
+    pieces_reworked: int
+    pieces_lost: int = Field(..., description="lost on tickets, before packing, or in delivery")
+    pieces_received: int
+    pieces_surplus: int
+    first_pass_yield: str | None
+    lots_received: int
+    lots_on_time: int = Field(..., description="lots received on or before the deadline")
+    on_time_share: str | None
+    fees_owed: str = Field(..., description="accepted pieces × fee (rework at the rework fee)")
+    fees_paid: str | None = Field(..., description="fees of approved or paid payout periods")
+    households_reached: int
+    workshops_reached: int
+
+    @staticmethod
+    def resolve_first_pass_yield(obj) -> str | None:
+        return _decimal(obj["first_pass_yield"])
+
+    @staticmethod
+    def resolve_on_time_share(obj) -> str | None:
+        return _decimal(obj["on_time_share"])
+
+    @staticmethod
+    def resolve_fees_owed(obj) -> str:
+        return _decimal(obj["fees_owed"])
+
+    @staticmethod
+    def resolve_fees_paid(obj) -> str | None:
+        return _decimal(obj["fees_paid"])
+
+
+def _decimal(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:f}"

@@ -411,3 +411,41 @@ def defects_by_kind(*, order_id: int) -> list[tuple[str, str, int]]:
         .order_by("-total", "kind")
     )
     return [(row["kind"], str(labels.get(row["kind"], row["kind"])), row["total"]) for row in rows]
+
+
+def receipt_get(*, viewer: User, receipt_id: int):
+    """A lot's receipt (goods received), for whoever may see the lot."""
+    from .models import LotDelivery
+
+    receipt = (
+        lot_scope(LotDelivery.objects.all(), viewer=viewer, prefix="lot__")
+        .select_related("lot__batch__order", "received_by")
+        .filter(pk=receipt_id)
+        .first()
+    )
+    if receipt is None:
+        raise LotNotFound(detail={"receipt_id": receipt_id})
+    return receipt
+
+
+def piece_loss_get(*, viewer: User, loss_id: int):
+    """A recorded loss with its batch as it is now, for whoever may see the batch's lots."""
+    from orders.services import BatchNotFound
+
+    from .models import PieceLoss
+
+    loss = (
+        scope(
+            PieceLoss.objects.all(),
+            viewer=viewer,
+            merchant="batch__order__merchant",
+            workshop="batch__workshop__organisation",
+            service_center="batch__workshop__organisation__service_center",
+        )
+        .select_related("batch")
+        .filter(pk=loss_id)
+        .first()
+    )
+    if loss is None:
+        raise BatchNotFound(detail={"loss_id": loss_id})
+    return loss

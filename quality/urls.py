@@ -18,6 +18,9 @@ urlpatterns = [
         name="dispose",
     ),
     path("work/batches/<int:batch_id>/pack/", views.pack, name="pack"),
+    path("work/batches/<int:batch_id>/losses/", views.batch_loss, name="batch_loss"),
+    # merchant: goods received (type or scan lot codes one after another)
+    path("shop/receive/", views.receive, name="receive"),
     # merchant: the order page (orders lists the orders; this page adds what quality found)
     path("shop/orders/<int:order_id>/", views.order_detail, name="order"),
 ]

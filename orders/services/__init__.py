@@ -5,7 +5,8 @@
 - ``orders``: drafting, editing, publishing (split into batches, fair-pay check), cancelling,
   sample photos; the minimum wage table ``minimum_wage_record``;
 - ``claims``: claiming, releasing, claim expiry, telling fitting leads of a published order;
-- ``tickets``: pieces issued to households and handed back.
+- ``tickets``: pieces issued to households and handed back;
+- ``completion``: closing a batch and completing an order, by rule (quality decides when).
 
 Each submodule's docstring states the rules it keeps.
 """
@@ -27,6 +28,13 @@ from .claims import (
     claim_warning_lead,
     order_published_notify_leads,
 )
+from .completion import (
+    DONE_BATCH_STATUSES,
+    batch_close,
+    batch_settle,
+    batch_settler_register,
+    order_complete_if_done,
+)
 from .orders import (
     EDITABLE_FIELDS,
     MAX_BATCHES,
@@ -46,6 +54,7 @@ from .orders import (
 from .tickets import ticket_issue, ticket_return_record
 
 __all__ = [
+    "DONE_BATCH_STATUSES",
     "EDITABLE_FIELDS",
     "MAX_BATCHES",
     "MAX_FEE",
@@ -58,15 +67,19 @@ __all__ = [
     "OrderCancellation",
     "batch_claim",
     "batch_claims_expire",
+    "batch_close",
     "batch_mark_returned",
     "batch_materials_arrived",
     "batch_release",
+    "batch_settle",
+    "batch_settler_register",
     "batch_start_production",
     "batch_transition",
     "claim_ttl",
     "claim_warning_lead",
     "minimum_wage_record",
     "order_cancel",
+    "order_complete_if_done",
     "order_create",
     "order_photo_add",
     "order_publish",

@@ -291,10 +291,16 @@ def batch_mark_returned(*, batch_id: int, actor: User | None) -> Batch:
         raise errors.TicketsOutstanding(detail={"outstanding": issued - returned - lost})
     if returned == 0:
         raise errors.NothingReturned(detail={"batch_id": batch_id})
-    return batch_transition(
+    batch = batch_transition(
         batch_id=batch_id,
         from_status=Batch.Status.IN_PRODUCTION,
         to_status=Batch.Status.RETURNED,
         actor=actor,
         reason="returned",
     )
+    # Its lots may all be decided and received already: the batch moves on at once.
+    from .completion import batch_settle
+
+    batch_settle(batch_id=batch_id, actor=actor)
+    batch.refresh_from_db(fields=["status", "updated_at"])
+    return batch

@@ -5,12 +5,16 @@
 - ``inspections``: sampling inspections, their verdicts and dispositions, piece outcomes,
   inspection photos;
 - ``switching``: the switching rules (normal, reduced, tightened, stopped);
-- ``label_sheets``: PDF sheets of lot labels.
+- ``label_sheets``: PDF sheets of lot labels;
+- ``delivery``: goods received (a merchant's receipt of a finished lot) and a batch settling
+  (inspected, closed, the order completed) once every piece is accounted for;
+- ``losses``: pieces of a batch lost outside a ticket, with a reason.
 
 Each submodule's docstring states the rules it keeps. Custody scans live in
 ``quality/scans.py`` (their own idempotency and bulk machinery).
 """
 
+from .delivery import batch_settle_if_accounted, lot_receive
 from .inspections import (
     STAGE_RANK,
     DefectIn,
@@ -20,6 +24,7 @@ from .inspections import (
     lot_plan,
 )
 from .label_sheets import label_content, label_sheet_build, label_sheet_create
+from .losses import piece_loss_record
 from .lots import (
     FINISHED_BATCH_STATUSES,
     MATERIAL_BATCH_STATUSES,
@@ -38,6 +43,7 @@ __all__ = [
     "DefectIn",
     "ResolutionNoteRequired",
     "ScanExceptionResolved",
+    "batch_settle_if_accounted",
     "inspection_dispose",
     "inspection_photo_add",
     "label_content",
@@ -46,7 +52,9 @@ __all__ = [
     "lot_create",
     "lot_inspect",
     "lot_plan",
+    "lot_receive",
     "material_lots_received",
+    "piece_loss_record",
     "scan_exception_resolve",
     "switching_approve_reduced",
     "switching_resume",

@@ -157,7 +157,17 @@ def lot_inspect(
         _decide(inspection=inspection, lot=lot, shares=shares, rejected=rejected, at=now)
     if inspection.round == 1:
         _switching_record(state=state, inspection=inspection, plan=plan, accepted=accepted)
+    if accepted:
+        _settle(batch_id=lot.batch_id, actor=actor)
     return inspection
+
+
+def _settle(*, batch_id: int, actor: User) -> None:
+    """A decision accounts for pieces: the batch may move on (inspected, or closed when nothing
+    is left to receive)."""
+    from .delivery import batch_settle_if_accounted
+
+    batch_settle_if_accounted(batch_id=batch_id, actor=actor)
 
 
 def _decide(
@@ -236,6 +246,7 @@ def inspection_dispose(
             stage=Lot.Stage.PACKED,
             stage_changed_at=now,
         )
+    _settle(batch_id=lot.batch_id, actor=actor)
     return inspection
 
 

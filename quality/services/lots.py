@@ -31,6 +31,7 @@ from orders.services import BatchNotFound, MaterialsArrival, batch_materials_arr
 from workshops.models import Household
 
 from .. import codes
+from ..accounting import lost_pieces_by_household
 from ..errors import (
     HouseholdNotInBatch,
     LotBatchNotReady,
@@ -131,8 +132,11 @@ def _check_shares(*, batch: Batch, quantity: int, shares: list[dict[str, int]]) 
             raise HouseholdNotInBatch(detail={"household_id": household_id})
     returned = returned_pieces_by_household(batch_id=batch.pk)
     packed = packed_pieces_by_household(batch_id=batch.pk)
+    lost = lost_pieces_by_household(batch_id=batch.pk)  # returned, then lost before packing
     for household_id, pieces in by_household.items():
-        available = returned.get(household_id, 0) - packed.get(household_id, 0)
+        available = (
+            returned.get(household_id, 0) - packed.get(household_id, 0) - lost.get(household_id, 0)
+        )
         if pieces > available:
             raise LotShareAboveReturned(
                 detail={
@@ -140,6 +144,7 @@ def _check_shares(*, batch: Batch, quantity: int, shares: list[dict[str, int]]) 
                     "share": pieces,
                     "returned": returned.get(household_id, 0),
                     "already_packed": packed.get(household_id, 0),
+                    "lost": lost.get(household_id, 0),
                 }
             )
 

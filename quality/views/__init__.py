@@ -3,11 +3,14 @@ checker's lots and inspection form), ``pack`` (a lead packs a finished lot), ``s
 merchant's order page with where the goods are and what quality found)."""
 
 from .inspect import dispose, lot_detail, lots_to_inspect, plan_sentence
+from .losses import batch_loss
 from .pack import pack
+from .receive import receive
 from .scan import label, lot_open, lot_short_link, scan
 from .shop import order_detail, order_quality_charts
 
 __all__ = [
+    "batch_loss",
     "dispose",
     "label",
     "lot_detail",
@@ -18,5 +21,6 @@ __all__ = [
     "order_quality_charts",
     "pack",
     "plan_sentence",
+    "receive",
     "scan",
 ]

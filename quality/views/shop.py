@@ -10,6 +10,7 @@ from orders.models import Batch
 from orders.selectors import order_batches, order_get
 from orders.views import progress_bar
 
+from ..accounting import order_summary
 from ..models import Lot
 from ..selectors import lot_list
 
@@ -59,6 +60,9 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
             list(by_status.items()), unit=_("件"), title=_("各状态件数"), colour="#1a56c4"
         ),
         "quality": _quality_charts(order.pk, batches),
+        "summary": order_summary(viewer=request.user, order_id=order.pk)
+        if order.status != order.Status.DRAFT
+        else None,
     }
     return render(request, "quality/order.html", context)
 
