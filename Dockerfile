@@ -8,7 +8,7 @@ RUN apt-get update \
 COPY . .
 # Hashed, compressed static files for whitenoise (production settings need a key at build time
 # only to start; the real one comes from .env at run time).
-RUN pip install --no-cache-dir . \
+RUN pip install --no-cache-dir ".[s3]" \
  && DJANGO_DEBUG=0 DJANGO_SECRET_KEY=build-only-not-secret-0123456789abcdefghijklmnopqrstuvwxyz \
     python manage.py collectstatic --noinput \
  && useradd --create-home shouchuang && mkdir -p var/media && chown -R shouchuang var

@@ -190,8 +190,30 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Hashed, compressed static files (collectstatic) when not in DEBUG; plain files in DEBUG and
 # in tests, so that nothing needs collecting first. SHOUCHUANG_STATIC_MANIFEST=1 forces hashing.
 STATIC_MANIFEST = env_bool("SHOUCHUANG_STATIC_MANIFEST", not DEBUG)
+# Uploads: on disk (MEDIA_ROOT) by default; SHOUCHUANG_MEDIA_STORAGE=s3 keeps them in a private
+# S3-compatible bucket (MinIO in docker-compose; django-storages, the `s3` extra), shared by
+# every web replica and worker. Nobody is given bucket URLs: pages.media checks who may see each
+# file and streams it.
+MEDIA_STORAGE = os.environ.get("SHOUCHUANG_MEDIA_STORAGE", "filesystem")
+if MEDIA_STORAGE == "s3":
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("SHOUCHUANG_S3_BUCKET", "shouchuang-media"),
+            "endpoint_url": os.environ.get("SHOUCHUANG_S3_ENDPOINT_URL") or None,
+            "access_key": os.environ.get("SHOUCHUANG_S3_ACCESS_KEY", ""),
+            "secret_key": os.environ.get("SHOUCHUANG_S3_SECRET_KEY", ""),
+            "region_name": os.environ.get("SHOUCHUANG_S3_REGION", "us-east-1"),
+            "addressing_style": "path",
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if STATIC_MANIFEST
