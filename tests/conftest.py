@@ -16,6 +16,38 @@ def pytest_report_header(config):
     ]
 
 
+def _end_pooled_sessions(test_name: str) -> None:
+    """Behind PgBouncer the pool keeps server connections to the test database after its
+    clients are gone, and PostgreSQL will not drop a database in use: end them first."""
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            [test_name],
+        )
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_blocker):
+    from django.conf import settings
+
+    if getattr(settings, "DATABASE_POOLER", "") == "pgbouncer":
+        with django_db_blocker.unblock():
+            # a killed run's test database, still held by the pool, is dropped and made again
+            _end_pooled_sessions(connection.creation._get_test_db_name())
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from django.conf import settings
+
+    yield
+    if getattr(settings, "DATABASE_POOLER", "") == "pgbouncer":
+        with django_db_blocker.unblock():
+            connection.close()
+            _end_pooled_sessions(connection.settings_dict["NAME"])
+
+
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

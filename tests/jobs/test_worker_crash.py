@@ -20,8 +20,6 @@ step) so that it can be killed with the job's ``done`` strictly between 0 and it
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -38,7 +36,7 @@ from payouts.models import LedgerEntry, PayoutClaim, PayoutLine, PayoutPeriod, P
 from payouts.services import periods
 from tests.factories import make_user, make_workshop
 from tests.payouts.factories import make_households, make_order, make_outcome
-from tests.processes import children_of, database_url
+from tests.processes import Workers, children_of, clear_broker, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 FEE_FEN = 50
@@ -50,89 +48,17 @@ pytestmark = [
 ]
 
 
-class Workers:
-    """Celery workers in their own process groups, on the test database and media root."""
-
-    def __init__(self, tmp_path: Path) -> None:
-        self.tmp_path = tmp_path
-        self.processes: list[tuple[subprocess.Popen, Path]] = []
-
-    def env(self, **extra: str) -> dict[str, str]:
-        return {
-            **os.environ,
-            "DATABASE_URL": database_url(),
-            "DATABASE_CONN_MAX_AGE": "0",
-            "SHOUCHUANG_MEDIA_ROOT": str(settings.MEDIA_ROOT),
-            "LOG_LEVEL": "WARNING",
-            **extra,
-        }
-
-    def start(self, name: str, **env: str) -> subprocess.Popen:
-        log = self.tmp_path / f"worker-{name}.log"
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool=prefork",
-                "--concurrency=1",
-                "--loglevel=WARNING",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-n",
-                f"fault-{name}-{os.getpid()}@%h",
-            ],
-            cwd=ROOT,
-            env=self.env(**env),
-            stdout=log.open("w"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: main process and pool
-        )
-        self.processes.append((process, log))
-        return process
-
-    def kill(self, process: subprocess.Popen) -> None:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
-    def logs(self) -> str:
-        return "\n".join(f"--- {log.name}\n{log.read_text()[-4000:]}" for _p, log in self.processes)
-
-    def stop_all(self) -> None:
-        for process, _log in self.processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait()
-
-
-def _clear_broker() -> None:
-    """The queue and the unacknowledged messages of this Redis database: a killed worker's
-    message would otherwise come back after the visibility timeout, in some later run."""
-    import redis
-
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    client.delete("celery", "unacked", "unacked_index", "unacked_mutex")
-
-
 @pytest.fixture
 def workers(tmp_path):
     if connection.vendor != "postgresql" or not settings.REDIS_URL:
         pytest.skip("needs DATABASE_URL on PostgreSQL and REDIS_URL: real workers on Redis")
     assert not settings.CELERY_TASK_ALWAYS_EAGER
-    _clear_broker()
+    clear_broker()
     started = time.monotonic()
     pool = Workers(tmp_path)
     yield pool
     pool.stop_all()
-    _clear_broker()
+    clear_broker()
     print(f"\nfault test took {time.monotonic() - started:.1f} s")
 
 
@@ -148,16 +74,6 @@ RESCUER = {
     "PAYOUT_APPROVE_CHUNK_HOUSEHOLDS": "1",
     "JOB_STALLED_AFTER_SECONDS": "1",
 }
-
-
-def wait_for(predicate, *, timeout: float, what: str, pool: Workers, every: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError(f"timed out waiting for {what}\n{pool.logs()}")
 
 
 def job_midway(job_id: int):
