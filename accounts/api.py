@@ -158,8 +158,9 @@ def list_users(request: HttpRequest, filters: Query[UserFilter]):
 )
 def create_user(request: HttpRequest, payload: UserIn):
     user, path = user_invite(actor=request.user, **payload.dict())
-    out = UserOut.from_orm(user_get(viewer=request.user, user_id=user.pk)).dict()
-    return Status(201, {**out, "password_link": password_link_out(request, path)})
+    created = user_get(viewer=request.user, user_id=user.pk)
+    created.password_link = password_link_out(request, path)
+    return Status(201, created)
 
 
 @router.get("/users/{user_id}", response=UserOut, tags=["region"], summary="One user (operator)")
