@@ -75,6 +75,7 @@ def user_new(request: HttpRequest) -> HttpResponse:
         Q(kind__in=USER_FORM_KINDS) | Q(pk=int(chosen) if chosen.isdigit() else None)
     )
     form.initial["organisation"] = chosen
+    form.initial["role"] = request.GET.get("role", "")
     form.fields["organisation"].choices = [
         (org.pk, f"{org.name}（{org.get_kind_display()}）") for org in organisations
     ]

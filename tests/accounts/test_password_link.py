@@ -25,7 +25,7 @@ def invited(operator):
 
 
 def test_an_invited_user_has_no_password_until_they_set_one(invited):
-    user, path = invited
+    user, _path = invited
     assert not user.has_usable_password()
     assert Client().post("/login/", {"username": "zhijian_new", "password": ""}).status_code == 200
 
@@ -47,7 +47,7 @@ def test_the_link_sets_a_password_once_then_is_dead(invited):
 
 
 def test_the_new_password_signs_in(invited):
-    user, path = invited
+    _user, path = invited
     Client().post(path, {"password1": GOOD, "password2": GOOD})
     client = Client()
     client.post("/login/", {"username": "zhijian_new", "password": GOOD})

@@ -74,6 +74,7 @@ MIXED_EXCLUDED = {
 # Bodies that name a reference the caller chooses rather than an object it points at.
 NOT_REFERENCES = {
     "POST /courses": "the body's code is the new programme's own code (operator only)",
+    "POST /skills": "the body's code is the new skill's own code (operator only)",
 }
 
 FOREIGN_ROLES = (*ROLES, "anonymous")
