@@ -10,7 +10,7 @@ import uuid
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -387,9 +387,9 @@ def workshop_skills(request: HttpRequest, workshop_id: int) -> HttpResponse:
 
 @page(OPERATOR)
 def workshop_status(request: HttpRequest, workshop_id: int) -> HttpResponse:
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     workshop = workshop_get(viewer=request.user, workshop_id=workshop_id)
+    if request.method != "POST":  # the form is on the workshop's page
+        return redirect("workshops:workshop", workshop_id=workshop.pk)
     form = StatusForm(request.POST)
     form.is_valid()
     status = (
@@ -545,9 +545,9 @@ def household(request: HttpRequest, household_id: int) -> HttpResponse:
 
 @page(OPERATOR)
 def household_active(request: HttpRequest, household_id: int) -> HttpResponse:
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     household = household_get(viewer=request.user, household_id=household_id)
+    if request.method != "POST":  # the form is on the household's page
+        return redirect("workshops:household", household_id=household.pk)
     form = HouseholdActiveForm(request.POST)
     form.is_valid()
     try:

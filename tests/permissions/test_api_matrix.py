@@ -48,6 +48,10 @@ EXCLUDED = {
     "(403 for every other role, tests/workshops/test_skills_and_capacity.py); the worlds hold "
     "no pending capacity change yet",
     "POST /workshops/{workshop_id}/capacity-changes/{change_id}/reject": "as …/confirm",
+    "PATCH /skills/{skill_code}": "a skill of the platform's catalogue belongs to no "
+    "organisation; operator-only (403 role_not_allowed for every other role, nothing changed: "
+    "tests/workshops/test_region_setup.py)",
+    "POST /skills/{skill_code}/retire": "as PATCH /skills/{skill_code}",
     "POST /scan-exceptions/{exception_id}/resolve": "operator-only, tested in "
     "tests/quality/test_offline_arrival.py; the worlds hold no scan exception yet",
 }

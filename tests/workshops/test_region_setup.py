@@ -67,6 +67,8 @@ def test_other_roles_may_not_set_up_a_region(api, role):
         client.patch(f"/service-centers/{center.pk}", {"name": "改名中心"}),
         client.post("/users", {"username": "x_new", "role": "lead", "organisation_id": 1}),
         client.post("/skills", {"code": "zhibu", "name": "织布"}),
+        client.patch("/skills/raoxian", {"name": "改名"}),
+        client.post("/skills/raoxian/retire"),
         client.post(f"/workshops/{workshop.pk}/lead", {"user_id": user.pk, "reason": "r"}),
         client.patch(f"/households/{household.pk}", {"name": "改名"}),
         client.post(f"/households/{household.pk}/deactivate", {"reason": "r"}),
