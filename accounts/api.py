@@ -1,14 +1,40 @@
 from typing import Annotated
 
+from django.conf import settings
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
 
+from core.pagination import LimitOffsetPagination, paginate
 from core.schemas import ErrorOut
 
 from .inbox import inbox_mark_read, inbox_page, inbox_unread_count
-from .schemas import InboxOut, InboxReadIn, InboxReadOut, MeOut, TokenIn, TokenOut
-from .selectors import me_get
-from .services import api_token_revoke, auth_token_obtain, user_sign_out_everywhere
+from .schemas import (
+    InboxOut,
+    InboxReadIn,
+    InboxReadOut,
+    MeOut,
+    PasswordLinkIn,
+    PasswordLinkOut,
+    ServiceCenterIn,
+    ServiceCenterOut,
+    ServiceCenterPatch,
+    TokenIn,
+    TokenOut,
+    UserCreatedOut,
+    UserIn,
+    UserOut,
+)
+from .selectors import me_get, service_center_get, service_center_list, user_get, user_list
+from .services import (
+    api_token_revoke,
+    auth_token_obtain,
+    password_link_reissue,
+    service_center_create,
+    service_center_update,
+    user_invite,
+    user_sign_out_everywhere,
+)
 
 router = Router(tags=["auth"])
 
@@ -62,3 +88,114 @@ def inbox_read(
 def inbox_mark(request: HttpRequest, payload: InboxReadIn):
     marked = inbox_mark_read(user=request.user, ids=payload.ids)
     return {"marked": marked, "unread": inbox_unread_count(user=request.user)}
+
+
+# --- Region set-up (operators): service centers and users ------------------------------------
+
+
+class ServiceCenterFilter(Schema):
+    search: str = Field("", max_length=60)
+
+
+@router.get(
+    "/service-centers",
+    response=list[ServiceCenterOut],
+    tags=["region"],
+    summary="Regional service centers (operator)",
+)
+@paginate(LimitOffsetPagination)
+def list_service_centers(request: HttpRequest, filters: Query[ServiceCenterFilter]):
+    return service_center_list(viewer=request.user, search=filters.search)
+
+
+@router.post(
+    "/service-centers",
+    response={201: ServiceCenterOut},
+    tags=["region"],
+    summary="Register a service center (operator); 409 service_center_name_taken",
+)
+def create_service_center(request: HttpRequest, payload: ServiceCenterIn):
+    center = service_center_create(actor=request.user, **payload.dict())
+    return Status(201, service_center_get(viewer=request.user, service_center_id=center.pk))
+
+
+@router.get(
+    "/service-centers/{service_center_id}",
+    response=ServiceCenterOut,
+    tags=["region"],
+    summary="One service center (operator)",
+)
+def read_service_center(request: HttpRequest, service_center_id: int):
+    return service_center_get(viewer=request.user, service_center_id=service_center_id)
+
+
+@router.patch(
+    "/service-centers/{service_center_id}",
+    response=ServiceCenterOut,
+    tags=["region"],
+    summary="Correct a service center's name or place (operator)",
+)
+def update_service_center(
+    request: HttpRequest, service_center_id: int, payload: ServiceCenterPatch
+):
+    service_center_update(
+        actor=request.user,
+        service_center_id=service_center_id,
+        **payload.dict(exclude_unset=True),
+    )
+    return service_center_get(viewer=request.user, service_center_id=service_center_id)
+
+
+class UserFilter(Schema):
+    search: str = Field("", max_length=60)
+    role: str | None = Field(None, max_length=20)
+    organisation_id: int | None = None
+
+
+def password_link_out(request: HttpRequest, path: str) -> dict:
+    return {
+        "url": request.build_absolute_uri(path),
+        "expires_at": timezone.now() + settings.SET_PASSWORD_LINK_TTL,
+    }
+
+
+@router.get("/users", response=list[UserOut], tags=["region"], summary="Users (operator)")
+@paginate(LimitOffsetPagination)
+def list_users(request: HttpRequest, filters: Query[UserFilter]):
+    return user_list(
+        viewer=request.user,
+        search=filters.search,
+        role=filters.role,
+        organisation_id=filters.organisation_id,
+    )
+
+
+@router.post(
+    "/users",
+    response={201: UserCreatedOut},
+    tags=["region"],
+    summary="Create a user of a role in an organisation, with a one-time set-password link "
+    "(operator); 409 username_taken",
+)
+def create_user(request: HttpRequest, payload: UserIn):
+    user, path = user_invite(actor=request.user, **payload.dict())
+    created = user_get(viewer=request.user, user_id=user.pk)
+    created.password_link = password_link_out(request, path)
+    return Status(201, created)
+
+
+@router.get("/users/{user_id}", response=UserOut, tags=["region"], summary="One user (operator)")
+def read_user(request: HttpRequest, user_id: int):
+    return user_get(viewer=request.user, user_id=user_id)
+
+
+@router.post(
+    "/users/{user_id}/password-link",
+    response=PasswordLinkOut,
+    tags=["region"],
+    summary="A new one-time set-password link (operator): clears the password, ends the "
+    "person's sessions and tokens, and kills earlier links",
+)
+def reissue_password_link(request: HttpRequest, user_id: int, payload: PasswordLinkIn):
+    path = password_link_reissue(actor=request.user, user_id=user_id, send_sms=payload.send_sms)
+    return password_link_out(request, path)

@@ -38,6 +38,8 @@ class Organisation(models.Model):
     )
     is_active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    # The key of the form (or API call) that created it: a repeat returns this row.
+    creation_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("机构")
@@ -84,6 +86,8 @@ class User(AbstractUser):
     # Raised to sign out everywhere: it is part of the session auth hash, which every page
     # session and every bearer token of the user was issued against.
     session_epoch = models.PositiveIntegerField(_("登录代次"), default=0, editable=False)
+    # The key of the operator's form (or API call) that created it: a repeat returns this user.
+    creation_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("用户")

@@ -2,17 +2,26 @@
 
 import hashlib
 import secrets
+import uuid
 from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.db import transaction
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import base36_to_int, urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import BadRequest, NotAuthenticated, TooManyRequests
+from core.access import ensure_role
+from core.errors import BadRequest, Conflict, NotAuthenticated, NotFound, TooManyRequests
 
 from .models import ApiToken, Organisation, User
 from .permissions import ROLE_ORGANISATION_KINDS
@@ -58,7 +67,7 @@ class RoleOrganisationMismatch(BadRequest):
 def user_create(
     *,
     username: str,
-    password: str,
+    password: str | None,
     role: str,
     organisation: Organisation,
     display_name: str = "",
@@ -77,7 +86,10 @@ def user_create(
         phone=phone,
         is_staff=is_staff,
     )
-    user.set_password(password)
+    if password is None:  # invited: the person sets one through a link
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
     user.save()
     return user
 
@@ -254,3 +266,279 @@ def operator_grant_admin(*, user: User) -> None:
     group.permissions.set(Permission.objects.filter(content_type__app_label__in=PLATFORM_APPS))
     user.groups.add(group)
     User.objects.filter(pk=user.pk).update(is_staff=True)
+
+
+# --- Region set-up by an operator: service centers, and users invited by a one-time link. ---
+
+SERVICE_CENTER_FIELDS = (
+    "name",
+    "province",
+    "county",
+    "township",
+    "village",
+    "latitude",
+    "longitude",
+)
+
+
+class ServiceCenterNameTaken(Conflict):
+    code = "service_center_name_taken"
+    message = _("已有同名的服务中心，请换一个名称。")
+
+
+class ServiceCenterNotFound(NotFound):
+    code = "service_center_not_found"
+    message = _("服务中心不存在。")
+
+
+class UsernameTaken(Conflict):
+    code = "username_taken"
+    message = _("这个登录名已被使用，请换一个。")
+
+
+class UnknownOrganisation(BadRequest):
+    code = "unknown_organisation"
+    message = _("机构不存在或已停用。")
+
+
+class UserNotFound(NotFound):
+    code = "user_not_found"
+    message = _("用户不存在。")
+
+
+class PasswordLinkInvalid(NotFound):
+    code = "password_link_invalid"
+    message = _("链接无效、已用过或已过期。请向平台运营要一个新链接。")
+
+
+class PasswordRejected(BadRequest):
+    code = "password_rejected"
+    message = _("密码不符合要求。")
+
+
+class SmsNeedsPhone(BadRequest):
+    code = "sms_needs_phone"
+    message = _("要发短信，请先填写手机号。")
+
+
+def _replayed(model, key: uuid.UUID | None):
+    return model.objects.filter(creation_key=key).first() if key is not None else None
+
+
+@transaction.atomic
+def service_center_create(
+    *,
+    actor: User,
+    name: str,
+    province: str,
+    county: str = "",
+    township: str = "",
+    village: str = "",
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+    key: uuid.UUID | None = None,
+) -> Organisation:
+    """An operator registers a regional service center (an Organisation of that kind).
+
+    ``key`` (the form's or the client's UUID) makes a repeat return the same center.
+    """
+    ensure_role(actor, User.Role.OPERATOR)
+    if (center := _replayed(Organisation, key)) is not None:
+        return center
+    try:
+        with transaction.atomic():  # the unique (kind, name) decides, also between two racers
+            return Organisation.objects.create(
+                kind=Organisation.Kind.SERVICE_CENTER,
+                name=name.strip(),
+                province=province.strip(),
+                county=county.strip(),
+                township=township.strip(),
+                village=village.strip(),
+                latitude=latitude,
+                longitude=longitude,
+                creation_key=key,
+            )
+    except IntegrityError:
+        if (center := _replayed(Organisation, key)) is not None:
+            return center
+        raise ServiceCenterNameTaken(detail={"name": name}) from None
+
+
+@transaction.atomic
+def service_center_update(*, actor: User, service_center_id: int, **fields: Any) -> Organisation:
+    """An operator corrects a service center's name, place or coordinates."""
+    ensure_role(actor, User.Role.OPERATOR)
+    center = (
+        Organisation.objects.select_for_update()
+        .filter(pk=service_center_id, kind=Organisation.Kind.SERVICE_CENTER)
+        .first()
+    )
+    if center is None:
+        raise ServiceCenterNotFound(detail={"service_center_id": service_center_id})
+    unknown = set(fields) - set(SERVICE_CENTER_FIELDS)
+    if unknown:
+        raise BadRequest(detail={"unknown_fields": sorted(unknown)})
+    # Text fields sent as null mean "unchanged"; coordinates may be cleared.
+    values = {
+        k: v.strip() if isinstance(v, str) else v
+        for k, v in fields.items()
+        if v is not None or k in ("latitude", "longitude")
+    }
+    if not values:
+        return center
+    try:
+        with transaction.atomic():
+            Organisation.objects.filter(pk=center.pk).update(**values)
+    except IntegrityError:
+        raise ServiceCenterNameTaken(detail={"name": values.get("name")}) from None
+    center.refresh_from_db()
+    return center
+
+
+class PasswordLinkTokens(PasswordResetTokenGenerator):
+    """A set-password link's token: signed (HMAC of the user's id, password hash and last
+    sign-in, with a timestamp), so it dies the moment a password is set (single use) and after
+    ``SET_PASSWORD_LINK_TTL``."""
+
+    key_salt = "accounts.services.PasswordLinkTokens"
+
+    def check_token(self, user, token) -> bool:
+        if not super().check_token(user, token):
+            return False
+        try:
+            issued = base36_to_int(token.split("-")[0])
+        except ValueError:
+            return False
+        age = self._num_seconds(self._now()) - issued
+        return age <= settings.SET_PASSWORD_LINK_TTL.total_seconds()
+
+
+password_link_tokens = PasswordLinkTokens()
+
+
+def password_link_path(user: User) -> str:
+    """The path of a fresh set-password link for ``user`` (it carries no secret of theirs)."""
+    from django.urls import reverse
+
+    return reverse(
+        "accounts:set_password",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": password_link_tokens.make_token(user),
+        },
+    )
+
+
+def _send_password_link(user: User, path: str) -> None:
+    from django.utils import translation
+
+    from .notifications import notify_user
+
+    hours = int(settings.SET_PASSWORD_LINK_TTL.total_seconds() // 3600)
+    with translation.override(settings.LANGUAGE_CODE):  # SMS are read in Chinese
+        text = str(
+            _("手创：您的账号 %(username)s 已开通。请在 %(hours)s 小时内打开链接设置密码：%(url)s")
+            % {"username": user.username, "hours": hours, "url": f"{settings.SITE_URL}{path}"}
+        )
+    transaction.on_commit(
+        lambda: notify_user(user=user, kind="password_link", text=text, data={"path": path})
+    )
+
+
+@transaction.atomic
+def user_invite(
+    *,
+    actor: User,
+    username: str,
+    role: str,
+    organisation_id: int,
+    display_name: str = "",
+    phone: str = "",
+    send_sms: bool = False,
+    key: uuid.UUID | None = None,
+) -> tuple[User, str]:
+    """An operator creates a user of ``role`` in an organisation, without a password.
+
+    Returns the user and the path of a one-time set-password link (shown to the operator once;
+    sent by SMS too when ``send_sms``). A repeat with the same ``key`` returns the same user
+    with a fresh link (the earlier one still works until a password is set).
+    """
+    ensure_role(actor, User.Role.OPERATOR)
+    if send_sms and not phone:
+        raise SmsNeedsPhone()
+    if (user := _replayed(User, key)) is not None:
+        return user, password_link_path(user)
+    organisation = Organisation.objects.filter(pk=organisation_id, is_active=True).first()
+    if organisation is None:
+        raise UnknownOrganisation(detail={"organisation_id": organisation_id})
+    if User.objects.filter(username__iexact=username).exists():
+        raise UsernameTaken(detail={"username": username})
+    try:
+        with transaction.atomic():
+            user = user_create(
+                username=username,
+                password=None,
+                role=role,
+                organisation=organisation,
+                display_name=display_name,
+                phone=phone,
+            )
+            User.objects.filter(pk=user.pk).update(creation_key=key)
+    except IntegrityError:
+        if (user := _replayed(User, key)) is not None:
+            return user, password_link_path(user)
+        raise UsernameTaken(detail={"username": username}) from None
+    path = password_link_path(user)
+    if send_sms:
+        _send_password_link(user, path)
+    return user, path
+
+
+@transaction.atomic
+def password_link_reissue(*, actor: User, user_id: int, send_sms: bool = False) -> str:
+    """An operator gives a person a new set-password link (a lost link, a forgotten password).
+
+    The person's password is cleared, which also ends every session and token they have and
+    kills any earlier link. Returns the new link's path.
+    """
+    ensure_role(actor, User.Role.OPERATOR)
+    user = User.objects.select_for_update().filter(pk=user_id, is_active=True).first()
+    if user is None or user.is_superuser:
+        raise UserNotFound(detail={"user_id": user_id})
+    if send_sms and not user.phone:
+        raise SmsNeedsPhone()
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    api_token_revoke_all(user=user)
+    path = password_link_path(user)
+    if send_sms:
+        _send_password_link(user, path)
+    return path
+
+
+def password_link_user(*, uidb64: str, token: str) -> User:
+    """The person a set-password link is for, while it is valid; else 404."""
+    try:
+        user_id = int(urlsafe_base64_decode(uidb64).decode())
+    except (ValueError, UnicodeDecodeError):
+        raise PasswordLinkInvalid() from None
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not password_link_tokens.check_token(user, token):
+        raise PasswordLinkInvalid()
+    return user
+
+
+@transaction.atomic
+def password_set_by_link(*, uidb64: str, token: str, password: str) -> User:
+    """The person chooses a password through the link; the link is dead afterwards."""
+    user = password_link_user(uidb64=uidb64, token=token)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not password_link_tokens.check_token(user, token):  # the other tab was first
+        raise PasswordLinkInvalid()
+    try:
+        validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise PasswordRejected(" ".join(exc.messages), detail={"errors": exc.messages}) from None
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return user

@@ -173,6 +173,9 @@ AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "pages.views.lockout_response"
 
 # Bearer tokens for phone clients.
+# A one-time set-password link (an operator's new user, or a reset) works this long, once.
+SET_PASSWORD_LINK_TTL = timedelta(hours=int(os.environ.get("SET_PASSWORD_LINK_TTL_HOURS", "72")))
+PASSWORD_RESET_TIMEOUT = int(SET_PASSWORD_LINK_TTL.total_seconds())
 API_TOKEN_TTL = timedelta(days=int(os.environ.get("API_TOKEN_TTL_DAYS", "30")))
 API_TOKEN_PURGE_GRACE = timedelta(days=1)
 

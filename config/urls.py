@@ -42,6 +42,8 @@ urlpatterns = [
     path("", include("quality.urls")),
     path("", include("allocation.urls")),
     path("", include("payouts.urls")),
+    path("", include("workshops.urls")),
+    path("", include("accounts.urls")),
 ]
 
 

@@ -34,3 +34,14 @@ class LimitOffsetPagination(NinjaLimitOffsetPagination):
 
 
 __all__ = ["MAX_LIMIT", "MAX_OFFSET", "Limit", "LimitOffsetPagination", "Offset", "paginate"]
+
+
+PAGE_SIZE = 20
+
+
+def page_of(request, queryset, *, per_page: int = PAGE_SIZE):
+    """One page of a list for the phone pages (``?page=``): LIMIT/OFFSET in the database, a
+    page number out of range gives the last page, anything else the first."""
+    from django.core.paginator import Paginator
+
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))

@@ -29,5 +29,6 @@ NAV: dict[str, list[tuple[str, object]]] = {
         ("pages:impact", _("成效")),
         ("allocation:runs", _("分配")),
         ("payouts:period_list", _("结算")),
+        ("workshops:region", _("地区")),
     ],
 }

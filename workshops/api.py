@@ -7,16 +7,23 @@ from .schemas import (
     CapacityChangeOut,
     CapacityConfirmIn,
     CapacityRejectIn,
+    HouseholdActiveIn,
     HouseholdIn,
     HouseholdOut,
+    HouseholdPatch,
     SkillChangeOut,
+    SkillIn,
     SkillOut,
+    SkillPatch,
     WorkshopIn,
+    WorkshopLeadIn,
+    WorkshopLeadOut,
     WorkshopOut,
     WorkshopPatch,
 )
 from .selectors import (
     capacity_change_list,
+    household_get,
     household_list,
     skill_change_list,
     skill_list,
@@ -25,9 +32,15 @@ from .selectors import (
 )
 from .services import (
     household_create,
+    household_set_active,
+    household_update,
+    skill_create,
+    skill_rename,
+    skill_retire,
     workshop_capacity_confirm,
     workshop_capacity_reject,
     workshop_create,
+    workshop_lead_replace,
     workshop_set_status,
     workshop_update,
 )
@@ -38,12 +51,18 @@ router = Router(tags=["workshops"])
 class WorkshopFilter(Schema):
     status: str | None = None
     search: str = ""
+    service_center_id: int | None = None
 
 
 @router.get("/workshops", response=list[WorkshopOut], summary="Workshops I may see")
 @paginate(LimitOffsetPagination)
 def list_workshops(request: HttpRequest, filters: Query[WorkshopFilter]):
-    return workshop_list(viewer=request.user, status=filters.status, search=filters.search)
+    return workshop_list(
+        viewer=request.user,
+        status=filters.status,
+        search=filters.search,
+        service_center_id=filters.service_center_id,
+    )
 
 
 @router.post("/workshops", response={201: WorkshopOut}, summary="Register a workshop (operator)")
@@ -141,5 +160,91 @@ def activate_workshop(request: HttpRequest, workshop_id: int):
 
 
 @router.get("/skills", response=list[SkillOut], summary="The skill catalogue")
-def list_skills(request: HttpRequest):
-    return skill_list()
+def list_skills(request: HttpRequest, include_retired: bool = False):
+    return skill_list(include_retired=include_retired)
+
+
+@router.post(
+    "/skills",
+    response={201: SkillOut},
+    summary="Add a skill to the catalogue (operator); 409 skill_code_taken",
+)
+def create_skill(request: HttpRequest, payload: SkillIn):
+    return Status(201, skill_create(actor=request.user, **payload.dict()))
+
+
+@router.patch("/skills/{skill_code}", response=SkillOut, summary="Rename a skill (operator)")
+def rename_skill(request: HttpRequest, skill_code: str, payload: SkillPatch):
+    return skill_rename(actor=request.user, skill_code=skill_code, **payload.dict())
+
+
+@router.post(
+    "/skills/{skill_code}/retire",
+    response=SkillOut,
+    summary="Retire a skill (operator): kept where it is, named by nothing new",
+)
+def retire_skill(request: HttpRequest, skill_code: str):
+    return skill_retire(actor=request.user, skill_code=skill_code)
+
+
+@router.post(
+    "/workshops/{workshop_id}/lead",
+    response=WorkshopLeadOut,
+    summary="Assign or replace the lead (operator): an active lead user of the workshop's "
+    "organisation, or a new one with a one-time set-password link; the old lead loses it",
+)
+def assign_lead(request: HttpRequest, workshop_id: int, payload: WorkshopLeadIn):
+    new_lead = payload.new_lead.dict() if payload.new_lead is not None else None
+    workshop, path = workshop_lead_replace(
+        actor=request.user,
+        workshop_id=workshop_id,
+        reason=payload.reason,
+        user_id=payload.user_id,
+        new_lead=new_lead,
+        send_sms=payload.send_sms,
+    )
+    return {
+        "workshop": workshop_get(viewer=request.user, workshop_id=workshop.pk),
+        "password_link": request.build_absolute_uri(path) if path else None,
+    }
+
+
+@router.get(
+    "/households/{household_id}",
+    response=HouseholdOut,
+    summary="One household, active or not (operator, its lead)",
+)
+def read_household(request: HttpRequest, household_id: int):
+    return household_get(viewer=request.user, household_id=household_id)
+
+
+@router.patch(
+    "/households/{household_id}",
+    response=HouseholdOut,
+    summary="Correct a household's particulars (operator); recorded with before and after",
+)
+def update_household(request: HttpRequest, household_id: int, payload: HouseholdPatch):
+    fields = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
+    return household_update(actor=request.user, household_id=household_id, **fields)
+
+
+@router.post(
+    "/households/{household_id}/deactivate",
+    response=HouseholdOut,
+    summary="Deactivate a household, with a reason (operator); never deleted",
+)
+def deactivate_household(request: HttpRequest, household_id: int, payload: HouseholdActiveIn):
+    return household_set_active(
+        actor=request.user, household_id=household_id, active=False, reason=payload.reason
+    )
+
+
+@router.post(
+    "/households/{household_id}/reactivate",
+    response=HouseholdOut,
+    summary="Take a deactivated household back (operator)",
+)
+def reactivate_household(request: HttpRequest, household_id: int, payload: HouseholdActiveIn):
+    return household_set_active(
+        actor=request.user, household_id=household_id, active=True, reason=payload.reason
+    )

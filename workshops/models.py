@@ -19,6 +19,10 @@ class Skill(models.Model):
     code = models.SlugField(_("代码"), max_length=40, unique=True)
     name = models.CharField(_("名称"), max_length=40)
     name_en = models.CharField(_("英文名称"), max_length=60, blank=True)
+    # A retired skill stays on the profiles and orders that have it, but no new order,
+    # household, workshop or course may name it.
+    retired_at = models.DateTimeField(_("停用时间"), null=True, blank=True)
+    creation_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("技能")
@@ -116,6 +120,7 @@ class Household(models.Model):
     skills = models.ManyToManyField(Skill, through="HouseholdSkill", verbose_name=_("技能"))
     joined_on = models.DateField(_("加入日期"), default=timezone.localdate)
     is_active = models.BooleanField(_("在册"), default=True)
+    creation_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("农户")
@@ -277,3 +282,97 @@ class WorkshopCapacityChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.workshop_id}: {self.from_capacity} → {self.to_capacity} ({self.status})"
+
+
+class WorkshopEvent(models.Model):
+    """What happened to a workshop outside its skills and capacity: who, when, why.
+
+    Registration, an operator's edit of its name, place or service center, a suspension or
+    reactivation, and each change of lead (the previous lead and the new one).
+    """
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("登记")
+        EDITED = "edited", _("修改资料")
+        SUSPENDED = "suspended", _("暂停")
+        ACTIVATED = "activated", _("恢复")
+        LEAD_ASSIGNED = "lead_assigned", _("更换带头人")
+
+    workshop = models.ForeignKey(
+        Workshop, verbose_name=_("工坊"), on_delete=models.PROTECT, related_name="events"
+    )
+    kind = models.CharField(_("事件"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    from_lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("原带头人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    to_lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("新带头人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
+    # For an edit: field → [before, after].
+    changes = models.JSONField(_("改动"), default=dict, blank=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("工坊事件")
+        verbose_name_plural = _("工坊事件")
+        ordering = ["workshop_id", "-at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind="lead_assigned") | ~models.Q(reason=""),
+                name="workshop_event_lead_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workshop_id} · {self.kind} · {self.at:%Y-%m-%d}"
+
+
+class HouseholdEvent(models.Model):
+    """A household's record changed: edited (field → before, after; accounts masked),
+    deactivated or reactivated. Households are never deleted: their tickets and payouts stay."""
+
+    class Kind(models.TextChoices):
+        EDITED = "edited", _("修改资料")
+        DEACTIVATED = "deactivated", _("停用")
+        REACTIVATED = "reactivated", _("恢复")
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("农户"), on_delete=models.PROTECT, related_name="events"
+    )
+    kind = models.CharField(_("事件"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
+    changes = models.JSONField(_("改动"), default=dict, blank=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("农户变更")
+        verbose_name_plural = _("农户变更")
+        ordering = ["household_id", "-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} · {self.kind} · {self.at:%Y-%m-%d}"

@@ -1,5 +1,6 @@
 from datetime import date, datetime
 from decimal import Decimal
+from uuid import UUID
 
 from ninja import Field, Schema
 
@@ -38,6 +39,7 @@ class WorkshopIn(InSchema):
     skills: dict[str, int] = Field(default_factory=dict, description="skill code → level 1..3")
     latitude: Decimal | None = Field(None, ge=-90, le=90, max_digits=9, decimal_places=6)
     longitude: Decimal | None = Field(None, ge=-180, le=180, max_digits=9, decimal_places=6)
+    key: UUID | None = Field(None, description="client-made UUID: a repeat returns the same one")
 
 
 class WorkshopOut(Schema):
@@ -106,6 +108,55 @@ class HouseholdIn(InSchema):
     payment_account_name: str = Field("", max_length=60)
     skills: dict[str, int] = Field(default_factory=dict)
     joined_on: date | None = None
+    key: UUID | None = Field(None, description="client-made UUID: a repeat returns the same one")
+
+
+class HouseholdPatch(InSchema):
+    name: str | None = Field(None, min_length=1, max_length=60)
+    members: int | None = Field(None, ge=1, le=20)
+    phone: str | None = Field(None, pattern=r"^(1\d{10})?$")
+    payment_account: str | None = Field(None, max_length=40, pattern=r"^[0-9A-Za-z]*$")
+    payment_account_name: str | None = Field(None, max_length=60)
+    reason: str = Field("", max_length=200)
+
+
+class HouseholdActiveIn(InSchema):
+    reason: str = Field("", max_length=200, description="why (required to deactivate)")
+
+
+class LeadIn(InSchema):
+    username: str = Field(..., min_length=3, max_length=150, pattern=r"^[\w.@+-]+$")
+    display_name: str = Field("", max_length=60)
+    phone: str = Field("", pattern=r"^(1\d{10})?$")
+    key: UUID | None = None
+
+
+class WorkshopLeadIn(InSchema):
+    """Either ``user_id`` (an active lead user of the workshop's organisation) or ``new_lead``."""
+
+    user_id: int | None = None
+    new_lead: LeadIn | None = None
+    reason: str = Field(..., max_length=200)
+    send_sms: bool = Field(False, description="send a new lead's set-password link by SMS")
+
+
+class WorkshopLeadOut(Schema):
+    workshop: "WorkshopOut"
+    password_link: str | None = Field(
+        None, description="a new lead's one-time set-password link (shown once)"
+    )
+
+
+class SkillIn(InSchema):
+    code: str = Field(..., pattern=r"^[a-z0-9-]{2,40}$")
+    name: str = Field(..., min_length=1, max_length=40)
+    name_en: str = Field("", max_length=60)
+    key: UUID | None = None
+
+
+class SkillPatch(InSchema):
+    name: str = Field(..., min_length=1, max_length=40)
+    name_en: str | None = Field(None, max_length=60)
 
 
 class HouseholdOut(Schema):
@@ -118,6 +169,7 @@ class HouseholdOut(Schema):
     phone: str
     payment_account: str
     joined_on: date
+    is_active: bool
     skills: list[SkillLevelOut]
 
     @staticmethod
@@ -134,6 +186,12 @@ class HouseholdOut(Schema):
 
 
 class WorkshopPatch(InSchema):
+    name: str | None = Field(None, min_length=2, max_length=120, description="operator only")
+    province: str | None = Field(None, min_length=2, max_length=40, description="operator only")
+    county: str | None = Field(None, min_length=2, max_length=40, description="operator only")
+    township: str | None = Field(None, max_length=40, description="operator only")
+    village: str | None = Field(None, max_length=40, description="operator only")
+    service_center_id: int | None = Field(None, description="operator only")
     daily_capacity: int | None = Field(None, le=1_000_000)  # ≥ 1 is the service's rule
     skills: dict[str, int] | None = Field(
         None,
@@ -147,6 +205,11 @@ class SkillOut(Schema):
     code: str
     name: str
     name_en: str
+    retired: bool
+
+    @staticmethod
+    def resolve_retired(obj) -> bool:
+        return obj.retired_at is not None
 
 
 class CapacityChangeOut(Schema):

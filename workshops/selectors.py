@@ -6,11 +6,23 @@ from accounts.models import User
 from accounts.permissions import scope
 from core.errors import NotFound
 
-from .models import Household, Skill, Workshop, WorkshopCapacityChange, WorkshopSkillChange
+from .models import (
+    Household,
+    HouseholdEvent,
+    Skill,
+    Workshop,
+    WorkshopCapacityChange,
+    WorkshopEvent,
+    WorkshopSkillChange,
+)
 
 
 def workshop_list(
-    *, viewer: User, status: str | None = None, search: str = ""
+    *,
+    viewer: User,
+    status: str | None = None,
+    search: str = "",
+    service_center_id: int | None = None,
 ) -> QuerySet[Workshop]:
     workshops = scope(
         Workshop.objects.select_related("organisation", "organisation__service_center", "lead"),
@@ -27,6 +39,8 @@ def workshop_list(
     )
     if status:
         workshops = workshops.filter(status=status)
+    if service_center_id is not None:
+        workshops = workshops.filter(organisation__service_center_id=service_center_id)
     if search:
         workshops = workshops.filter(
             Q(organisation__name__icontains=search)
@@ -43,12 +57,49 @@ def workshop_get(*, viewer: User, workshop_id: int) -> Workshop:
     return workshop
 
 
-def household_list(*, viewer: User, workshop_id: int, search: str = "") -> QuerySet[Household]:
+def household_list(
+    *, viewer: User, workshop_id: int, search: str = "", include_inactive: bool = False
+) -> QuerySet[Household]:
+    """A workshop's households (active ones, unless ``include_inactive``): by name, phone
+    (whole or its tail) or number."""
     workshop = workshop_get(viewer=viewer, workshop_id=workshop_id)
-    households = workshop.households.filter(is_active=True).prefetch_related("skill_levels__skill")
+    households = workshop.households.prefetch_related("skill_levels__skill")
+    if not include_inactive:
+        households = households.filter(is_active=True)
     if search:
-        households = households.filter(name__icontains=search)
-    return households.order_by("name", "pk")
+        match = Q(name__icontains=search) | Q(phone__endswith=search)
+        if search.isdigit():
+            match |= Q(pk=int(search))
+        households = households.filter(match)
+    return households.order_by("-is_active", "name", "pk")
+
+
+def household_get(*, viewer: User, household_id: int) -> Household:
+    """One household, active or not, if the viewer may see its workshop; else 404."""
+    household = (
+        scope(
+            Household.objects.select_related("workshop__organisation"),
+            viewer=viewer,
+            workshop="workshop__organisation",
+            service_center="workshop__organisation__service_center",
+        )
+        .filter(pk=household_id)
+        .first()
+    )
+    if household is None:
+        raise NotFound(code="household_not_found")
+    return household
+
+
+def household_events(*, viewer: User, household_id: int) -> QuerySet[HouseholdEvent]:
+    household = household_get(viewer=viewer, household_id=household_id)
+    return household.events.select_related("actor").order_by("-at", "-pk")
+
+
+def workshop_events(*, viewer: User, workshop_id: int) -> QuerySet[WorkshopEvent]:
+    """A workshop's registration, edits, suspensions and lead changes, newest first."""
+    workshop = workshop_get(viewer=viewer, workshop_id=workshop_id)
+    return workshop.events.select_related("actor", "from_lead", "to_lead").order_by("-at", "-pk")
 
 
 def capacity_change_list(
@@ -72,6 +123,8 @@ def skill_change_list(*, viewer: User, workshop_id: int) -> QuerySet[WorkshopSki
     )
 
 
-def skill_list() -> QuerySet[Skill]:
-    """The skill catalogue (everyone signed in may read it: orders name skills by code)."""
-    return Skill.objects.order_by("code")
+def skill_list(*, include_retired: bool = False) -> QuerySet[Skill]:
+    """The skill catalogue (everyone signed in may read it: orders name skills by code);
+    retired skills only when asked for."""
+    skills = Skill.objects.order_by("code")
+    return skills if include_retired else skills.filter(retired_at__isnull=True)

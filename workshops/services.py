@@ -1,7 +1,9 @@
 """Writes for the workshop registry."""
 
+import uuid
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -10,15 +12,19 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
 from accounts.permissions import ensure_role, is_operator
+from accounts.services import user_deactivate, user_invite
 from core.errors import BadRequest, Conflict, Forbidden, NotFound
+from core.privacy import mask_account, mask_phone
 
 from .models import (
     Household,
+    HouseholdEvent,
     HouseholdSkill,
     Skill,
     SkillLevel,
     Workshop,
     WorkshopCapacityChange,
+    WorkshopEvent,
     WorkshopSkill,
     WorkshopSkillChange,
 )
@@ -41,12 +47,21 @@ class WorkshopNameTaken(Conflict):
     message = _("已有同名的工坊，请换一个名称（可加上村名）。")
 
 
-def skills_by_code(codes: list[str]) -> dict[str, Skill]:
-    """The catalogue rows for ``codes``; any unknown code is a 400 that names it."""
+class SkillRetired(BadRequest):
+    code = "skill_retired"
+    message = _("该技能已停用，不能再选用。")
+
+
+def skills_by_code(codes: list[str], *, allow_retired: bool = False) -> dict[str, Skill]:
+    """The catalogue rows for ``codes``; an unknown code, or a retired one (unless
+    ``allow_retired``), is a 400 that names it."""
     found = {skill.code: skill for skill in Skill.objects.filter(code__in=codes)}
     unknown = sorted(set(codes) - set(found))
     if unknown:
         raise UnknownSkill(detail={"unknown": unknown})
+    retired = sorted(code for code, skill in found.items() if skill.retired_at is not None)
+    if retired and not allow_retired:
+        raise SkillRetired(detail={"retired": retired})
     return found
 
 
@@ -65,8 +80,13 @@ def workshop_create(
     latitude: Decimal | None = None,
     longitude: Decimal | None = None,
     lead: User | None = None,
+    key: uuid.UUID | None = None,
 ) -> Workshop:
+    """An operator registers a workshop: its organisation (under a service center), capacity
+    and first skill profile. A repeat with the same ``key`` returns the same workshop."""
     ensure_role(actor, Role.OPERATOR)
+    if (replay := _workshop_by_key(key)) is not None:
+        return replay
     center = Organisation.objects.filter(
         pk=service_center_id, kind=Organisation.Kind.SERVICE_CENTER
     ).first()
@@ -85,17 +105,29 @@ def workshop_create(
                 latitude=latitude,
                 longitude=longitude,
                 service_center=center,
+                creation_key=key,
             )
     except IntegrityError:
+        if (replay := _workshop_by_key(key)) is not None:
+            return replay
         raise WorkshopNameTaken(detail={"name": name}) from None
     workshop = Workshop.objects.create(
         organisation=organisation, daily_capacity=daily_capacity, lead=lead
+    )
+    WorkshopEvent.objects.create(
+        workshop=workshop, kind=WorkshopEvent.Kind.CREATED, actor=actor, to_lead=lead
     )
     WorkshopSkill.objects.bulk_create(
         WorkshopSkill(workshop=workshop, skill=catalogue[code], level=level)
         for code, level in skills.items()
     )
     return workshop
+
+
+def _workshop_by_key(key: uuid.UUID | None) -> Workshop | None:
+    if key is None:
+        return None
+    return Workshop.objects.filter(organisation__creation_key=key).first()
 
 
 @transaction.atomic
@@ -110,9 +142,15 @@ def household_create(
     payment_account_name: str = "",
     skills: dict[str, int] | None = None,
     joined_on: date | None = None,
+    key: uuid.UUID | None = None,
 ) -> Household:
-    """An operator, or the lead of this workshop, registers a household."""
+    """An operator, or the lead of this workshop, registers a household. A repeat with the
+    same ``key`` (the form's) returns the household it made."""
     ensure_role(actor, Role.OPERATOR, Role.LEAD)
+    if key is not None and (replay := Household.objects.filter(creation_key=key).first()):
+        if replay.workshop_id != workshop_id:
+            raise Conflict(code="key_reused", detail={"key": str(key)})
+        return replay
     workshop = Workshop.objects.filter(pk=workshop_id).first()
     if workshop is None or not (
         is_operator(actor) or workshop.organisation_id == actor.organisation_id
@@ -129,6 +167,7 @@ def household_create(
         phone=phone,
         payment_account=payment_account,
         payment_account_name=payment_account_name or name,
+        creation_key=key,
     )
     if joined_on is not None:
         household.joined_on = joined_on
@@ -190,21 +229,105 @@ def household_skill_certify(
 
 class LeadNotInWorkshop(BadRequest):
     code = "lead_not_in_workshop"
-    message = _("带头人必须是该工坊机构的带头人账号。")
+    message = _("带头人必须是该工坊机构在用的带头人账号。")
+
+
+class LeadChangeReasonRequired(BadRequest):
+    code = "lead_change_reason_required"
+    message = _("更换带头人必须填写原因。")
+
+
+class LeadChoice(BadRequest):
+    code = "lead_choice"
+    message = _("请选一位已有的带头人，或新建一个带头人账号（二选一）。")
+
+
+class LeadUnchanged(Conflict):
+    code = "lead_unchanged"
+    message = _("此人已经是该工坊的带头人。")
 
 
 @transaction.atomic
-def workshop_assign_lead(*, actor: User, workshop_id: int, lead: User) -> Workshop:
-    """An operator makes ``lead`` (a lead user of the workshop's organisation) its lead."""
+def workshop_assign_lead(*, actor: User, workshop_id: int, lead: User, reason: str) -> Workshop:
+    """An operator makes ``lead`` (an active lead user of the workshop's organisation) its lead.
+
+    The previous lead, if another person, loses the workshop: their login is deactivated
+    (sessions and tokens end), since a lead sees what their organisation owns. Recorded as a
+    ``WorkshopEvent`` with who and why. Assigning the lead it already has changes nothing.
+    """
     ensure_role(actor, Role.OPERATOR)
+    reason = (reason or "").strip()
+    if not reason:
+        raise LeadChangeReasonRequired()
     workshop = Workshop.objects.select_for_update().filter(pk=workshop_id).first()
     if workshop is None:
         raise NotFound(code="workshop_not_found")
-    if lead.role != Role.LEAD or lead.organisation_id != workshop.organisation_id:
+    if (
+        lead.role != Role.LEAD
+        or lead.organisation_id != workshop.organisation_id
+        or not lead.is_active
+    ):
         raise LeadNotInWorkshop(detail={"user": lead.username, "workshop_id": workshop_id})
-    Workshop.objects.filter(pk=workshop.pk).update(lead=lead)
+    previous = workshop.lead
+    if previous is not None and previous.pk == lead.pk:
+        return workshop
+    won = Workshop.objects.filter(pk=workshop.pk, lead=previous).update(lead=lead)
+    if not won:  # pragma: no cover - the row is locked above
+        raise Conflict(code="workshop_lead_changed")
+    WorkshopEvent.objects.create(
+        workshop=workshop,
+        kind=WorkshopEvent.Kind.LEAD_ASSIGNED,
+        actor=actor,
+        from_lead=previous,
+        to_lead=lead,
+        reason=reason[:200],
+    )
+    if previous is not None:
+        user_deactivate(user=previous)
     workshop.lead = lead
     return workshop
+
+
+@transaction.atomic
+def workshop_lead_replace(
+    *,
+    actor: User,
+    workshop_id: int,
+    reason: str,
+    user_id: int | None = None,
+    new_lead: dict[str, Any] | None = None,
+    send_sms: bool = False,
+) -> tuple[Workshop, str | None]:
+    """An operator assigns or replaces a workshop's lead: an existing lead user of its
+    organisation (``user_id``) or a new one (``new_lead``: username, display_name, phone,
+    key), who gets a one-time set-password link. Returns the workshop and that link's path
+    (None for an existing user). The old lead loses the workshop (``workshop_assign_lead``).
+    """
+    ensure_role(actor, Role.OPERATOR)
+    if (user_id is None) == (new_lead is None):
+        raise LeadChoice()
+    if not (reason or "").strip():
+        raise LeadChangeReasonRequired()
+    workshop = Workshop.objects.select_for_update().filter(pk=workshop_id).first()
+    if workshop is None:
+        raise NotFound(code="workshop_not_found")
+    link = None
+    if new_lead is not None:
+        lead, link = user_invite(
+            actor=actor,
+            role=Role.LEAD,
+            organisation_id=workshop.organisation_id,
+            send_sms=send_sms,
+            **new_lead,
+        )
+    else:
+        lead = User.objects.filter(pk=user_id).first()
+        if lead is None:
+            raise LeadNotInWorkshop(detail={"user_id": user_id, "workshop_id": workshop_id})
+        if workshop.lead_id == lead.pk:
+            raise LeadUnchanged(detail={"user_id": user_id})
+    workshop = workshop_assign_lead(actor=actor, workshop_id=workshop.pk, lead=lead, reason=reason)
+    return workshop, link
 
 
 # --- Suspension and capacity (orders' eligibility reads both). ---------------------------
@@ -216,10 +339,13 @@ class WorkshopStatusUnchanged(Conflict):
 
 
 @transaction.atomic
-def workshop_set_status(*, actor: User, workshop_id: int, status: str) -> Workshop:
+def workshop_set_status(
+    *, actor: User, workshop_id: int, status: str, reason: str = ""
+) -> Workshop:
     """An operator suspends a workshop (no new claims, no new households) or reactivates it.
 
     Batches it already holds stay with it: suspension stops new work, not work under way.
+    The move is a conditional update from the other status, recorded with who and why.
     """
     ensure_role(actor, Role.OPERATOR)
     if status not in Workshop.Status.values:
@@ -227,9 +353,19 @@ def workshop_set_status(*, actor: User, workshop_id: int, status: str) -> Worksh
     workshop = Workshop.objects.select_for_update().filter(pk=workshop_id).first()
     if workshop is None:
         raise NotFound(code="workshop_not_found")
-    if workshop.status == status:
+    won = Workshop.objects.filter(pk=workshop.pk).exclude(status=status).update(status=status)
+    if not won:
         raise WorkshopStatusUnchanged(detail={"status": status})
-    Workshop.objects.filter(pk=workshop.pk).update(status=status)
+    WorkshopEvent.objects.create(
+        workshop=workshop,
+        kind=(
+            WorkshopEvent.Kind.SUSPENDED
+            if status == Workshop.Status.SUSPENDED
+            else WorkshopEvent.Kind.ACTIVATED
+        ),
+        actor=actor,
+        reason=(reason or "").strip()[:200],
+    )
     workshop.refresh_from_db()
     return workshop
 
@@ -314,8 +450,10 @@ def workshop_update(
     daily_capacity: int | None = None,
     skills: dict[str, int] | None = None,
     reason: str = "",
+    **profile: Any,
 ) -> Workshop:
-    """An operator, or the workshop's own lead, updates its daily capacity; an operator its skills.
+    """An operator, or the workshop's own lead, updates its daily capacity; an operator its skills
+    and particulars (``profile``: name, place, service center; ``workshop_profile_update``).
 
     The capacity goes through ``workshop_capacity_request`` (recorded; a lead's large increase
     waits for an operator). ``skills`` is an operator's replacement of the profile, with a
@@ -323,9 +461,13 @@ def workshop_update(
     """
     ensure_role(actor, Role.OPERATOR, Role.LEAD)
     workshop = _workshop_for_update(actor=actor, workshop_id=workshop_id)
+    if skills is not None and not is_operator(actor):
+        raise LeadCannotChangeSkills(detail={"workshop_id": workshop_id})
+    profile = {name: value for name, value in profile.items() if value is not None}
+    if profile:
+        ensure_role(actor, Role.OPERATOR)
+        workshop_profile_update(actor=actor, workshop_id=workshop.pk, **profile)
     if skills is not None:
-        if not is_operator(actor):
-            raise LeadCannotChangeSkills(detail={"workshop_id": workshop_id})
         workshop_skills_set(actor=actor, workshop_id=workshop.pk, skills=skills, reason=reason)
     if daily_capacity is not None:
         workshop_capacity_request(
@@ -354,9 +496,17 @@ def workshop_skills_set(
         raise BadRequest(
             _("技能等级必须是 1、2 或 3。"), code="skill_level_invalid", detail=bad_levels
         )
-    catalogue = skills_by_code(list(skills))
+    catalogue = skills_by_code(list(skills), allow_retired=True)
     workshop = _workshop_for_update(actor=actor, workshop_id=workshop_id)
     current = dict(WorkshopSkill.objects.filter(workshop=workshop).values_list("skill_id", "level"))
+    # A retired skill the workshop has may stay; none may be added.
+    added_retired = sorted(
+        code
+        for code, skill in catalogue.items()
+        if skill.retired_at is not None and skill.pk not in current
+    )
+    if added_retired:
+        raise SkillRetired(detail={"retired": added_retired})
     wanted = {catalogue[code].pk: level for code, level in skills.items()}
     for skill_id, level in certified_skill_levels(workshop=workshop).items():
         wanted[skill_id] = max(wanted.get(skill_id, 0), level)
@@ -486,3 +636,217 @@ def workshop_capacity_reject(
         status=WorkshopCapacityChange.Status.REJECTED,
         note=reason[:200],
     )
+
+
+# --- An operator keeps the registry: a workshop's particulars, households, the catalogue. ---
+
+WORKSHOP_PROFILE_FIELDS = (
+    "name",
+    "province",
+    "county",
+    "township",
+    "village",
+    "latitude",
+    "longitude",
+    "service_center_id",
+)
+
+
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list]:
+    return {
+        name: [_plain(before[name]), _plain(value)]
+        for name, value in after.items()
+        if before[name] != value
+    }
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, Decimal | date) else value
+
+
+@transaction.atomic
+def workshop_profile_update(*, actor: User, workshop_id: int, **fields: Any) -> Workshop:
+    """An operator corrects a workshop's name, place or service center; recorded as an event
+    with each field's before and after. (Capacity and skills have their own rules.)"""
+    ensure_role(actor, Role.OPERATOR)
+    unknown = set(fields) - set(WORKSHOP_PROFILE_FIELDS)
+    if unknown:
+        raise BadRequest(detail={"unknown_fields": sorted(unknown)})
+    workshop = _workshop_for_update(actor=actor, workshop_id=workshop_id)
+    organisation = Organisation.objects.select_for_update().get(pk=workshop.organisation_id)
+    values = {k: v.strip() if isinstance(v, str) else v for k, v in fields.items()}
+    if "service_center_id" in values:
+        center_id = values["service_center_id"]
+        if not Organisation.objects.filter(
+            pk=center_id, kind=Organisation.Kind.SERVICE_CENTER
+        ).exists():
+            raise UnknownServiceCenter(detail={"service_center_id": center_id})
+    before = {name: getattr(organisation, name) for name in values}
+    changes = _changes(before, values)
+    if not changes:
+        return workshop
+    try:
+        with transaction.atomic():
+            Organisation.objects.filter(pk=organisation.pk).update(**values)
+    except IntegrityError:
+        raise WorkshopNameTaken(detail={"name": values.get("name")}) from None
+    WorkshopEvent.objects.create(
+        workshop=workshop, kind=WorkshopEvent.Kind.EDITED, actor=actor, changes=changes
+    )
+    workshop.refresh_from_db()
+    return workshop
+
+
+HOUSEHOLD_FIELDS = ("name", "members", "phone", "payment_account", "payment_account_name")
+_MASKED = {"phone": mask_phone, "payment_account": mask_account}
+
+
+class HouseholdNotFound(NotFound):
+    code = "household_not_found"
+    message = _("农户不存在。")
+
+
+class HouseholdStatusUnchanged(Conflict):
+    code = "household_status_unchanged"
+    message = _("农户已经是这个状态。")
+
+
+class HouseholdReasonRequired(BadRequest):
+    code = "household_reason_required"
+    message = _("停用农户必须填写原因。")
+
+
+def _household_for_update(*, household_id: int) -> Household:
+    household = Household.objects.select_for_update().filter(pk=household_id).first()
+    if household is None:
+        raise HouseholdNotFound(detail={"household_id": household_id})
+    return household
+
+
+@transaction.atomic
+def household_update(
+    *, actor: User, household_id: int, reason: str = "", **fields: Any
+) -> Household:
+    """An operator corrects a household's name, members, phone or payment account.
+
+    Each change is a ``HouseholdEvent`` with the fields' before and after (phone and account
+    masked: the event is a record of the change, not a second copy of the numbers).
+    """
+    ensure_role(actor, Role.OPERATOR)
+    unknown = set(fields) - set(HOUSEHOLD_FIELDS)
+    if unknown:
+        raise BadRequest(detail={"unknown_fields": sorted(unknown)})
+    household = _household_for_update(household_id=household_id)
+    values = {k: v.strip() if isinstance(v, str) else v for k, v in fields.items()}
+    before = {name: getattr(household, name) for name in values}
+    changed = {name for name, value in values.items() if before[name] != value}
+    if not changed:
+        return household
+    Household.objects.filter(pk=household.pk).update(**{n: values[n] for n in changed})
+    HouseholdEvent.objects.create(
+        household=household,
+        kind=HouseholdEvent.Kind.EDITED,
+        actor=actor,
+        reason=(reason or "").strip()[:200],
+        changes={
+            name: [
+                _MASKED.get(name, _plain)(before[name]),
+                _MASKED.get(name, _plain)(values[name]),
+            ]
+            for name in sorted(changed)
+        },
+    )
+    household.refresh_from_db()
+    return household
+
+
+@transaction.atomic
+def household_set_active(
+    *, actor: User, household_id: int, active: bool, reason: str = ""
+) -> Household:
+    """An operator deactivates a household (it leaves the lists and pickers; its tickets,
+    lots and payouts stay) or takes it back. Never a delete. Deactivation needs a reason."""
+    ensure_role(actor, Role.OPERATOR)
+    reason = (reason or "").strip()
+    if not active and not reason:
+        raise HouseholdReasonRequired()
+    household = _household_for_update(household_id=household_id)
+    won = Household.objects.filter(pk=household.pk, is_active=not active).update(is_active=active)
+    if not won:
+        raise HouseholdStatusUnchanged(detail={"is_active": active})
+    HouseholdEvent.objects.create(
+        household=household,
+        kind=HouseholdEvent.Kind.REACTIVATED if active else HouseholdEvent.Kind.DEACTIVATED,
+        actor=actor,
+        reason=reason[:200],
+    )
+    household.refresh_from_db()
+    return household
+
+
+class SkillCodeTaken(Conflict):
+    code = "skill_code_taken"
+    message = _("已有这个代码的技能。")
+
+
+class SkillNotFound(NotFound):
+    code = "skill_not_found"
+    message = _("技能不存在。")
+
+
+class SkillAlreadyRetired(Conflict):
+    code = "skill_already_retired"
+    message = _("该技能已经停用。")
+
+
+@transaction.atomic
+def skill_create(
+    *, actor: User, code: str, name: str, name_en: str = "", key: uuid.UUID | None = None
+) -> Skill:
+    """An operator adds a skill to the catalogue (its code is for ever; its name may change)."""
+    ensure_role(actor, Role.OPERATOR)
+    if key is not None and (replay := Skill.objects.filter(creation_key=key).first()):
+        return replay
+    try:
+        with transaction.atomic():
+            return Skill.objects.create(
+                code=code, name=name.strip(), name_en=name_en.strip(), creation_key=key
+            )
+    except IntegrityError:
+        if key is not None and (replay := Skill.objects.filter(creation_key=key).first()):
+            return replay
+        raise SkillCodeTaken(detail={"code": code}) from None
+
+
+def _skill_for_update(code: str) -> Skill:
+    skill = Skill.objects.select_for_update().filter(code=code).first()
+    if skill is None:
+        raise SkillNotFound(detail={"code": code})
+    return skill
+
+
+@transaction.atomic
+def skill_rename(*, actor: User, skill_code: str, name: str, name_en: str | None = None) -> Skill:
+    ensure_role(actor, Role.OPERATOR)
+    skill = _skill_for_update(skill_code)
+    values = {"name": name.strip()}
+    if name_en is not None:
+        values["name_en"] = name_en.strip()
+    Skill.objects.filter(pk=skill.pk).update(**values)
+    skill.refresh_from_db()
+    return skill
+
+
+@transaction.atomic
+def skill_retire(*, actor: User, skill_code: str) -> Skill:
+    """An operator retires a skill: profiles, households and orders keep it, but nothing new
+    may name it (``skills_by_code`` refuses it with ``skill_retired``)."""
+    ensure_role(actor, Role.OPERATOR)
+    skill = _skill_for_update(skill_code)
+    won = Skill.objects.filter(pk=skill.pk, retired_at__isnull=True).update(
+        retired_at=timezone.now()
+    )
+    if not won:
+        raise SkillAlreadyRetired(detail={"code": skill_code})
+    skill.refresh_from_db()
+    return skill

@@ -48,6 +48,10 @@ EXCLUDED = {
     "(403 for every other role, tests/workshops/test_skills_and_capacity.py); the worlds hold "
     "no pending capacity change yet",
     "POST /workshops/{workshop_id}/capacity-changes/{change_id}/reject": "as …/confirm",
+    "PATCH /skills/{skill_code}": "a skill of the platform's catalogue belongs to no "
+    "organisation; operator-only (403 role_not_allowed for every other role, nothing changed: "
+    "tests/workshops/test_region_setup.py)",
+    "POST /skills/{skill_code}/retire": "as PATCH /skills/{skill_code}",
     "POST /scan-exceptions/{exception_id}/resolve": "operator-only, tested in "
     "tests/quality/test_offline_arrival.py; the worlds hold no scan exception yet",
 }
@@ -74,6 +78,7 @@ MIXED_EXCLUDED = {
 # Bodies that name a reference the caller chooses rather than an object it points at.
 NOT_REFERENCES = {
     "POST /courses": "the body's code is the new programme's own code (operator only)",
+    "POST /skills": "the body's code is the new skill's own code (operator only)",
 }
 
 FOREIGN_ROLES = (*ROLES, "anonymous")

@@ -282,6 +282,7 @@ def build_world(tag: str, *, operator: User, digit: str) -> World:
         "corrects_id": log.pk,
         "trainer_id": trainer.pk,
         "user_id": trainer.pk,
+        "organisation_id": workshop.organisation_id,
         "run_id": run.pk,
     }
     assert Batch.objects.get(pk=open_batch.pk).status == Batch.Status.OPEN

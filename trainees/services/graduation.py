@@ -156,7 +156,9 @@ def trainee_make_lead(
             display_name=trainee.name,
             phone=trainee.phone,
         )
-    workshop_assign_lead(actor=actor, workshop_id=workshop.pk, lead=user)
+    workshop_assign_lead(
+        actor=actor, workshop_id=workshop.pk, lead=user, reason=str(_("结业学员成为带头人"))
+    )
     Trainee.objects.filter(pk=trainee.pk).update(user=user, led_workshop=workshop, lead_since=today)
     trainee.user, trainee.led_workshop, trainee.lead_since = user, workshop, today
     return trainee, password

@@ -1,0 +1,48 @@
+from django.urls import path
+
+from . import views
+
+app_name = "workshops"
+
+urlpatterns = [
+    path("ops/region/", views.region, name="region"),
+    path("ops/region/centres/new/", views.center_new, name="center_new"),
+    path("ops/region/centres/<int:service_center_id>/", views.center, name="center"),
+    path("ops/region/centres/<int:service_center_id>/edit/", views.center_edit, name="center_edit"),
+    path(
+        "ops/region/centres/<int:service_center_id>/workshops/new/",
+        views.workshop_new,
+        name="workshop_new",
+    ),
+    path("ops/region/workshops/<int:workshop_id>/", views.workshop, name="workshop"),
+    path("ops/region/workshops/<int:workshop_id>/edit/", views.workshop_edit, name="workshop_edit"),
+    path(
+        "ops/region/workshops/<int:workshop_id>/capacity/",
+        views.workshop_capacity,
+        name="workshop_capacity",
+    ),
+    path(
+        "ops/region/workshops/<int:workshop_id>/skills/",
+        views.workshop_skills,
+        name="workshop_skills",
+    ),
+    path(
+        "ops/region/workshops/<int:workshop_id>/status/",
+        views.workshop_status,
+        name="workshop_status",
+    ),
+    path("ops/region/workshops/<int:workshop_id>/lead/", views.workshop_lead, name="workshop_lead"),
+    path(
+        "ops/region/workshops/<int:workshop_id>/households/new/",
+        views.household_new,
+        name="household_new",
+    ),
+    path("ops/region/households/<int:household_id>/", views.household, name="household"),
+    path(
+        "ops/region/households/<int:household_id>/active/",
+        views.household_active,
+        name="household_active",
+    ),
+    path("ops/skills/", views.skills, name="skills"),
+    path("ops/skills/<slug:skill_code>/", views.skill, name="skill"),
+]
