@@ -20,4 +20,5 @@ urlpatterns = [
     path("work/batches/<int:batch_id>/pack/", views.pack, name="pack"),
     # merchant: the order page (orders lists the orders; this page adds what quality found)
     path("shop/orders/<int:order_id>/", views.order_detail, name="order"),
+    path("shop/batches/<int:batch_id>/", views.shop_batch, name="shop_batch"),
 ]
