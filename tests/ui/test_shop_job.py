@@ -7,6 +7,7 @@ import io
 import json
 from decimal import Decimal
 
+import pytest
 from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
@@ -19,6 +20,20 @@ from .factories import add_product_photo, make_published_order
 from .test_layout import _problems
 
 MESSAGE = ".messages .msg-success"
+
+
+@pytest.fixture(autouse=True)
+def minimum_wage(db):
+    """A minimum wage to compare with: a transactional test may find the seeded rows flushed."""
+    from orders.services import minimum_wage_record
+
+    minimum_wage_record(
+        actor=make_user(User.Role.OPERATOR),
+        province="浙江",
+        hourly=Decimal("20.00"),
+        effective_from=timezone.localdate().replace(day=1),
+        source="测试",
+    )
 
 
 def sample_photo(tmp_path):
