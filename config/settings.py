@@ -264,6 +264,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.batch_claims_expire_task",
         "schedule": timedelta(minutes=30),
     },
+    # Sample photos kept for an order form that was never sent again (orders).
+    "purge-pending-order-photos": {
+        "task": "orders.tasks.pending_photos_purge_task",
+        "schedule": timedelta(hours=1),
+    },
     # Running jobs whose worker died (OOM, a lost node) are sent again or given up (jobs).
     "reap-stalled-jobs": {
         "task": "jobs.tasks.jobs_reap_stalled_task",
@@ -288,6 +293,8 @@ BATCH_CLAIM_TTL_HOURS = int(os.environ.get("BATCH_CLAIM_TTL_HOURS", "72"))
 # The lead is warned once when this many hours of the claim are left.
 BATCH_CLAIM_WARN_HOURS = int(os.environ.get("BATCH_CLAIM_WARN_HOURS", "24"))
 ORDER_PHOTO_MAX_BYTES = int(os.environ.get("ORDER_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))
+# A photo chosen on the order form is kept this long for the form's next post (fair-pay step).
+PENDING_PHOTO_TTL_HOURS = int(os.environ.get("PENDING_PHOTO_TTL_HOURS", "24"))
 # Notices to people (accounts.notifications): log by default, or an HTTP SMS gateway.
 NOTIFIER_BACKEND = os.environ.get("NOTIFIER_BACKEND", "accounts.notifications.LogBackend")
 SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")

@@ -5,6 +5,8 @@ from ninja.files import UploadedFile
 from core.pagination import Limit, LimitOffsetPagination, Offset, paginate
 
 from .schemas import (
+    BatchesCancelIn,
+    BatchesCancelOut,
     BatchEventOut,
     BatchFilter,
     BatchOut,
@@ -41,6 +43,7 @@ from .services import (
     batch_release,
     batch_start_production,
     minimum_wage_record,
+    order_batches_cancel,
     order_cancel,
     order_create,
     order_photo_add,
@@ -125,6 +128,24 @@ def cancel_order(request: HttpRequest, order_id: int, payload: CancelIn | None =
         "order": order_get(viewer=request.user, order_id=result.order.pk),
         "cancelled": result.cancelled,
         "not_cancelled": result.not_cancelled,
+    }
+
+
+@router.post(
+    "/orders/{order_id}/batches/cancel",
+    response=BatchesCancelOut,
+    summary="Cancel unclaimed batches of a published order (named ones, or every open one)",
+)
+def cancel_order_batches(request: HttpRequest, order_id: int, payload: BatchesCancelIn):
+    result = order_batches_cancel(
+        actor=request.user,
+        order_id=order_id,
+        batch_ids=payload.batch_ids,
+        reason=payload.reason,
+    )
+    return {
+        "order": order_get(viewer=request.user, order_id=result.order.pk),
+        "cancelled": result.cancelled,
     }
 
 

@@ -84,6 +84,11 @@ class AqlNotStandard(BadRequest):
     message = _("AQL 必须是 GB/T 2828.1 的优先值（如 1.0、1.5、2.5、4.0）。")
 
 
+class PendingPhotoGone(BadRequest):
+    code = "pending_photo_gone"
+    message = _("先前选的照片已失效，请重新选择。")
+
+
 class TooManyPhotos(BadRequest):
     code = "too_many_photos"
     message = _("每个订单最多上传 12 张样品照片。")
@@ -100,6 +105,28 @@ class OrderNotDraft(Conflict):
 class OrderNotCancellable(Conflict):
     code = "order_not_cancellable"
     message = _("该订单已取消或已完成。")
+
+
+class OrderNotPublished(Conflict):
+    code = "order_not_published"
+    message = _("订单不在发布中（草稿、已取消或已完成），没有可取消的批次。")
+
+
+class BatchesNotChosen(BadRequest):
+    code = "batches_not_chosen"
+    message = _("请选择要取消的批次。")
+
+
+class BatchNotCancellable(Conflict):
+    code = "batch_not_cancellable"
+    message = _(
+        "只能取消还没有工坊认领的批次：已认领的批次工坊可能已在备料，这次没有取消任何批次。"
+    )
+
+
+class NoOpenBatches(Conflict):
+    code = "no_open_batches"
+    message = _("这个订单没有待认领的批次可以取消。")
 
 
 class FairPayBelowMinimum(Conflict):

@@ -429,3 +429,35 @@ class TicketReturn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id}: +{self.returned} / -{self.lost}"
+
+
+def pending_photo_path(photo: "PendingPhoto", filename: str) -> str:
+    return f"pending/{photo.token}/{filename}"
+
+
+class PendingPhoto(models.Model):
+    """A sample photo chosen on the order form, kept while the form comes back for another
+    answer (the fair-pay acknowledgement): a browser cannot re-send a file it was sent back.
+
+    Already cleaned (no EXIF, resized), tied to the person who chose it, used once (it becomes
+    an ``OrderPhoto``) or purged after ``PENDING_PHOTO_TTL_HOURS`` by a beat task. Never served.
+    """
+
+    token = models.UUIDField(_("凭据"), unique=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    image = models.ImageField(_("图片"), upload_to=pending_photo_path)
+    original_name = models.CharField(_("原文件名"), max_length=120, blank=True)
+    created_at = models.DateTimeField(_("上传时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("待用样品照片")
+        verbose_name_plural = _("待用样品照片")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id}: {self.original_name or self.token}"

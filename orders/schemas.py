@@ -293,6 +293,17 @@ class OrderCancelOut(Schema):
     not_cancelled: list[BatchSummaryOut]
 
 
+class BatchesCancelIn(InSchema):
+    # The batches to cancel (open ones of this order); omitted or null: every open batch.
+    batch_ids: list[int] | None = None
+    reason: str = Field("", max_length=200)
+
+
+class BatchesCancelOut(Schema):
+    order: OrderOut
+    cancelled: list[BatchSummaryOut]
+
+
 class BatchFilter(Schema):
     status: str | None = None
     order_id: int | None = None

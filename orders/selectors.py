@@ -30,7 +30,7 @@ from workshops.models import Skill, Workshop
 from .eligibility import batch_needs, may_claim, workshop_fits
 from .errors import OrderNotFound, TicketNotFound
 from .fair_pay import current_minimum_wages
-from .models import Batch, BatchEvent, MinimumWage, Order, OrderPhoto, Ticket
+from .models import Batch, BatchEvent, MinimumWage, Order, OrderPhoto, PendingPhoto, Ticket
 from .services import BatchNotFound
 
 Role = User.Role
@@ -360,6 +360,11 @@ def order_photo_visible(*, viewer: User, photo: OrderPhoto) -> bool:
     return workshop is not None and bool(
         claimable_batches(workshop=workshop, order_id=photo.order_id)
     )
+
+
+def pending_photo_get(*, viewer: User, token) -> PendingPhoto | None:
+    """A photo the viewer chose on the order form and that is still kept (else None)."""
+    return PendingPhoto.objects.filter(token=token, owner=viewer).first()
 
 
 def minimum_wage_list(*, viewer: User, province: str = "") -> QuerySet[MinimumWage]:

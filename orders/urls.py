@@ -21,4 +21,12 @@ urlpatterns = [
     path("shop/", views.order_list, name="order_list"),
     path("shop/orders/new/", views.order_new, name="order_new"),
     path("shop/orders/fair-pay/", views.fair_pay, name="fair_pay"),
+    path("shop/orders/<int:order_id>/edit/", views.order_edit, name="order_edit"),
+    path("shop/orders/<int:order_id>/publish/", views.order_publish_draft, name="order_publish"),
+    path("shop/orders/<int:order_id>/cancel/", views.order_cancel_draft, name="order_cancel"),
+    path(
+        "shop/orders/<int:order_id>/batches/cancel/",
+        views.order_batches_cancel_page,
+        name="order_batches_cancel",
+    ),
 ]

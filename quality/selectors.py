@@ -386,6 +386,17 @@ def lot_scans(*, viewer: User, code: str) -> QuerySet:
     )
 
 
+def batch_scans(*, viewer: User, batch_id: int) -> QuerySet:
+    """Every custody scan of a batch's lots the viewer may see, in device-time order."""
+    from .models import ScanEvent
+
+    return (
+        lot_scope(ScanEvent.objects.filter(lot__batch_id=batch_id), viewer=viewer, prefix="lot__")
+        .select_related("lot")
+        .order_by("device_time", "pk")
+    )
+
+
 def lot_inspections(*, viewer: User, code: str) -> QuerySet:
     lot = lot_get(viewer=viewer, code=code)
     return (

@@ -23,4 +23,5 @@ urlpatterns = [
     path("shop/receive/", views.receive, name="receive"),
     # merchant: the order page (orders lists the orders; this page adds what quality found)
     path("shop/orders/<int:order_id>/", views.order_detail, name="order"),
+    path("shop/batches/<int:batch_id>/", views.shop_batch, name="shop_batch"),
 ]

@@ -5,6 +5,7 @@
 - ``orders``: drafting, editing, publishing (split into batches, fair-pay check), cancelling,
   sample photos; the minimum wage table ``minimum_wage_record``;
 - ``claims``: claiming, releasing, claim expiry, telling fitting leads of a published order;
+- ``pending_photos``: a sample photo kept between two posts of the order form;
 - ``tickets``: pieces issued to households and handed back;
 - ``completion``: closing a batch and completing an order, by rule (quality decides when).
 
@@ -42,8 +43,10 @@ from .orders import (
     MAX_PHOTOS,
     MAX_QUANTITY,
     STANDARD_AQLS,
+    BatchesCancellation,
     OrderCancellation,
     minimum_wage_record,
+    order_batches_cancel,
     order_cancel,
     order_create,
     order_photo_add,
@@ -51,6 +54,7 @@ from .orders import (
     order_update,
     split_quantity,
 )
+from .pending_photos import order_photo_add_pending, pending_photo_keep, pending_photos_purge
 from .tickets import ticket_issue, ticket_return_record
 
 __all__ = [
@@ -63,6 +67,7 @@ __all__ = [
     "STANDARD_AQLS",
     "BatchNotFound",
     "BatchTransitionRefused",
+    "BatchesCancellation",
     "MaterialsArrival",
     "OrderCancellation",
     "batch_claim",
@@ -78,13 +83,17 @@ __all__ = [
     "claim_ttl",
     "claim_warning_lead",
     "minimum_wage_record",
+    "order_batches_cancel",
     "order_cancel",
     "order_complete_if_done",
     "order_create",
     "order_photo_add",
+    "order_photo_add_pending",
     "order_publish",
     "order_published_notify_leads",
     "order_update",
+    "pending_photo_keep",
+    "pending_photos_purge",
     "split_quantity",
     "ticket_issue",
     "ticket_return_record",

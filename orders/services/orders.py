@@ -10,6 +10,8 @@ Rules:
   acknowledges it, and the acknowledgement is recorded. Fitting leads are told after commit.
 - Cancelling cancels every batch not yet started; a batch in production is never pulled back
   from the households that hold its pieces.
+- A published order's unclaimed batches can be cancelled on their own (``order_batches_cancel``):
+  only open ones, all or nothing; when no batch is left but cancelled ones, the order is too.
 """
 
 from dataclasses import dataclass, field
@@ -32,7 +34,7 @@ from .. import errors
 from ..fair_pay import fair_pay_hint, province_key
 from ..models import Batch, BatchEvent, MinimumWage, Order, OrderPhoto
 from ..photos import process_photo
-from .batches import BatchTransitionRefused, batch_transition
+from .batches import BatchNotFound, BatchTransitionRefused, batch_transition
 
 Role = User.Role
 
@@ -304,14 +306,19 @@ class OrderCancellation:
 
 
 @transaction.atomic
-def order_cancel(*, actor: User, order_id: int, reason: str = "") -> OrderCancellation:
+def order_cancel(
+    *, actor: User, order_id: int, reason: str = "", drafts_only: bool = False
+) -> OrderCancellation:
     """Cancel an order: every batch not yet started is cancelled; started ones carry on.
 
     A batch in production (or further) is never pulled back from the households that hold its
-    pieces: it is listed in ``not_cancelled`` and finishes normally.
+    pieces: it is listed in ``not_cancelled`` and finishes normally. ``drafts_only`` (the draft
+    page's button) refuses an order published meanwhile with 409 ``order_not_draft``.
     """
     ensure_role(actor, Role.MERCHANT, Role.OPERATOR)
     order = _own_order_for_update(actor=actor, order_id=order_id)
+    if drafts_only and order.status != Order.Status.DRAFT:
+        raise errors.OrderNotDraft(detail={"status": order.status})
     if order.status not in (Order.Status.DRAFT, Order.Status.PUBLISHED):
         raise errors.OrderNotCancellable(detail={"status": order.status})
     result = OrderCancellation(order=order)
@@ -351,6 +358,80 @@ def order_cancel(*, actor: User, order_id: int, reason: str = "") -> OrderCancel
     if held_leads:
         transaction.on_commit(lambda: _notify_claim_cancelled(held_leads))
     return result
+
+
+@dataclass
+class BatchesCancellation:
+    order: Order
+    cancelled: list[Batch] = field(default_factory=list)
+
+
+@transaction.atomic
+def order_batches_cancel(
+    *, actor: User, order_id: int, batch_ids: list[int] | None = None, reason: str = ""
+) -> BatchesCancellation:
+    """Cancel unclaimed (open) batches of a published order: those named, or every open one.
+
+    A claimed batch is not cancelled here (its workshop may be preparing materials already):
+    naming one refuses the whole request (409 ``batch_not_cancellable``) and changes nothing;
+    so does a named batch that a lead claims while this runs. ``batch_ids=None`` means every
+    batch open at the moment of the update; none left is 409 ``no_open_batches``. Each batch
+    moves by the guarded ``batch_transition`` (open → cancelled) with its event row; when every
+    batch of the order is then cancelled, the order is cancelled as well.
+    """
+    ensure_role(actor, Role.MERCHANT, Role.OPERATOR)
+    order = _own_order_for_update(actor=actor, order_id=order_id)
+    if order.status != Order.Status.PUBLISHED:
+        raise errors.OrderNotPublished(detail={"status": order.status})
+    batches = Batch.objects.filter(order=order).order_by("number")
+    reason = (reason or "batches_cancelled")[:200]
+    result = BatchesCancellation(order=order)
+    if batch_ids is not None:
+        wanted = sorted(set(batch_ids))
+        if not wanted:
+            raise errors.BatchesNotChosen()
+        chosen = list(batches.filter(pk__in=wanted))
+        if len(chosen) != len(wanted):
+            missing = sorted(set(wanted) - {b.pk for b in chosen})
+            raise BatchNotFound(detail={"batch_ids": missing})
+        held = [b for b in chosen if b.status != Batch.Status.OPEN]
+        if held:
+            raise errors.BatchNotCancellable(detail=_refused(held))
+        for batch in chosen:
+            try:
+                result.cancelled.append(_cancel_open(batch, actor=actor, reason=reason))
+            except BatchTransitionRefused:  # claimed meanwhile: the whole request changes nothing
+                batch.refresh_from_db()
+                raise errors.BatchNotCancellable(detail=_refused([batch])) from None
+    else:
+        for batch in batches.filter(status=Batch.Status.OPEN):
+            try:
+                with transaction.atomic():
+                    result.cancelled.append(_cancel_open(batch, actor=actor, reason=reason))
+            except BatchTransitionRefused:
+                continue  # claimed meanwhile: no longer open, so not "every open one"
+        if not result.cancelled:
+            raise errors.NoOpenBatches()
+    if not batches.exclude(status=Batch.Status.CANCELLED).exists():
+        Order.objects.filter(pk=order.pk, status=Order.Status.PUBLISHED).update(
+            status=Order.Status.CANCELLED, cancelled_at=timezone.now()
+        )
+    order.refresh_from_db()
+    return result
+
+
+def _cancel_open(batch: Batch, *, actor: User, reason: str) -> Batch:
+    return batch_transition(
+        batch_id=batch.pk,
+        from_status=Batch.Status.OPEN,
+        to_status=Batch.Status.CANCELLED,
+        actor=actor,
+        reason=reason,
+    )
+
+
+def _refused(batches: list[Batch]) -> dict:
+    return {"batches": [{"id": b.pk, "number": b.number, "status": b.status} for b in batches]}
 
 
 def _notify_claim_cancelled(held: list[tuple[int, int]]) -> None:

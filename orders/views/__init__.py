@@ -1,6 +1,15 @@
 """The orders app's pages, by who uses them: ``work`` (workshop leads), ``shop`` (merchants)."""
 
-from .shop import fair_pay, order_list, order_new, progress_bar
+from .shop import (
+    fair_pay,
+    order_batches_cancel_page,
+    order_cancel_draft,
+    order_edit,
+    order_list,
+    order_new,
+    order_publish_draft,
+    progress_bar,
+)
 from .work import (
     batch_detail,
     batch_finish,
@@ -18,8 +27,12 @@ __all__ = [
     "fair_pay",
     "my_batches",
     "open_batches",
+    "order_batches_cancel_page",
+    "order_cancel_draft",
+    "order_edit",
     "order_list",
     "order_new",
+    "order_publish_draft",
     "progress_bar",
     "ticket_new",
     "ticket_return",

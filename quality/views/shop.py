@@ -1,4 +1,5 @@
-"""The merchant's order page: where the goods are and what quality found."""
+"""The merchant's order page: where the goods are and what quality found; a draft's buttons
+(edit, publish, cancel) and the form cancelling unclaimed batches (both post to orders' pages)."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -6,7 +7,8 @@ from django.utils.translation import gettext as _
 
 from core.access import page
 from core.charts import hbar_chart
-from orders.models import Batch
+from orders.fair_pay import fair_pay_hint
+from orders.models import Batch, Order
 from orders.selectors import order_batches, order_get
 from orders.views import progress_bar
 
@@ -56,6 +58,12 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     context = {
         "order": order,
         "batches": batches,
+        # A draft: its fair-pay hint next to the publish button. Published: what may be cancelled.
+        "hint": fair_pay_hint(order) if order.status == Order.Status.DRAFT else None,
+        "open_batches": [b for b in batches if b.status == Batch.Status.OPEN]
+        if order.status == Order.Status.PUBLISHED
+        else [],
+        "held_batches": [b for b in batches if b.status == Batch.Status.CLAIMED],
         "status_chart": hbar_chart(
             list(by_status.items()), unit=_("件"), title=_("各状态件数"), colour="#1a56c4"
         ),
