@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 
 from core.schemas import InSchema
+from orders.schemas import money
 
 
 class AllocationRunIn(InSchema):
@@ -124,7 +125,7 @@ class ProposalOut(Schema):
             batch_number=batch.number,
             quantity=batch.quantity,
             deadline=batch.order.deadline.isoformat(),
-            fee_per_piece=str(batch.order.fee_per_piece),
+            fee_per_piece=money(batch.order.fee_per_piece),
             workshop_id=proposal.workshop_id,
             workshop_name=proposal.workshop.name if proposal.workshop_id else None,
             region_id=center.pk if center else None,

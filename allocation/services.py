@@ -51,6 +51,7 @@ from core.errors import BadRequest, Conflict, NotFound
 from jobs.services import job_create, job_fail, job_progress, job_start, job_succeed
 from orders.eligibility import batch_needs, claim_refusal, workshop_fits
 from orders.models import Batch
+from orders.schemas import money
 from orders.services import BatchTransitionRefused, batch_transition
 from workshops.models import Workshop
 
@@ -540,7 +541,7 @@ def allocation_run_notify_leads(*, run_id: int) -> int:
                         "product_name": p.batch.order.product_name,
                         "number": p.batch.number,
                         "quantity": p.batch.quantity,
-                        "fee_per_piece": str(p.batch.order.fee_per_piece),
+                        "fee_per_piece": money(p.batch.order.fee_per_piece),
                         "deadline": p.batch.order.deadline.isoformat(),
                         "workshop_id": p.workshop_id,
                     }
