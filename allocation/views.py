@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from core.access import error_text, page
 from core.errors import ApplicationError
@@ -147,9 +147,10 @@ def _page_url(run_id: int, query: QueryDict, number: int) -> str:
 
 
 @page(OPERATOR)
-@require_POST
 def run_apply(request: HttpRequest, run_id: int) -> HttpResponse:
     """Confirm: claim every batch still proposed; the left-out ones stay open."""
+    if request.method != "POST":
+        return redirect("allocation:run", run_id=run_id)
     try:
         run = allocation_run_apply(run_id=run_id, actor=request.user)
     except ApplicationError as exc:
@@ -167,9 +168,10 @@ def run_apply(request: HttpRequest, run_id: int) -> HttpResponse:
 
 
 @page(OPERATOR)
-@require_POST
 def proposal_exclude(request: HttpRequest, run_id: int, proposal_id: int) -> HttpResponse:
     """不分配此批: leave one batch out of the run (it stays open for leads to claim)."""
+    if request.method != "POST":
+        return redirect("allocation:run", run_id=run_id)
     try:
         proposal = allocation_proposal_exclude(
             actor=request.user,
@@ -189,8 +191,9 @@ def proposal_exclude(request: HttpRequest, run_id: int, proposal_id: int) -> Htt
 
 
 @page(OPERATOR)
-@require_POST
 def proposal_restore(request: HttpRequest, run_id: int, proposal_id: int) -> HttpResponse:
+    if request.method != "POST":
+        return redirect("allocation:run", run_id=run_id)
     try:
         proposal = allocation_proposal_restore(
             actor=request.user, run_id=run_id, proposal_id=proposal_id
