@@ -595,3 +595,40 @@ def test_leaving_out_racing_an_apply_is_either_recorded_or_refused(settings):
         assert excluded.code in {"allocation_run_applying", "allocation_run_not_proposed"}
         assert (target.status, batch.status, applied.excluded) == ("applied", "claimed", 0)
     assert applied.applied + applied.excluded == 5
+
+
+def test_a_run_of_ten_thousand_batches_is_reviewed_a_page_at_a_time(
+    operator, django_assert_max_num_queries
+):
+    """The benchmarks' national run has over 10,000 batches: the review reads one page of 50
+    and the filters' counts in the database, never the whole run."""
+    import time
+
+    from orders.models import Order
+
+    centers = [make_service_center(name=f"服务中心{i}") for i in range(4)]
+    workshops = [make_workshop(service_center=centers[i % 4]) for i in range(40)]
+    order = make_published_order(quantity=300, batch_size=300)
+    Batch.objects.bulk_create(Batch(order=order, number=n, quantity=300) for n in range(2, 10_002))
+    Order.objects.filter(pk=order.pk).update(quantity=300 * 10_001)
+    run = AllocationRun.objects.create(created_by=operator, status="proposed")
+    AllocationProposal.objects.bulk_create(
+        (
+            AllocationProposal(run=run, batch_id=pk, workshop=workshops[i % 40])
+            for i, pk in enumerate(order.batches.values_list("pk", flat=True))
+        ),
+        batch_size=2000,
+    )
+    client = Client()
+    client.force_login(operator)
+    client.get(f"/ops/allocation/{run.pk}/?page=1")  # warm: templates, translations
+    started = time.perf_counter()
+    with django_assert_max_num_queries(14):
+        page = client.get(f"/ops/allocation/{run.pk}/?region={centers[1].pk}&page=7")
+    seconds = time.perf_counter() - started
+    html = page.content.decode()
+    assert page.status_code == 200
+    in_region = run.proposals.filter(workshop__organisation__service_center=centers[1]).count()
+    assert in_region == 2500
+    assert html.count('class="card proposal"') == 50 and "第 7 / 50 页" in html
+    assert seconds < 5, seconds
