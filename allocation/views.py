@@ -156,14 +156,13 @@ def run_apply(request: HttpRequest, run_id: int) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, error_text(exc))
     else:
-        messages.success(
-            request,
-            _(
-                "已执行：%(applied)s 个批次分给了工坊，%(skipped)s 个跳过（原因见各批次），"
-                "%(excluded)s 个不分配。已通知各工坊带头人。"
-            )
-            % {"applied": run.applied, "skipped": run.skipped, "excluded": run.excluded},
-        )
+        text = _(
+            "已执行：%(applied)s 个批次分给了工坊，%(skipped)s 个跳过（原因见各批次），"
+            "%(excluded)s 个不分配。"
+        ) % {"applied": run.applied, "skipped": run.skipped, "excluded": run.excluded}
+        if run.applied:
+            text += _("已通知各工坊带头人。")
+        messages.success(request, text)
     return redirect("allocation:run", run_id=run_id)
 
 
