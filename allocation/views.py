@@ -74,11 +74,12 @@ STATUS_FILTERS = (
 
 
 def _int(value: str | None) -> int | None:
+    """A positive id or page number from the query; anything else (or absurdly big) is none."""
     try:
         number = int(value or "")
     except ValueError:
         return None
-    return number if number > 0 else None
+    return number if 0 < number < 2**31 else None
 
 
 def _back(request: HttpRequest, run_id: int) -> HttpResponse:
@@ -100,7 +101,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     status = request.GET.get("status") or None
     if status not in STATUS_FILTERS:
         status = None
-    number = _int(request.GET.get("page")) or 1
+    number = min(_int(request.GET.get("page")) or 1, 100_000)  # the offset stays an integer
     run, proposals, count = allocation_run_page(
         viewer=request.user,
         run_id=run_id,
