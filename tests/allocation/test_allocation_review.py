@@ -474,6 +474,9 @@ def test_the_review_page_shows_fifty_at_a_time_by_region(
     # Far beyond the last page: back to the last one.
     response = client.get(f"/ops/allocation/{run.pk}/?region={ganzi.pk}&page=9")
     assert response.status_code == 302 and "page=2" in response.url
+    # Nonsense in the query is ignored, never a database error.
+    response = client.get(f"/ops/allocation/{run.pk}/?region=9{'9' * 30}&page=9{'9' * 30}")
+    assert response.status_code == 200 and "第 1 / 3 页" in response.content.decode()
 
 
 def test_leaving_out_on_the_page_returns_to_the_same_filter_and_card(operator, big_run):
