@@ -12,13 +12,31 @@ from .services import allocation_run_apply
 
 class AllocationProposalInline(ReadOnlyInline):
     model = AllocationProposal
-    fields = ("batch", "workshop", "status", "score", "cost_per_piece", "skip_reason")
+    fields = (
+        "batch",
+        "workshop",
+        "status",
+        "score",
+        "cost_per_piece",
+        "skip_reason",
+        "excluded_by",
+        "exclude_reason",
+    )
     readonly_fields = fields
 
 
 @admin.register(AllocationRun)
 class AllocationRunAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "status", "apply", "assigned", "unassigned", "applied", "total_cost")
+    list_display = (
+        "pk",
+        "status",
+        "apply",
+        "assigned",
+        "unassigned",
+        "applied",
+        "excluded",
+        "total_cost",
+    )
     list_filter = ("status", "apply")
     readonly_fields = [f.name for f in AllocationRun._meta.fields]
     inlines = [AllocationProposalInline]

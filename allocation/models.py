@@ -40,6 +40,7 @@ class AllocationRun(models.Model):
     unassigned = models.PositiveIntegerField(_("未能匹配批次"), default=0)
     applied = models.PositiveIntegerField(_("已执行批次"), default=0)
     skipped = models.PositiveIntegerField(_("已跳过批次"), default=0)
+    excluded = models.PositiveIntegerField(_("不分配批次"), default=0)
     # The engine's cost (a ranking score in yuan-equivalents, not money paid) and a proven
     # lower bound on the best possible cost of the same run.
     total_cost = models.DecimalField(
@@ -56,6 +57,15 @@ class AllocationRun(models.Model):
     # as each workshop's proposals are applied; an apply silent for longer than
     # ``services.APPLY_LEASE`` is taken to have died, and another may take over.
     applying_since = models.DateTimeField(_("执行心跳"), null=True, blank=True)
+    # Who confirmed the run (took it proposed → applying); the claims' events name them too.
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("执行人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("智能匹配")
@@ -68,10 +78,16 @@ class AllocationRun(models.Model):
 
 
 class AllocationProposal(models.Model):
-    """One batch of a run: the workshop proposed for it, its score and the reasons."""
+    """One batch of a run: the workshop proposed for it, its score and the reasons.
+
+    An operator reviewing the run may leave a proposal out (``excluded``, with who and an
+    optional reason) while the run is ``proposed``, and put it back; applying the run claims
+    only what is still ``proposed``. Nothing is deleted: the record says what was left out.
+    """
 
     class Status(models.TextChoices):
         PROPOSED = "proposed", _("已提出")
+        EXCLUDED = "excluded", _("不分配")
         APPLIED = "applied", _("已执行")
         SKIPPED = "skipped", _("已跳过")
         UNASSIGNED = "unassigned", _("未能匹配")
@@ -95,6 +111,16 @@ class AllocationProposal(models.Model):
     cost_per_piece = models.DecimalField(_("每件成本"), max_digits=10, decimal_places=4, default=0)
     reasons = models.JSONField(_("理由"), default=list, blank=True)
     skip_reason = models.CharField(_("跳过原因"), max_length=200, blank=True)
+    excluded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("不分配的决定人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    excluded_at = models.DateTimeField(_("不分配时间"), null=True, blank=True)
+    exclude_reason = models.CharField(_("不分配原因"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("匹配方案")
@@ -103,6 +129,11 @@ class AllocationProposal(models.Model):
         ordering = ["run_id", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["run", "batch"], name="allocation_batch_once_per_run"),
+        ]
+        indexes = [
+            # The review pages a run by workshop (and, through it, region) and by status.
+            models.Index(fields=["run", "workshop"], name="allocation_proposal_run_ws"),
+            models.Index(fields=["run", "status"], name="allocation_proposal_run_st"),
         ]
 
     def __str__(self) -> str:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 
 from core.schemas import InSchema
+from orders.schemas import money
 
 
 class AllocationRunIn(InSchema):
@@ -20,6 +21,24 @@ class AllocationRunIn(InSchema):
     background: bool | None = Field(
         None, description="run on the worker; default: when there are more than 300 batches"
     )
+
+
+class AllocationApplyIn(InSchema):
+    exclude_ids: list[int] | None = Field(
+        None,
+        max_length=20000,
+        description="proposal ids to leave out (not assign); recorded as excluded, with reason",
+    )
+    keep_ids: list[int] | None = Field(
+        None,
+        max_length=20000,
+        description="instead: the proposal ids to apply; every other proposed one is left out",
+    )
+    reason: str = Field("", max_length=200, description="why the left-out ones are left out")
+
+
+class ProposalExcludeIn(InSchema):
+    reason: str = Field("", max_length=200, description="why this batch is not assigned")
 
 
 def reason_message(reason: dict[str, Any]) -> str:
@@ -71,14 +90,18 @@ class ReasonOut(Schema):
 
 
 class ProposalOut(Schema):
+    id: int = Field(..., description="the proposal's id (to leave it out or keep it)")
     batch_id: int
     order_id: int
     product_name: str
     batch_number: int
     quantity: int
     deadline: str
+    fee_per_piece: str
     workshop_id: int | None
     workshop_name: str | None
+    region_id: int | None = Field(None, description="the workshop's service center")
+    region_name: str | None
     status: str
     status_label: str
     score: str = Field(..., description="the cost of this assignment (yuan-equivalent)")
@@ -86,19 +109,27 @@ class ProposalOut(Schema):
     reasons: list[ReasonOut]
     skip_reason: str
     skip_message: str
+    excluded_by_id: int | None = Field(None, description="who left it out (status excluded)")
+    excluded_at: datetime | None
+    exclude_reason: str
 
     @staticmethod
     def from_proposal(proposal) -> "ProposalOut":
         batch = proposal.batch
+        center = proposal.workshop.organisation.service_center if proposal.workshop_id else None
         return ProposalOut(
+            id=proposal.pk,
             batch_id=batch.pk,
             order_id=batch.order_id,
             product_name=batch.order.product_name,
             batch_number=batch.number,
             quantity=batch.quantity,
             deadline=batch.order.deadline.isoformat(),
+            fee_per_piece=money(batch.order.fee_per_piece),
             workshop_id=proposal.workshop_id,
             workshop_name=proposal.workshop.name if proposal.workshop_id else None,
+            region_id=center.pk if center else None,
+            region_name=center.name if center else None,
             status=proposal.status,
             status_label=str(proposal.get_status_display()),
             score=f"{proposal.score:.2f}",
@@ -114,6 +145,9 @@ class ProposalOut(Schema):
             ],
             skip_reason=proposal.skip_reason,
             skip_message=skip_message(proposal.skip_reason) if proposal.skip_reason else "",
+            excluded_by_id=proposal.excluded_by_id,
+            excluded_at=proposal.excluded_at,
+            exclude_reason=proposal.exclude_reason,
         )
 
 
@@ -128,6 +162,8 @@ class AllocationRunOut(Schema):
     unassigned: int
     applied: int
     skipped: int
+    excluded: int = Field(..., description="proposals left out by the operator")
+    applied_by_id: int | None = Field(None, description="the operator who confirmed the run")
     total_cost: str | None
     lower_bound: str | None = Field(None, description="proven: no assignment costs less")
     stats: dict[str, Any]
@@ -153,6 +189,8 @@ class AllocationRunOut(Schema):
             unassigned=run.unassigned,
             applied=run.applied,
             skipped=run.skipped,
+            excluded=run.excluded,
+            applied_by_id=run.applied_by_id,
             total_cost=money(run.total_cost),
             lower_bound=money(run.lower_bound),
             stats={k: v for k, v in run.stats.items() if k != "batch_ids"},

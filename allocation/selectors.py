@@ -186,11 +186,77 @@ def allocation_proposals(*, run: AllocationRun) -> QuerySet[AllocationProposal]:
     return run.proposals.select_related("batch__order", "workshop__organisation").order_by("pk")
 
 
+def allocation_proposals_filtered(
+    *,
+    run: AllocationRun,
+    region_id: int | None = None,
+    workshop_id: int | None = None,
+    status: str | None = None,
+) -> QuerySet[AllocationProposal]:
+    """A run's proposals by batch, narrowed to a region (the workshop's service center), a
+    workshop or a status; filtered and counted in the database (a run may hold 10,000)."""
+    proposals = allocation_proposals(run=run).select_related(
+        "workshop__organisation__service_center", "excluded_by"
+    )
+    if region_id is not None:
+        proposals = proposals.filter(workshop__organisation__service_center_id=region_id)
+    if workshop_id is not None:
+        proposals = proposals.filter(workshop_id=workshop_id)
+    if status:
+        proposals = proposals.filter(status=status)
+    return proposals
+
+
 def allocation_run_page(
-    *, viewer: User, run_id: int, offset: int = 0, limit: int = 500
+    *,
+    viewer: User,
+    run_id: int,
+    offset: int = 0,
+    limit: int = 500,
+    region_id: int | None = None,
+    workshop_id: int | None = None,
+    status: str | None = None,
 ) -> tuple[AllocationRun, list[AllocationProposal], int]:
-    """A run, one page of its proposals (by batch), and how many proposals it has."""
+    """A run, one page of its proposals (by batch), and how many proposals match."""
     run = allocation_run_get(viewer=viewer, run_id=run_id)
     offset, limit = max(0, offset), min(max(0, limit), 2000)
-    proposals = allocation_proposals(run=run)
+    proposals = allocation_proposals_filtered(
+        run=run, region_id=region_id, workshop_id=workshop_id, status=status
+    )
     return run, list(proposals[offset : offset + limit]), proposals.count()
+
+
+@dataclass
+class ReviewFacets:
+    """What the review's filters offer: regions and workshops of the run, with counts, and
+    how many proposals of the run are in each status."""
+
+    regions: list[dict]
+    workshops: list[dict]
+    statuses: dict[str, int]
+
+
+def allocation_review_facets(
+    *, run: AllocationRun, region_id: int | None = None, workshop_limit: int = 60
+) -> ReviewFacets:
+    """Three GROUP BY queries. Workshops are offered within the chosen region, or for the
+    whole run when it has at most ``workshop_limit`` of them (a national run has thousands)."""
+    proposals = run.proposals.filter(workshop__isnull=False)
+    region = "workshop__organisation__service_center"
+    regions = [
+        {"id": row[f"{region}_id"], "name": row[f"{region}__name"] or "", "count": row["n"]}
+        for row in proposals.values(f"{region}_id", f"{region}__name")
+        .annotate(n=Count("pk"))
+        .order_by(f"{region}__name", f"{region}_id")
+    ]
+    in_region = proposals if region_id is None else proposals.filter(**{f"{region}_id": region_id})
+    workshops = [
+        {"id": row["workshop_id"], "name": row["workshop__organisation__name"], "count": row["n"]}
+        for row in in_region.values("workshop_id", "workshop__organisation__name")
+        .annotate(n=Count("pk"))
+        .order_by("workshop__organisation__name", "workshop_id")[: workshop_limit + 1]
+    ]
+    if len(workshops) > workshop_limit:
+        workshops = []
+    statuses = dict(run.proposals.values_list("status").annotate(n=Count("pk")).order_by())
+    return ReviewFacets(regions=regions, workshops=workshops, statuses=statuses)

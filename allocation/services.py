@@ -19,6 +19,17 @@ Applying:
 - the apply renews a lease on the run as it goes (``applying_since``); an apply that died
   half way (a killed worker) leaves its run ``applying``, and after ``APPLY_LEASE`` without a
   sign of life another apply takes it over and does the rest (the applied part stays applied).
+
+Reviewing: while a run is ``proposed`` an operator may leave proposals out (``excluded``, with
+who, when and an optional reason) and put them back, each under the run's row lock, so it is
+never half way through an apply. The apply may also name what to leave out (or what to keep)
+itself: those are marked in the same transaction that takes the run, so ids that are not the
+run's, or not proposals with a workshop, refuse the whole apply and change nothing. Only what
+is still ``proposed`` is claimed; left-out proposals stay, recorded, never deleted.
+
+Telling the leads: the apply that finishes the run tells each lead whose workshops received
+batches, once, after the commit (``transaction.on_commit``): one notice per lead listing its
+batches by order (``accounts.notifications.notify_user``, kind ``batch_assigned``).
 """
 
 import logging
@@ -28,17 +39,20 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import numpy as np
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import ensure_role
-from core.errors import BadRequest, Conflict
+from core.errors import BadRequest, Conflict, NotFound
 from jobs.services import job_create, job_fail, job_progress, job_start, job_succeed
 from orders.eligibility import batch_needs, claim_refusal, workshop_fits
 from orders.models import Batch
+from orders.schemas import money
 from orders.services import BatchTransitionRefused, batch_transition
 from workshops.models import Workshop
 
@@ -91,6 +105,26 @@ class AllocationRunNotProposed(Conflict):
 class AllocationRunApplying(Conflict):
     code = "allocation_run_applying"
     message = _("这个方案正在执行中，请稍后刷新查看结果。")
+
+
+class AllocationProposalNotFound(NotFound):
+    code = "allocation_proposal_not_found"
+    message = _("这次匹配里没有这个批次的方案。")
+
+
+class AllocationProposalsNotInRun(BadRequest):
+    code = "allocation_proposals_not_in_run"
+    message = _("所选方案中有不属于这次匹配的。")
+
+
+class AllocationProposalsNotReviewable(BadRequest):
+    code = "allocation_proposals_not_reviewable"
+    message = _("只有已为批次找到工坊、尚未执行的方案可以不分配或保留。")
+
+
+class AllocationKeepAndExclude(BadRequest):
+    code = "allocation_keep_and_exclude"
+    message = _("请只给出要保留的方案，或只给出不分配的方案，不要同时给出。")
 
 
 @transaction.atomic
@@ -300,29 +334,57 @@ def _store(run: AllocationRun, loaded: LoadedProblem, result: Allocation) -> Non
     run.save()
 
 
-def allocation_run_apply(*, run_id: int, actor: User) -> AllocationRun:
+def allocation_run_apply(
+    *,
+    run_id: int,
+    actor: User,
+    exclude_ids: list[int] | None = None,
+    keep_ids: list[int] | None = None,
+    reason: str = "",
+) -> AllocationRun:
     """Claim every proposed batch for its workshop; skip what may not be claimed any more.
 
     Only a ``proposed`` run, one apply at a time (409 ``allocation_run_not_proposed`` /
-    ``allocation_run_applying`` otherwise, and nothing changes). See the module docstring.
+    ``allocation_run_applying`` otherwise, and nothing changes). ``exclude_ids`` (proposals to
+    leave out) or ``keep_ids`` (the proposals to apply; every other is left out) are marked
+    with ``reason`` in the transaction that takes the run: a wrong id refuses the whole apply
+    (400) and changes nothing. Proposals left out before (the review page) stay left out.
+    See the module docstring.
     """
     ensure_role(actor, Role.OPERATOR)
+    if exclude_ids is not None and keep_ids is not None:
+        raise AllocationKeepAndExclude()
     lease = timezone.now()
-    taken = (
-        AllocationRun.objects.filter(pk=run_id)
-        .filter(
-            Q(status=AllocationRun.Status.PROPOSED)
-            | Q(status=AllocationRun.Status.APPLYING, applying_since__lt=lease - APPLY_LEASE)
+    with transaction.atomic():
+        taken = (
+            AllocationRun.objects.filter(pk=run_id)
+            .filter(
+                Q(status=AllocationRun.Status.PROPOSED)
+                | Q(status=AllocationRun.Status.APPLYING, applying_since__lt=lease - APPLY_LEASE)
+            )
+            .update(status=AllocationRun.Status.APPLYING, applying_since=lease, applied_by=actor)
         )
-        .update(status=AllocationRun.Status.APPLYING, applying_since=lease)
-    )
-    if not taken:
-        run = AllocationRun.objects.filter(pk=run_id).first()
-        if run is None:
-            raise AllocationRunNotFound(detail={"run_id": run_id})
-        if run.status == AllocationRun.Status.APPLYING:
-            raise AllocationRunApplying(detail={"run_id": run_id})
-        raise AllocationRunNotProposed(detail={"run_id": run_id, "status": run.status})
+        if not taken:
+            run = AllocationRun.objects.filter(pk=run_id).first()
+            if run is None:
+                raise AllocationRunNotFound(detail={"run_id": run_id})
+            if run.status == AllocationRun.Status.APPLYING:
+                raise AllocationRunApplying(detail={"run_id": run_id})
+            raise AllocationRunNotProposed(detail={"run_id": run_id, "status": run.status})
+        if exclude_ids:
+            _leave_out(run_id, actor, sorted(set(exclude_ids)), reason)
+        elif keep_ids is not None:
+            keep = sorted(set(keep_ids))
+            _reviewable(run_id, keep)
+            proposals = AllocationProposal.objects.filter(run_id=run_id)
+            proposals.filter(pk__in=keep, status=AllocationProposal.Status.EXCLUDED).update(
+                status=AllocationProposal.Status.PROPOSED,
+                excluded_by=None,
+                excluded_at=None,
+                exclude_reason="",
+            )
+            rest = proposals.filter(status=AllocationProposal.Status.PROPOSED).exclude(pk__in=keep)
+            _leave_out(run_id, actor, list(rest.values_list("pk", flat=True)), reason)
     run = AllocationRun.objects.get(pk=run_id)
     by_workshop: dict[int, list[AllocationProposal]] = defaultdict(list)
     for proposal in run.proposals.filter(
@@ -337,12 +399,195 @@ def allocation_run_apply(*, run_id: int, actor: User) -> AllocationRun:
     counts = run.proposals.aggregate(
         applied=Count("pk", filter=Q(status=AllocationProposal.Status.APPLIED)),
         skipped=Count("pk", filter=Q(status=AllocationProposal.Status.SKIPPED)),
+        excluded=Count("pk", filter=Q(status=AllocationProposal.Status.EXCLUDED)),
     )
-    AllocationRun.objects.filter(
+    finished = AllocationRun.objects.filter(
         pk=run.pk, status=AllocationRun.Status.APPLYING, applying_since=lease
     ).update(status=AllocationRun.Status.APPLIED, finished_at=timezone.now(), **counts)
+    if finished:
+        # Only the apply that finished the run tells the leads, so each hears once.
+        transaction.on_commit(lambda: allocation_run_notify_leads(run_id=run.pk))
     run.refresh_from_db()
     return run
+
+
+def _reviewable(run_id: int, proposal_ids: list[int]) -> None:
+    """Every id is a proposal of this run with a workshop, not applied yet (else 400)."""
+    found = dict(
+        AllocationProposal.objects.filter(run_id=run_id, pk__in=proposal_ids).values_list(
+            "pk", "status"
+        )
+    )
+    missing = [pk for pk in proposal_ids if pk not in found]
+    if missing:
+        raise AllocationProposalsNotInRun(detail={"run_id": run_id, "proposal_ids": missing})
+    reviewable = (AllocationProposal.Status.PROPOSED, AllocationProposal.Status.EXCLUDED)
+    wrong = {pk: status for pk, status in found.items() if status not in reviewable}
+    if wrong:
+        raise AllocationProposalsNotReviewable(
+            detail={"run_id": run_id, "proposal_ids": sorted(wrong), "statuses": wrong}
+        )
+
+
+def _leave_out(run_id: int, actor: User, proposal_ids: list[int], reason: str) -> None:
+    _reviewable(run_id, proposal_ids)
+    AllocationProposal.objects.filter(
+        run_id=run_id, pk__in=proposal_ids, status=AllocationProposal.Status.PROPOSED
+    ).update(
+        status=AllocationProposal.Status.EXCLUDED,
+        excluded_by=actor,
+        excluded_at=timezone.now(),
+        exclude_reason=reason.strip()[:200],
+    )
+
+
+def _run_under_review(run_id: int) -> AllocationRun:
+    """The run, row-locked and still ``proposed`` (the lock an apply's take waits for)."""
+    run = AllocationRun.objects.select_for_update().filter(pk=run_id).first()
+    if run is None:
+        raise AllocationRunNotFound(detail={"run_id": run_id})
+    if run.status == AllocationRun.Status.APPLYING:
+        raise AllocationRunApplying(detail={"run_id": run_id})
+    if run.status != AllocationRun.Status.PROPOSED:
+        raise AllocationRunNotProposed(detail={"run_id": run_id, "status": run.status})
+    return run
+
+
+def _proposal_of(run: AllocationRun, proposal_id: int) -> AllocationProposal:
+    proposal = run.proposals.filter(pk=proposal_id).first()
+    if proposal is None:
+        raise AllocationProposalNotFound(detail={"run_id": run.pk, "proposal_id": proposal_id})
+    return proposal
+
+
+@transaction.atomic
+def allocation_proposal_exclude(
+    *, actor: User, run_id: int, proposal_id: int, reason: str = ""
+) -> AllocationProposal:
+    """Leave one proposal of a run under review out of its apply (``不分配此批``).
+
+    Repeating it is harmless (a new reason replaces an old one). The run must be ``proposed``
+    (409 otherwise); the proposal must have a workshop (400 ``..._not_reviewable``).
+    """
+    ensure_role(actor, Role.OPERATOR)
+    run = _run_under_review(run_id)
+    proposal = _proposal_of(run, proposal_id)
+    if proposal.status == AllocationProposal.Status.EXCLUDED and reason.strip():
+        run.proposals.filter(pk=proposal.pk).update(exclude_reason=reason.strip()[:200])
+    elif proposal.status != AllocationProposal.Status.EXCLUDED:
+        _leave_out(run.pk, actor, [proposal.pk], reason)
+    proposal.refresh_from_db()
+    return proposal
+
+
+@transaction.atomic
+def allocation_proposal_restore(
+    *, actor: User, run_id: int, proposal_id: int
+) -> AllocationProposal:
+    """Put a left-out proposal back into the run under review (harmless when it is not out)."""
+    ensure_role(actor, Role.OPERATOR)
+    run = _run_under_review(run_id)
+    proposal = _proposal_of(run, proposal_id)
+    _reviewable(run.pk, [proposal.pk])
+    run.proposals.filter(pk=proposal.pk, status=AllocationProposal.Status.EXCLUDED).update(
+        status=AllocationProposal.Status.PROPOSED,
+        excluded_by=None,
+        excluded_at=None,
+        exclude_reason="",
+    )
+    proposal.refresh_from_db()
+    return proposal
+
+
+def allocation_run_notify_leads(*, run_id: int) -> int:
+    """Tell each lead what an applied run gave their workshops: one notice per lead.
+
+    The notice lists the batches by order — product, batch numbers, pieces, fee per piece,
+    deadline — in the site's language (leads read Chinese). A workshop without a lead has no
+    one to tell. Returns how many leads were told (notify_user keeps the notice for a lead
+    without a phone too; only its text message fails).
+    """
+    from accounts.notifications import notify_user
+
+    applied = (
+        AllocationProposal.objects.filter(
+            run_id=run_id,
+            status=AllocationProposal.Status.APPLIED,
+            workshop__lead__isnull=False,
+        )
+        .select_related("batch__order", "workshop__organisation", "workshop__lead")
+        .order_by("workshop__lead_id", "batch__order__deadline", "batch__order_id", "batch__number")
+    )
+    by_lead: dict[int, list[AllocationProposal]] = defaultdict(list)
+    leads: dict[int, User] = {}
+    for proposal in applied:
+        lead = proposal.workshop.lead
+        leads[lead.pk] = lead
+        by_lead[lead.pk].append(proposal)
+    told = 0
+    for lead_id, proposals in by_lead.items():
+        with translation.override(settings.LANGUAGE_CODE):
+            text = _batch_assigned_text(proposals)
+        notify_user(
+            user=leads[lead_id],
+            kind="batch_assigned",
+            text=text,
+            data={
+                "run_id": run_id,
+                "batch_ids": [p.batch_id for p in proposals],
+                "batches": [
+                    {
+                        "batch_id": p.batch_id,
+                        "order_id": p.batch.order_id,
+                        "product_name": p.batch.order.product_name,
+                        "number": p.batch.number,
+                        "quantity": p.batch.quantity,
+                        "fee_per_piece": money(p.batch.order.fee_per_piece),
+                        "deadline": p.batch.order.deadline.isoformat(),
+                        "workshop_id": p.workshop_id,
+                    }
+                    for p in proposals
+                ],
+            },
+            link=reverse("orders:my_batches"),
+        )
+        told += 1
+    return told
+
+
+def _batch_assigned_text(proposals: list[AllocationProposal]) -> str:
+    """「绳编腰带」第 1、2 批，共 600 件，加工费 1.2 元/件，2026-12-30 前交货；…"""
+    by_order: dict[int, list[AllocationProposal]] = defaultdict(list)
+    for proposal in proposals:
+        by_order[proposal.batch.order_id].append(proposal)
+    parts = []
+    for order_proposals in by_order.values():
+        order = order_proposals[0].batch.order
+        parts.append(
+            str(
+                _(
+                    "「{product}」第 {numbers} 批，共 {pieces} 件，"
+                    "加工费 {fee} 元/件，{deadline} 前交货"
+                )
+            ).format(
+                product=order.product_name,
+                numbers="、".join(str(p.batch.number) for p in order_proposals),
+                pieces=sum(p.batch.quantity for p in order_proposals),
+                fee=f"{order.fee_per_piece.normalize():f}",
+                deadline=order.deadline.isoformat(),
+            )
+        )
+    workshops = sorted({p.workshop.name for p in proposals})
+    return str(
+        _(
+            "平台为您的工坊（{workshops}）分配了 {count} 个批次：{batches}。"
+            "打开手创「我的批次」查看并准备物料。"
+        )
+    ).format(
+        workshops="、".join(workshops),
+        count=len(proposals),
+        batches="；".join(parts),
+    )
 
 
 @transaction.atomic
