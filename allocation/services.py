@@ -41,8 +41,8 @@ from decimal import Decimal
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
