@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - the invariants are SQL, one statement to a string, and rows are dicts
 """A national year of Shouchuang in one database, made by one command, checked at the end.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sc_national_bench \\
@@ -556,7 +557,6 @@ def _batch_life(world, row, order, minutes, candidates) -> bool:
     start = claim + timedelta(days=rng.uniform(0.5, 3))
     per_day = k * 240 / float(minutes)  # pieces a day: four hours a household
     returned = start + timedelta(days=max(1.0, quantity / per_day) * rng.uniform(0.8, 1.3))
-    stages = [("claimed", claim), ("in_production", start), ("returned", returned)]
     row.update(workshop_id=workshop["id"], claimed_by_id=workshop["lead"], claimed_at=claim)
     lead, checkers = workshop["lead"], world.checkers[workshop["centre"]]
 
@@ -794,7 +794,7 @@ def make_finished_lots(world, batch, order, workshop, returned_by, returned, che
             nonlocal round_
             inspection = {
                 "lot_id": lot["id"],
-                "round": round_,
+                "round": round_,  # noqa: B023 - the lot's round, moved on by rework
                 "checker_id": checker,
                 "severity": "normal",
                 "level": "II",
@@ -864,7 +864,7 @@ def make_finished_lots(world, batch, order, workshop, returned_by, returned, che
                             "order_id": order_id,
                             "accepted": quantity - bad,
                             "rejected": bad,
-                            "is_rework": round_ > 1,
+                            "is_rework": round_ > 1,  # noqa: B023
                             "decided_at": decided_at,
                         },
                     )
@@ -875,7 +875,7 @@ def make_finished_lots(world, batch, order, workshop, returned_by, returned, che
         write_scans(world, lot, scan_inspected)
         if rejected_first:
             rework = rng.random() < 0.35
-            decided, disposition, decided_at = inspect(inspected, True, rework)
+            _, disposition, decided_at = inspect(inspected, True, rework)
             if disposition == "rework":
                 back = decided_at + timedelta(days=1)
                 lot.update(
@@ -896,12 +896,12 @@ def make_finished_lots(world, batch, order, workshop, returned_by, returned, che
                         ("inspected", again, checker),
                     ],
                 )
-                decided, disposition, decided_at = inspect(again, False, False)
+                _, disposition, decided_at = inspect(again, False, False)
                 lot["verdict"] = "accepted"
             else:
                 lot["verdict"] = "sorted" if disposition == "sort" else "scrapped"
         else:
-            decided, disposition, decided_at = inspect(inspected, False, False)
+            _, disposition, decided_at = inspect(inspected, False, False)
             lot["verdict"] = "accepted"
         if lot["verdict"] in ("accepted", "sorted"):
             delivered = decided_at + timedelta(days=rng.uniform(0.5, 3))
@@ -973,7 +973,7 @@ def make_trainees(world: World) -> None:
         p.pk: list(Module.objects.filter(programme=p).order_by("position"))
         for p in (lead_programme, village)
     }
-    trainer_orgs = [world.operator_org] + world.centres
+    trainer_orgs = [world.operator_org, *world.centres]
     trainers = [
         user_row(
             world,
