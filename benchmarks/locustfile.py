@@ -77,7 +77,10 @@ def _write_queries(environment, **kwargs):
     path = os.environ.get("QUERY_STATS")
     if path:
         roles = {}
-        for role, times in _times.items():
+        everyone = [t for times in _times.values() for t in times]
+        for role, times in [*_times.items(), ("all roles", everyone)]:
+            if not times:
+                continue
             times = sorted(times)
             roles[role] = {
                 "n": len(times),
