@@ -46,3 +46,13 @@ def test_national_set_at_one_percent_keeps_every_invariant_and_follows_the_scale
     current = PayoutPeriod.objects.get(status="draft")
     assert current.starts_on == timezone.localdate().replace(day=1)
     assert LedgerEntry.objects.filter(kind="merchant_charge").exists()
+
+    # the load benchmark finds people of every role to play, and what each may open
+    from benchmarks.load import manifest
+
+    people = manifest()
+    assert people["leads"] and all(lead["batches"] for lead in people["leads"])
+    assert people["checkers"] and any(c["lots"] for c in people["checkers"])
+    assert people["merchants"] and people["trainers"] and people["operators"]
+    assert len(people["statements"]) == min(5000, sizes["payouts.Statement"])
+    assert people["open_batches"]
