@@ -1027,7 +1027,16 @@ def make_trainees(world: World) -> None:
         )
         for i in range(s.trainers)
     ]
-    households = [h for members in world.households.values() for h in members]
+    # The Yiwu base's trainers teach the lead cohorts; a village cohort is taught by trainers of
+    # one service centre, and its trainees' households are of that centre's workshops (a
+    # village teacher sees only trainees of its region).
+    by_org: dict[int, list[int]] = defaultdict(list)
+    for i, user in enumerate(trainers):
+        by_org[trainer_orgs[i % len(trainer_orgs)]].append(user)
+    base = by_org[world.operator_org]
+    households_of: dict[int, list[int]] = defaultdict(list)
+    for w in world.workshops:
+        households_of[w["centre"]] += world.households[w["id"]]
     led = [w for w in world.workshops]
     rng.shuffle(led)
     left = s.trainees
@@ -1039,6 +1048,9 @@ def make_trainees(world: World) -> None:
         size = min(left, rng.randint(30, 50) if lead_kind else rng.randint(20, 40))
         left -= size
         start = history_start + timedelta(days=rng.uniform(0, 3 * 365 - 5))
+        centre = rng.choice(world.centres)
+        pool = base if lead_kind else (by_org.get(centre) or base)
+        households = households_of[centre]
         cohort = sink.add(
             Cohort,
             {
@@ -1049,7 +1061,7 @@ def make_trainees(world: World) -> None:
                 "place": "义乌" if lead_kind else f"村{rng.randrange(10_000):04d}",
             },
         )
-        teachers = rng.sample(trainers, min(len(trainers), 2))
+        teachers = rng.sample(pool, min(len(pool), 2))
         for t in teachers:
             sink.add(CohortTrainer, {"cohort_id": cohort, "user_id": t})
         finished = start + timedelta(days=programme.duration_days) < now
@@ -1083,7 +1095,7 @@ def make_trainees(world: World) -> None:
                 "withdrawn_on": withdrew_on,
                 "graduated_on": graduated_on,
                 "household_id": rng.choice(households)
-                if not lead_kind and rng.random() < 0.3
+                if not lead_kind and households and rng.random() < 0.3
                 else None,
                 "enrolled_on": start.date(),
             }
