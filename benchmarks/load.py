@@ -287,6 +287,9 @@ def main(argv: list[str]) -> int:
             "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
             "--worker-class", "gthread", "--threads", str(args.threads),
             "--log-level", "warning", "--timeout", "120",
+            # a proxy keeps the phones' connections open between taps; gunicorn's default (2 s)
+            # closes them and a POST sent on a closed connection is not retried (status 0)
+            "--keep-alive", "75",
         ],
         cwd=ROOT, env=env, start_new_session=True,
     )  # fmt: skip
