@@ -11,10 +11,17 @@ import pkgutil
 import sys
 from pathlib import Path
 
+# Modules that serve a benchmark rather than being one.
+HELPERS = {"locustfile", "load_settings", "querycount"}
+
 
 def available() -> list[str]:
     here = Path(__file__).parent
-    return sorted(m.name for m in pkgutil.iter_modules([str(here)]) if not m.name.startswith("_"))
+    return sorted(
+        m.name
+        for m in pkgutil.iter_modules([str(here)])
+        if not m.name.startswith("_") and m.name not in HELPERS
+    )
 
 
 def main() -> int:
