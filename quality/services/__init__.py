@@ -14,10 +14,12 @@ Each submodule's docstring states the rules it keeps. Custody scans live in
 from .inspections import (
     STAGE_RANK,
     DefectIn,
+    NextPlan,
     inspection_dispose,
     inspection_photo_add,
     lot_inspect,
     lot_plan,
+    next_lot_plan,
 )
 from .label_sheets import label_content, label_sheet_build, label_sheet_create
 from .lots import (
@@ -36,6 +38,7 @@ __all__ = [
     "MATERIAL_BATCH_STATUSES",
     "STAGE_RANK",
     "DefectIn",
+    "NextPlan",
     "ResolutionNoteRequired",
     "ScanExceptionResolved",
     "inspection_dispose",
@@ -47,6 +50,7 @@ __all__ = [
     "lot_inspect",
     "lot_plan",
     "material_lots_received",
+    "next_lot_plan",
     "scan_exception_resolve",
     "switching_approve_reduced",
     "switching_resume",
