@@ -8,11 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import ensure_role
-from core.errors import BadRequest
+from core.errors import BadRequest, Conflict
 from workshops.models import SkillLevel
-from workshops.services import household_skill_certify
+from workshops.services import household_skill_certify, household_skill_decertify
 
-from ..models import Assessment, Module, Trainee
+from ..models import Assessment, AssessmentRevocation, Module, Trainee
+from ..selectors import assessment_get, effective_assessments
 from .guards import (
     DateBeforeCohortStart,
     ModuleNotInProgramme,
@@ -39,6 +40,16 @@ class SkillNotInProgramme(BadRequest):
 class SkillNotInModule(BadRequest):
     code = "skill_not_in_module"
     message = _("该技能不属于这个模块的考核内容。")
+
+
+class RevocationReasonRequired(BadRequest):
+    code = "revocation_reason_required"
+    message = _("请填写撤销原因。")
+
+
+class AssessmentAlreadyRevoked(Conflict):
+    code = "assessment_already_revoked"
+    message = _("这条考核记录已经撤销过了。")
 
 
 class SkillRequired(BadRequest):
@@ -125,4 +136,49 @@ def assessment_record(
             level=level,
             certified_on=certified_on,
         )
+    return assessment
+
+
+@transaction.atomic
+def assessment_revoke(*, actor: User, assessment_id: int, reason: str) -> Assessment:
+    """Revoke a mistaken assessment: a new entry with who and why, never an edit or delete.
+
+    The assessment stops counting (no module passed by it, no certificate). If it certified a
+    skill of a household member, that skill flows back out: the household keeps the best
+    certificate still standing for the skill (any of its members' unrevoked ones), or loses
+    the certified skill, and its workshop's profile falls back accordingly
+    (``workshops.services.household_skill_decertify``). Graduation already granted stays.
+    """
+    ensure_role(actor, Role.TRAINER, Role.OPERATOR)
+    reason = (reason or "").strip()
+    if not reason:
+        raise RevocationReasonRequired()
+    assessment = assessment_get(viewer=actor, assessment_id=assessment_id)
+    locked_trainees(actor, [assessment.trainee_id])  # one writer per trainee at a time
+    if AssessmentRevocation.objects.filter(assessment_id=assessment.pk).exists():
+        raise AssessmentAlreadyRevoked(detail={"assessment_id": assessment.pk})
+    revocation = AssessmentRevocation.objects.create(
+        assessment=assessment, reason=reason[:200], revoked_by=actor
+    )
+    household_id = assessment.trainee.household_id
+    if assessment.certified_on is not None and household_id is not None:
+        standing = (
+            effective_assessments()
+            .filter(
+                trainee__household_id=household_id,
+                skill_id=assessment.skill_id,
+                certified_on__isnull=False,
+            )
+            .order_by("-level", "-certified_on", "-pk")
+            .values_list("level", "certified_on")
+            .first()
+        )
+        household_skill_decertify(
+            household_id=household_id,
+            skill=assessment.skill,
+            remaining=standing,
+            actor=actor,
+            reason=reason,
+        )
+    assessment.revocation = revocation
     return assessment
