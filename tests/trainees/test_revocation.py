@@ -87,7 +87,7 @@ def test_a_revoked_assessment_makes_the_workshop_ineligible_again(api, village):
     from orders.selectors import claimable_batches
     from tests.orders.factories import make_published_order
 
-    workshop, household, course, cohort, apprentice = village
+    workshop, _household, course, cohort, apprentice = village
     order = make_published_order(skills=("cixiu",), quantity=300, batch_size=300, days=30)
     assessment = certify(cohort.trainers.get(), apprentice, course)
     assert [b.order_id for b in claimable_batches(workshop=workshop)] == [order.pk]
@@ -133,7 +133,7 @@ def test_another_households_certificate_in_the_workshop_keeps_the_skill(api, vil
 
 
 def test_a_level_the_workshop_had_before_certification_stays(api, village):
-    workshop, household, course, cohort, apprentice = village
+    workshop, _household, course, cohort, apprentice = village
     operator = make_user(User.Role.OPERATOR)
     make_skill("cixiu")
     workshop_skills_set(
@@ -149,7 +149,7 @@ def test_a_level_the_workshop_had_before_certification_stays(api, village):
 
 
 def test_a_higher_declared_household_skill_is_left_alone(api, village):
-    workshop, household, course, cohort, apprentice = village
+    _workshop, household, course, cohort, apprentice = village
     skill = make_skill("cixiu")
     HouseholdSkill.objects.create(household=household, skill=skill, level=3)
     wrong = certify(cohort.trainers.get(), apprentice, course, level=1)
@@ -159,7 +159,7 @@ def test_a_higher_declared_household_skill_is_left_alone(api, village):
 
 
 def test_revoking_twice_is_409_and_changes_nothing(api, village):
-    workshop, household, course, cohort, apprentice = village
+    _workshop, _household, course, cohort, apprentice = village
     trainer = cohort.trainers.get()
     assessment = certify(trainer, apprentice, course)
     revoke(api, trainer, assessment)
@@ -173,7 +173,7 @@ def test_revoking_twice_is_409_and_changes_nothing(api, village):
 
 @pytest.mark.parametrize("reason", ["", "   "])
 def test_a_reason_is_required_and_nothing_changes_without_one(api, village, reason):
-    workshop, household, course, cohort, apprentice = village
+    workshop, _household, course, cohort, apprentice = village
     assessment = certify(cohort.trainers.get(), apprentice, course)
     response = revoke(api, cohort.trainers.get(), assessment, reason=reason)
     assert response.status_code == 400
@@ -183,7 +183,7 @@ def test_a_reason_is_required_and_nothing_changes_without_one(api, village, reas
 
 
 def test_another_trainers_assessment_is_404_and_changes_nothing(api, village):
-    workshop, household, course, cohort, apprentice = village
+    workshop, _household, course, cohort, apprentice = village
     assessment = certify(cohort.trainers.get(), apprentice, course)
     stranger = make_user(User.Role.TRAINER)
     response = revoke(api, stranger, assessment)
@@ -195,7 +195,7 @@ def test_another_trainers_assessment_is_404_and_changes_nothing(api, village):
 
 @pytest.mark.parametrize("role", [User.Role.LEAD, User.Role.CHECKER, User.Role.MERCHANT])
 def test_other_roles_may_not_revoke(api, village, role):
-    workshop, household, course, cohort, apprentice = village
+    workshop, _household, course, cohort, apprentice = village
     assessment = certify(cohort.trainers.get(), apprentice, course)
     response = revoke(api, make_user(role, organisation=workshop.organisation), assessment)
     assert response.status_code == 403
@@ -203,14 +203,14 @@ def test_other_roles_may_not_revoke(api, village, role):
 
 
 def test_an_operator_may_revoke(api, village):
-    workshop, household, course, cohort, apprentice = village
+    workshop, _household, course, cohort, apprentice = village
     assessment = certify(cohort.trainers.get(), apprentice, course)
     assert revoke(api, make_user(User.Role.OPERATOR), assessment).status_code == 200
     assert "cixiu" not in skills_of(workshop)
 
 
 def test_the_list_shows_revoked_assessments_with_their_reason(api, village):
-    workshop, household, course, cohort, apprentice = village
+    _workshop, _household, course, cohort, apprentice = village
     trainer = cohort.trainers.get()
     assessment = certify(trainer, apprentice, course)
     revoke(api, trainer, assessment)
