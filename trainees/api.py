@@ -212,6 +212,7 @@ def assess(request: HttpRequest, trainee_id: int, payload: AssessmentIn):
             score=payload.score,
             assessed_on=payload.assessed_on,
             notes=payload.notes,
+            client_key=payload.client_key,
         ),
     )
 

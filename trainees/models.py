@@ -329,6 +329,8 @@ class Assessment(models.Model):
         related_name="+",
     )
     notes = models.TextField(_("备注"), blank=True)
+    # The key of the form (or phone request) that recorded it: a repeat replays, never twice.
+    client_key = models.UUIDField(_("请求编号"), null=True, blank=True, unique=True)
     created_at = models.DateTimeField(_("记录时间"), default=timezone.now)
 
     class Meta:

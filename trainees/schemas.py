@@ -318,6 +318,9 @@ class AssessmentIn(InSchema):
     score: int
     assessed_on: date
     notes: str = Field("", max_length=2000)
+    client_key: uuid.UUID | None = Field(
+        None, description="made by the phone: a repeat returns the assessment already recorded"
+    )
 
 
 class AssessmentOut(Schema):

@@ -46,6 +46,7 @@ REFERENCE = {
     "region_id": "region_id",
     "module_id": "module_id",
     "corrects_id": "corrects_id",
+    "assessment_id": "assessment_id",
     "user_id": "user_id",
     "trainer_ids": "trainer_id",
     "trainee_ids": "trainee_id",

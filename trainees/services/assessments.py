@@ -1,5 +1,6 @@
 """Writes for assessments: a trainer scores a module, and a pass certifies the skill."""
 
+import uuid
 from datetime import date
 
 from django.db import transaction
@@ -23,6 +24,7 @@ from .guards import (
     locked_trainees,
     start_training,
 )
+from .progress import IdempotencyKeyReused
 
 Role = User.Role
 
@@ -68,9 +70,13 @@ def assessment_record(
     skill_code: str | None = None,
     level: int | None = None,
     notes: str = "",
+    client_key: uuid.UUID | None = None,
     today: date | None = None,
 ) -> Assessment:
     """A trainer assesses a trainee in a module, optionally a skill at a level.
+
+    ``client_key`` (made when the form was rendered, or by the phone) makes a repeat return
+    the assessment already recorded; the same key for another trainee or assessor is 409.
 
     Passing a skill certifies it on the assessment day; for an apprentice who is a member
     of a household the household's skill becomes certified at that level (never lowered),
@@ -79,6 +85,12 @@ def assessment_record(
     ensure_role(actor, Role.TRAINER, Role.OPERATOR)
     today = today or timezone.localdate()
     (trainee,) = locked_trainees(actor, [trainee_id])
+    if client_key is not None:
+        replay = Assessment.objects.filter(client_key=client_key).first()
+        if replay is not None:
+            if (replay.trainee_id, replay.assessor_id) != (trainee.pk, actor.pk):
+                raise IdempotencyKeyReused(detail={"client_key": str(client_key)})
+            return replay
     if trainee.status not in (Trainee.Status.ENROLLED, Trainee.Status.IN_TRAINING):
         raise TraineeNotInTraining(detail={"trainee_id": trainee.pk, "status": trainee.status})
     check_day(assessed_on, today)
@@ -127,6 +139,7 @@ def assessment_record(
         certified_on=certified_on,
         assessor=actor,
         notes=notes,
+        client_key=client_key,
     )
     start_training(trainee)
     if certified_on is not None and trainee.household_id is not None:
