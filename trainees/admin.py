@@ -4,7 +4,15 @@ from django.utils.translation import gettext_lazy as _
 from core.admin import ReadOnlyAdmin
 from core.errors import ApplicationError
 
-from .models import Assessment, Cohort, Module, Programme, ProgressLog, Trainee
+from .models import (
+    Assessment,
+    AssessmentRevocation,
+    Cohort,
+    Module,
+    Programme,
+    ProgressLog,
+    Trainee,
+)
 from .services import trainee_graduate
 
 
@@ -81,3 +89,9 @@ class AssessmentAdmin(ReadOnlyAdmin):
     list_filter = ("passed", "level", "module__programme")
     search_fields = ("trainee__name",)
     list_select_related = ("trainee", "module", "skill")
+
+
+@admin.register(AssessmentRevocation)
+class AssessmentRevocationAdmin(ReadOnlyAdmin):
+    list_display = ("assessment", "reason", "revoked_by", "revoked_at")
+    list_select_related = ("assessment__trainee", "assessment__module", "revoked_by")

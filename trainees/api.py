@@ -21,6 +21,7 @@ from .schemas import (
     ProgrammeOut,
     ProgressIn,
     ProgressLogOut,
+    RevokeIn,
     SessionIn,
     TraineeFilter,
     TraineeIn,
@@ -43,6 +44,7 @@ from .selectors import (
 )
 from .services import (
     assessment_record,
+    assessment_revoke,
     cohort_create,
     programme_create,
     progress_log,
@@ -210,8 +212,18 @@ def assess(request: HttpRequest, trainee_id: int, payload: AssessmentIn):
             score=payload.score,
             assessed_on=payload.assessed_on,
             notes=payload.notes,
+            client_key=payload.client_key,
         ),
     )
+
+
+@router.post(
+    "/assessments/{assessment_id}/revoke",
+    response={200: AssessmentOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Revoke a mistaken assessment, with a reason (its certificate flows back out)",
+)
+def revoke_assessment(request: HttpRequest, assessment_id: int, payload: RevokeIn):
+    return assessment_revoke(actor=request.user, assessment_id=assessment_id, reason=payload.reason)
 
 
 @router.post("/trainees/{trainee_id}/graduate", response=TraineeOut)

@@ -329,6 +329,8 @@ class Assessment(models.Model):
         related_name="+",
     )
     notes = models.TextField(_("备注"), blank=True)
+    # The key of the form (or phone request) that recorded it: a repeat replays, never twice.
+    client_key = models.UUIDField(_("请求编号"), null=True, blank=True, unique=True)
     created_at = models.DateTimeField(_("记录时间"), default=timezone.now)
 
     class Meta:
@@ -353,3 +355,40 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.trainee} · {self.module} · {self.score}"
+
+
+class AssessmentRevocation(models.Model):
+    """A mistaken assessment revoked: a new entry saying who and why.
+
+    The assessment itself is never edited or deleted; once revoked it no longer counts (no
+    module passed, no certificate), and the skill it certified flows back out of the household
+    and its workshop unless something else certifies it. An assessment is revoked once.
+    """
+
+    assessment = models.OneToOneField(
+        Assessment,
+        verbose_name=_("撤销的考核"),
+        on_delete=models.PROTECT,
+        related_name="revocation",
+    )
+    reason = models.CharField(_("撤销原因"), max_length=200)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("撤销人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("撤销时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("考核撤销")
+        verbose_name_plural = _("考核撤销")
+        ordering = ["-revoked_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(reason=""), name="assessment_revocation_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment} · {self.reason}"

@@ -1,8 +1,9 @@
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
+from django.core.exceptions import ObjectDoesNotExist
 from ninja import Field, Schema
 
 from core.media import media_url
@@ -317,6 +318,9 @@ class AssessmentIn(InSchema):
     score: int
     assessed_on: date
     notes: str = Field("", max_length=2000)
+    client_key: uuid.UUID | None = Field(
+        None, description="made by the phone: a repeat returns the assessment already recorded"
+    )
 
 
 class AssessmentOut(Schema):
@@ -334,10 +338,40 @@ class AssessmentOut(Schema):
     certified_on: date | None
     assessor: str
     notes: str
+    revoked: bool = Field(description="revoked as a mistake: it no longer counts")
+    revoked_at: datetime | None
+    revoked_by: str | None
+    revocation_reason: str | None
 
     @staticmethod
     def resolve_module(obj) -> str:
         return obj.module.name
+
+    @staticmethod
+    def _revocation(obj):
+        try:
+            return obj.revocation
+        except ObjectDoesNotExist:
+            return None
+
+    @staticmethod
+    def resolve_revoked(obj) -> bool:
+        return AssessmentOut._revocation(obj) is not None
+
+    @staticmethod
+    def resolve_revoked_at(obj) -> datetime | None:
+        revocation = AssessmentOut._revocation(obj)
+        return revocation.revoked_at if revocation else None
+
+    @staticmethod
+    def resolve_revoked_by(obj) -> str | None:
+        revocation = AssessmentOut._revocation(obj)
+        return str(revocation.revoked_by) if revocation else None
+
+    @staticmethod
+    def resolve_revocation_reason(obj) -> str | None:
+        revocation = AssessmentOut._revocation(obj)
+        return revocation.reason if revocation else None
 
     @staticmethod
     def resolve_skill(obj) -> str | None:
@@ -354,6 +388,10 @@ class AssessmentOut(Schema):
     @staticmethod
     def resolve_assessor(obj) -> str:
         return str(obj.assessor)
+
+
+class RevokeIn(InSchema):
+    reason: str = Field(..., max_length=200, description="why the assessment was a mistake")
 
 
 class WithdrawIn(InSchema):

@@ -35,6 +35,11 @@ class TraineeNotFound(NotFound):
     message = gettext_lazy("学员不存在，或不在您任教的班级。")
 
 
+class AssessmentNotFound(NotFound):
+    code = "assessment_not_found"
+    message = gettext_lazy("考核记录不存在，或该学员不在您任教的范围。")
+
+
 class CohortNotFound(NotFound):
     code = "cohort_not_found"
     message = gettext_lazy("班级不存在，或不是您任教的班级。")
@@ -208,13 +213,33 @@ def progress_photo_visible(*, viewer: User, log: ProgressLog) -> bool:
     return trainee_list(viewer=viewer).filter(pk=log.trainee_id).exists()
 
 
+def effective_assessments() -> QuerySet[Assessment]:
+    """Assessments that count: those not revoked (a revocation is a new entry, see
+    ``services.assessment_revoke``). Passed modules and certificates read only these."""
+    return Assessment.objects.filter(revocation__isnull=True)
+
+
 def assessment_list(*, viewer: User, trainee_id: int) -> QuerySet[Assessment]:
+    """All of a trainee's assessments, revoked ones too (with their revocation), newest first."""
     trainee = trainee_get(viewer=viewer, trainee_id=trainee_id)
     return (
         Assessment.objects.filter(trainee=trainee)
-        .select_related("module", "skill", "assessor")
+        .select_related("module", "skill", "assessor", "revocation__revoked_by")
         .order_by("-assessed_on", "-pk")
     )
+
+
+def assessment_get(*, viewer: User, assessment_id: int) -> Assessment:
+    """One assessment of a trainee ``viewer`` may assess (``trainees_in_reach``); else 404."""
+    assessment = (
+        Assessment.objects.filter(pk=assessment_id)
+        .filter(trainee__in=Trainee.objects.filter(trainees_in_reach(viewer)))
+        .select_related("trainee", "module", "skill")
+        .first()
+    )
+    if assessment is None:
+        raise AssessmentNotFound(detail={"assessment_id": assessment_id})
+    return assessment
 
 
 # --- The progress summary -----------------------------------------------------------------
@@ -305,7 +330,8 @@ def trainee_summaries(
     }
     passed: dict[int, set[tuple[int, int | None]]] = {}
     for trainee_id, module_id, skill_id in (
-        Assessment.objects.filter(trainee_id__in=trainee_ids, passed=True)
+        effective_assessments()
+        .filter(trainee_id__in=trainee_ids, passed=True)
         .values_list("trainee_id", "module_id", "skill_id")
         .distinct()
     ):
@@ -472,7 +498,8 @@ def lead_record(*, viewer: User, trainee_id: int, today: date | None = None) -> 
     trainee = trainee_get(viewer=viewer, trainee_id=trainee_id)
     summary = trainee_summaries([trainee], today=today)[trainee.pk]
     certificates = list(
-        Assessment.objects.filter(trainee=trainee, certified_on__isnull=False)
+        effective_assessments()
+        .filter(trainee=trainee, certified_on__isnull=False)
         .select_related("skill", "module")
         .order_by("certified_on", "pk")
     )

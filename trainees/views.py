@@ -1,4 +1,5 @@
-"""Trainer pages: my cohorts, a trainee's progress by module, and the quick log form."""
+"""Trainer pages: my cohorts, a trainee's progress by module and assessments, the quick log
+form, recording an assessment (a pass of a skill certifies it), and revoking a mistaken one."""
 
 import uuid
 from decimal import Decimal
@@ -14,9 +15,11 @@ from django.utils.translation import gettext_lazy
 
 from core.access import error_text, page
 from core.errors import ApplicationError
+from workshops.models import SkillLevel
 
-from .models import MAX_HOURS_PER_DAY, MAX_SCORE
+from .models import MAX_HOURS_PER_DAY, MAX_SCORE, Trainee
 from .selectors import (
+    assessment_list,
     cohort_get,
     cohort_list,
     cohort_summary,
@@ -26,7 +29,7 @@ from .selectors import (
     trainee_list,
     trainee_summary,
 )
-from .services import progress_log
+from .services import assessment_record, assessment_revoke, progress_log
 
 TRAINER = "trainer"
 
@@ -49,6 +52,8 @@ def trainee_detail(request: HttpRequest, trainee_id: int) -> HttpResponse:
         "trainee": trainee,
         "summary": trainee_summary(viewer=request.user, trainee_id=trainee_id),
         "logs": progress_log_list(viewer=request.user, trainee_id=trainee_id)[:10],
+        "assessments": assessment_list(viewer=request.user, trainee_id=trainee_id),
+        "assessable": trainee.status in (Trainee.Status.ENROLLED, Trainee.Status.IN_TRAINING),
     }
     return render(request, "trainees/trainee.html", context)
 
@@ -132,3 +137,106 @@ def log(request: HttpRequest) -> HttpResponse:
                 return redirect("trainees:trainee", trainee_id=logs[0].trainee_id)
             return redirect(reverse("trainees:cohort", args=[cohort.pk]))
     return render(request, "trainees/log.html", {"form": form, "cohort": cohort})
+
+
+class AssessmentForm(forms.Form):
+    # One choice per module, or per module and skill for a module assessed by skill.
+    subject = forms.ChoiceField(label=gettext_lazy("考核内容"))
+    level = forms.TypedChoiceField(
+        label=gettext_lazy("认证等级（按技能考核时）"),
+        choices=[("", "—"), *SkillLevel.choices],
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+    score = forms.IntegerField(
+        label=gettext_lazy("得分"),
+        min_value=0,
+        max_value=MAX_SCORE,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "num"}),
+    )
+    assessed_on = forms.DateField(
+        label=gettext_lazy("考核日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    notes = forms.CharField(label=gettext_lazy("评语（可不填）"), max_length=2000, required=False)
+    client_key = forms.UUIDField(widget=forms.HiddenInput)
+
+
+def subject_choices(modules) -> list[tuple[str, str]]:
+    choices = []
+    for module in modules:
+        skills = list(module.skills.all())
+        if not skills:
+            choices.append((f"{module.pk}", f"{module.position}. {module.name}"))
+        for skill in skills:
+            choices.append(
+                (f"{module.pk}:{skill.code}", f"{module.position}. {module.name} · {skill.name}")
+            )
+    return choices
+
+
+@page(TRAINER)
+def assess(request: HttpRequest, trainee_id: int) -> HttpResponse:
+    """Record an assessment; a passed skill assessment certifies the skill (and raises the
+    household's and its workshop's skills, see docs/trainees.md)."""
+    trainee = trainee_get(viewer=request.user, trainee_id=trainee_id)
+    modules = programme_get(
+        viewer=request.user, programme_id=trainee.cohort.programme_id
+    ).modules.all()
+    form = AssessmentForm(
+        request.POST or None,
+        initial={"assessed_on": timezone.localdate(), "client_key": uuid.uuid4()},
+    )
+    form.fields["subject"].choices = subject_choices(modules)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        module_id, _sep, skill_code = data["subject"].partition(":")
+        try:
+            assessment = assessment_record(
+                actor=request.user,
+                trainee_id=trainee.pk,
+                module_id=int(module_id),
+                skill_code=skill_code or None,
+                level=data["level"] if skill_code else None,
+                score=data["score"],
+                assessed_on=data["assessed_on"],
+                notes=data["notes"],
+                client_key=data["client_key"],
+            )
+        except ApplicationError as exc:
+            form.add_error(None, error_text(exc))
+        else:
+            if assessment.certified_on is not None:
+                messages.success(
+                    request,
+                    _("考核通过，已认证：%(skill)s %(level)s。")
+                    % {"skill": assessment.skill.name, "level": assessment.get_level_display()},
+                )
+            elif assessment.passed:
+                messages.success(request, _("考核通过，已记录。"))
+            else:
+                messages.warning(request, _("未达及格分，已记录为未通过。"))
+            return redirect("trainees:trainee", trainee_id=trainee.pk)
+    return render(request, "trainees/assess.html", {"form": form, "trainee": trainee})
+
+
+@page(TRAINER)
+def revoke(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    """Revoke a mistaken assessment with a reason (a new entry; its certificate flows back
+    out). Answers with a redirect to the trainee's page and a message."""
+    if request.method != "POST":
+        return redirect("trainees:cohorts")
+    reason = request.POST.get("reason", "")
+    try:
+        assessment = assessment_revoke(
+            actor=request.user, assessment_id=assessment_id, reason=reason
+        )
+    except ApplicationError as exc:
+        messages.error(request, error_text(exc))
+        trainee_id = request.POST.get("trainee", "")
+        if trainee_id.isdigit():
+            return redirect("trainees:trainee", trainee_id=int(trainee_id))
+        return redirect("trainees:cohorts")
+    messages.success(request, _("已撤销这条考核记录。"))
+    return redirect("trainees:trainee", trainee_id=assessment.trainee_id)

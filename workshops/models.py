@@ -176,6 +176,8 @@ class WorkshopSkillChange(models.Model):
     class Source(models.TextChoices):
         OPERATOR = "operator", _("平台运营")
         CERTIFICATION = "certification", _("考核认证")
+        # A trainer (or operator) revoked a mistaken certificate: the skill flows back out.
+        CERTIFICATION_REVOKED = "revoked", _("认证撤销")
 
     workshop = models.ForeignKey(
         Workshop, verbose_name=_("工坊"), on_delete=models.PROTECT, related_name="skill_changes"

@@ -227,6 +227,77 @@ def household_skill_certify(
     return row
 
 
+@transaction.atomic
+def household_skill_decertify(
+    *,
+    household_id: int,
+    skill: Skill,
+    remaining: tuple[int, date] | None,
+    actor: User,
+    reason: str,
+) -> None:
+    """A certificate of a member of this household was revoked (trainees decides; ``remaining``
+    is the best certificate still standing for this household and skill, level and date).
+
+    The household's certified skill falls back to ``remaining``, or is removed when nothing
+    certifies it any more (a level it had declared higher was never touched, and stays). The
+    workshop's profile then falls back to what it was before certifications raised it (the
+    history's trailing run of certification rows: an operator's later change stands), but not
+    below what its members are still certified in. A change is a ``WorkshopSkillChange`` with
+    source ``revoked``, who and why.
+    """
+    household = Household.objects.select_related("workshop").get(pk=household_id)
+    workshop = Workshop.objects.select_for_update().get(pk=household.workshop_id)
+    row = (
+        HouseholdSkill.objects.select_for_update()
+        .filter(household=household, skill=skill, source=HouseholdSkill.Source.CERTIFIED)
+        .first()
+    )
+    if row is not None:
+        if remaining is None:
+            HouseholdSkill.objects.filter(pk=row.pk).delete()
+        else:
+            level, certified_on = remaining
+            HouseholdSkill.objects.filter(pk=row.pk).update(level=level, certified_on=certified_on)
+    history = list(
+        WorkshopSkillChange.objects.filter(workshop=workshop, skill=skill).order_by("-at", "-pk")
+    )
+    certification_sources = {
+        WorkshopSkillChange.Source.CERTIFICATION,
+        WorkshopSkillChange.Source.CERTIFICATION_REVOKED,
+    }
+    trailing = []
+    for change in history:
+        if change.source not in certification_sources:
+            break
+        trailing.append(change)
+    if not trailing:
+        return  # the current level is an operator's (or the workshop's own from the start)
+    base = trailing[-1].from_level  # before the first certification of the run
+    certified = certified_skill_levels(workshop=workshop).get(skill.pk)
+    wanted = max((lvl for lvl in (base, certified) if lvl is not None), default=None)
+    profile = WorkshopSkill.objects.filter(workshop=workshop, skill=skill).first()
+    current = profile.level if profile is not None else None
+    if wanted == current:
+        return
+    if wanted is None:
+        WorkshopSkill.objects.filter(pk=profile.pk).delete()
+    elif profile is None:
+        WorkshopSkill.objects.create(workshop=workshop, skill=skill, level=wanted)
+    else:
+        WorkshopSkill.objects.filter(pk=profile.pk).update(level=wanted)
+    WorkshopSkillChange.objects.create(
+        workshop=workshop,
+        skill=skill,
+        from_level=current,
+        to_level=wanted,
+        source=WorkshopSkillChange.Source.CERTIFICATION_REVOKED,
+        actor=actor,
+        household=household,
+        reason=reason[:200],
+    )
+
+
 class LeadNotInWorkshop(BadRequest):
     code = "lead_not_in_workshop"
     message = _("带头人必须是该工坊机构在用的带头人账号。")

@@ -18,10 +18,12 @@ from .delivery import batch_settle_if_accounted, lot_receive
 from .inspections import (
     STAGE_RANK,
     DefectIn,
+    NextPlan,
     inspection_dispose,
     inspection_photo_add,
     lot_inspect,
     lot_plan,
+    next_lot_plan,
 )
 from .label_sheets import label_content, label_sheet_build, label_sheet_create
 from .losses import piece_loss_record
@@ -41,6 +43,7 @@ __all__ = [
     "MATERIAL_BATCH_STATUSES",
     "STAGE_RANK",
     "DefectIn",
+    "NextPlan",
     "ResolutionNoteRequired",
     "ScanExceptionResolved",
     "batch_settle_if_accounted",
@@ -54,6 +57,7 @@ __all__ = [
     "lot_plan",
     "lot_receive",
     "material_lots_received",
+    "next_lot_plan",
     "piece_loss_record",
     "scan_exception_resolve",
     "switching_approve_reduced",

@@ -18,7 +18,10 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import ensure_role
@@ -40,6 +43,7 @@ from ..models import (
     Lot,
     PieceOutcome,
     Severity,
+    SwitchingEvent,
     SwitchingState,
 )
 from ..selectors import lot_get
@@ -69,6 +73,49 @@ def lot_plan(*, lot: Lot) -> sampling.SamplingPlan:
         return sampling.sampling_plan(lot.quantity, order.aql, order.inspection_level, severity)
     except sampling.SamplingError as exc:
         raise AqlNotSupported(detail={"field": exc.field, "reason": str(exc)}) from None
+
+
+@dataclass(frozen=True)
+class NextPlan:
+    """What the next lot of a workshop and product will get, after the latest verdict."""
+
+    plan: sampling.SamplingPlan | None  # None while inspection is stopped
+    stopped: bool
+    next_lot: Lot | None  # the next finished lot waiting, if there is one (else: same size)
+    switched: SwitchingEvent | None  # the change of severity this inspection caused, if any
+
+
+def next_lot_plan(*, lot: Lot, inspection: Inspection | None = None) -> NextPlan:
+    """The plan the next lot of ``lot``'s workshop and product gets under the switching rules.
+
+    The next lot is the oldest other finished lot of the same workshop and product still
+    waiting for inspection; without one, a lot of this lot's size stands for it.
+    """
+    product = lot.batch.order.product_name
+    state = SwitchingState.objects.filter(workshop_id=lot.workshop_id, product=product).first()
+    switched = None
+    if inspection is not None and state is not None:
+        switched = (
+            SwitchingEvent.objects.filter(state=state, inspection=inspection).order_by("pk").last()
+        )
+    next_lot = (
+        Lot.objects.filter(
+            kind=Lot.Kind.FINISHED,
+            workshop_id=lot.workshop_id,
+            batch__order__product_name=product,
+            verdict__in=[Lot.Verdict.PENDING, Lot.Verdict.REWORK],
+        )
+        .exclude(pk=lot.pk)
+        .select_related("batch__order")
+        .order_by("created_at", "pk")
+        .first()
+    )
+    if state is not None and state.stopped:
+        return NextPlan(plan=None, stopped=True, next_lot=next_lot, switched=switched)
+    reference = next_lot or lot
+    return NextPlan(
+        plan=lot_plan(lot=reference), stopped=False, next_lot=next_lot, switched=switched
+    )
 
 
 @transaction.atomic
@@ -246,8 +293,48 @@ def inspection_dispose(
             stage=Lot.Stage.PACKED,
             stage_changed_at=now,
         )
+        # Once per decision: the disposition above is set once (the guarded UPDATE).
+        transaction.on_commit(lambda: _notify_lot_back_for_rework(inspection.pk))
     _settle(batch_id=lot.batch_id, actor=actor)
     return inspection
+
+
+def _notify_lot_back_for_rework(inspection_id: int) -> None:
+    """Tell the lead of the lot's workshop that it failed and comes back for rework."""
+    from accounts.notifications import notify_user
+
+    inspection = (
+        Inspection.objects.select_related("lot__batch__order", "lot__workshop__lead")
+        .filter(pk=inspection_id)
+        .first()
+    )
+    if inspection is None or inspection.lot.workshop.lead is None:
+        return
+    lot = inspection.lot
+    notify_user(
+        user=lot.workshop.lead,
+        kind="lot_rejected",
+        text=format_lazy(  # rendered in the lead's (the site's) language by notify_user
+            _(
+                "货批 {code}（{product} 第{number}批）检验不合格：抽检 {sample} 件，"
+                "不合格 {bad} 件，已退回工坊返工。返工后请重新打包送检。"
+            ),
+            code=lot.code,
+            product=lot.batch.order.product_name,
+            number=lot.batch.number,
+            sample=inspection.sample_size,
+            bad=inspection.nonconforming,
+        ),
+        data={
+            "lot_code": lot.code,
+            "inspection_id": inspection.pk,
+            "batch_id": lot.batch_id,
+            "order_id": lot.batch.order_id,
+            "disposition": inspection.disposition,
+            "round": inspection.round,
+        },
+        link=reverse("orders:batch", args=[lot.batch_id]),
+    )
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ and the disposition of a rejected lot."""
 from django import forms
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from core.access import error_text, page
 from core.errors import ApplicationError
 
-from ..models import DefectClass, DefectKind, Inspection, Lot, Severity
+from ..models import DefectClass, DefectKind, Inspection, Lot, PieceOutcome, Severity
 from ..selectors import lot_get, lot_list
 from ..services import (
     DefectIn,
@@ -20,6 +21,7 @@ from ..services import (
     inspection_photo_add,
     lot_inspect,
     lot_plan,
+    next_lot_plan,
 )
 
 LEAD, CHECKER = "lead", "checker"
@@ -51,6 +53,18 @@ class DefectRow(forms.Form):
         label=gettext_lazy("哪一户（可不填）"), coerce=int, required=False, empty_value=None
     )
 
+    def clean(self) -> dict:
+        """A row the checker touched counts whole or is refused: never dropped half-filled.
+
+        (An untouched row is not validated at all: the formset skips unchanged extra forms.)
+        """
+        data = super().clean()
+        if "kind" not in self.errors and not data.get("kind"):
+            self.add_error("kind", _("请选择缺陷类型（或清空这一行）。"))
+        if "count" not in self.errors and not data.get("count"):
+            self.add_error("count", _("请填写不合格件数（或清空这一行）。"))
+        return data
+
 
 DefectRows = forms.formset_factory(DefectRow, extra=DEFECT_ROWS, max_num=DEFECT_ROWS)
 
@@ -71,6 +85,47 @@ def plan_sentence(plan) -> str:
             "ac": plan.accept,
         }
     return _("抽检 %(n)s 件，不合格 ≤ %(ac)s 件接收") % {"n": plan.sample_size, "ac": plan.accept}
+
+
+# Why the severity changed, in words (``quality.sampling.switching_next`` reasons).
+SWITCH_REASONS = {
+    "2_of_5_rejected": gettext_lazy("最近 5 包中已有 2 包不合格"),
+    "5_accepted": gettext_lazy("加严下连续 5 包合格"),
+    "5_rejected_under_tightened": gettext_lazy("加严下累计 5 包不合格"),
+    "rejected_under_reduced": gettext_lazy("放宽检验时出现不合格"),
+}
+
+
+def next_plan_context(lot: Lot, inspection: Inspection) -> dict:
+    """What the checker reads after a verdict: the plan the next lot of this workshop and
+    product will get under the switching rules, and why it changed if it did."""
+    upcoming = next_lot_plan(lot=lot, inspection=inspection)
+    switched = upcoming.switched
+    context = {
+        "stopped": upcoming.stopped,
+        "next_lot": upcoming.next_lot,
+        "plan": upcoming.plan,
+        "severity": Severity(upcoming.plan.severity).label if upcoming.plan else "",
+        "sentence": plan_sentence(upcoming.plan) if upcoming.plan else "",
+        "switched_to": Severity(switched.to_severity).label if switched else "",
+        "switch_reason": SWITCH_REASONS.get(switched.reason, "") if switched else "",
+    }
+    return context
+
+
+def verdict_counts(inspection: Inspection, lot: Lot) -> dict:
+    """Pieces accepted and rejected by the decision (a rejected lot waiting for its
+    disposition: the whole lot is held)."""
+    if inspection.decided_at is None:
+        return {"decided": False, "held": lot.quantity}
+    totals = PieceOutcome.objects.filter(inspection=inspection).aggregate(
+        accepted=Sum("accepted"), rejected=Sum("rejected")
+    )
+    return {
+        "decided": True,
+        "accepted": totals["accepted"] or 0,
+        "rejected": totals["rejected"] or 0,
+    }
 
 
 @page(LEAD, CHECKER)
@@ -94,7 +149,7 @@ def lot_detail(request: HttpRequest, code: str) -> HttpResponse:
                 household_id=row.cleaned_data["household"],
             )
             for row in rows
-            if row.cleaned_data.get("kind") and row.cleaned_data.get("count")
+            if row.has_changed()  # every changed row is complete here (DefectRow.clean)
         ]
         try:
             with transaction.atomic():  # a refused photo leaves no inspection behind
@@ -116,6 +171,8 @@ def lot_detail(request: HttpRequest, code: str) -> HttpResponse:
             return redirect("quality:lot", code=lot.code)
     plan = lot_plan(lot=lot) if lot.kind == Lot.Kind.FINISHED else None
     inspections = list(lot.inspections.order_by("-round", "-pk").prefetch_related("defects"))
+    last = inspections[0] if inspections else None
+    current = last if last and last.round == lot.round else None
     context = {
         "lot": lot,
         "plan": plan,
@@ -125,7 +182,11 @@ def lot_detail(request: HttpRequest, code: str) -> HttpResponse:
         "rows": rows,
         "form": form,
         "inspections": inspections,
-        "last": inspections[0] if inspections else None,
+        "last": last,
+        # This round's verdict is the news, so it comes first; then the next lot's plan.
+        "current": current,
+        "counts": verdict_counts(current, lot) if current else None,
+        "upcoming": next_plan_context(lot, current) if current else None,
         "can_dispose": bool(
             inspections
             and inspections[0].verdict == Inspection.Verdict.REJECTED

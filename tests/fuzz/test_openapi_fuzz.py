@@ -162,6 +162,15 @@ def build_world() -> dict:
     statement = Statement.objects.filter(period=period).first()
 
     cohort, trainees = make_cohort_with_trainees(trainer, ["学员甲", "学员乙"])
+    from trainees.services import assessment_record
+
+    assessment = assessment_record(
+        actor=trainer,
+        trainee_id=trainees[0].pk,
+        module_id=cohort.programme.modules.first().pk,
+        score=80,
+        assessed_on=today,
+    )
     run = allocation_run_start(actor=operator, batch_ids=[open_batch.pk], background=False)
 
     users = {
@@ -185,6 +194,7 @@ def build_world() -> dict:
         "programme_id": cohort.programme_id,
         "cohort_id": cohort.pk,
         "trainee_id": trainees[0].pk,
+        "assessment_id": assessment.pk,
         "task_id": sheet.job_id,
         "run_id": run.pk,
     }
@@ -301,7 +311,7 @@ PRINCIPALS = (
     (r"/inspections", "checker"),
     (r"/batches|/tickets|/lots|/labels|/scans", "lead"),
     (r"/orders", "merchant"),
-    (r"/trainees|/progress|/cohorts", "trainer"),
+    (r"/trainees|/progress|/cohorts|/assessments", "trainer"),
 )
 
 

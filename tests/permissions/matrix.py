@@ -49,6 +49,7 @@ REFERENCE = {
     "region_id": "region_id",
     "module_id": "module_id",
     "corrects_id": "corrects_id",
+    "assessment_id": "assessment_id",
     "user_id": "user_id",
     "organisation_id": "organisation_id",
     "trainer_ids": "trainer_id",

@@ -236,7 +236,7 @@ def build_world(tag: str, *, operator: User, digit: str) -> World:
         activity=f"{tag}练习",
     )
     log = ProgressLog.objects.get(trainee=trainee)
-    assessment_record(
+    assessment = assessment_record(
         actor=trainer,
         trainee_id=trainee.pk,
         module_id=module.pk,
@@ -280,6 +280,7 @@ def build_world(tag: str, *, operator: User, digit: str) -> World:
         "cohort_id": cohort.pk,
         "trainee_id": trainee.pk,
         "corrects_id": log.pk,
+        "assessment_id": assessment.pk,
         "trainer_id": trainer.pk,
         "user_id": trainer.pk,
         "organisation_id": workshop.organisation_id,

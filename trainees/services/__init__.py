@@ -11,11 +11,14 @@ Import from here (``from trainees.services import progress_log``); the modules a
 """
 
 from .assessments import (
+    AssessmentAlreadyRevoked,
+    RevocationReasonRequired,
     SkillNotInModule,
     SkillNotInProgramme,
     SkillRequired,
     UnknownLevel,
     assessment_record,
+    assessment_revoke,
 )
 from .enrolment import UnknownHousehold, UnknownUser, trainee_enrol
 from .graduation import (
@@ -59,6 +62,7 @@ from .progress import (
 
 __all__ = [
     "AlreadyCorrected",
+    "AssessmentAlreadyRevoked",
     "CorrectionForOneTrainee",
     "CorrectionNeedsReason",
     "DailyHoursExceeded",
@@ -75,6 +79,7 @@ __all__ = [
     "ProgrammeCodeTaken",
     "ProgrammeNeedsModules",
     "ProgressLogNotFound",
+    "RevocationReasonRequired",
     "ScoreOutOfRange",
     "SkillNotInModule",
     "SkillNotInProgramme",
@@ -89,6 +94,7 @@ __all__ = [
     "UsernameTaken",
     "WorkshopChoice",
     "assessment_record",
+    "assessment_revoke",
     "cohort_create",
     "programme_create",
     "progress_log",

@@ -1,5 +1,6 @@
 """Writes for assessments: a trainer scores a module, and a pass certifies the skill."""
 
+import uuid
 from datetime import date
 
 from django.db import transaction
@@ -8,11 +9,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import ensure_role
-from core.errors import BadRequest
+from core.errors import BadRequest, Conflict
 from workshops.models import SkillLevel
-from workshops.services import household_skill_certify
+from workshops.services import household_skill_certify, household_skill_decertify
 
-from ..models import Assessment, Module, Trainee
+from ..models import Assessment, AssessmentRevocation, Module, Trainee
+from ..selectors import assessment_get, effective_assessments
 from .guards import (
     DateBeforeCohortStart,
     ModuleNotInProgramme,
@@ -22,6 +24,7 @@ from .guards import (
     locked_trainees,
     start_training,
 )
+from .progress import IdempotencyKeyReused
 
 Role = User.Role
 
@@ -41,6 +44,16 @@ class SkillNotInModule(BadRequest):
     message = _("该技能不属于这个模块的考核内容。")
 
 
+class RevocationReasonRequired(BadRequest):
+    code = "revocation_reason_required"
+    message = _("请填写撤销原因。")
+
+
+class AssessmentAlreadyRevoked(Conflict):
+    code = "assessment_already_revoked"
+    message = _("这条考核记录已经撤销过了。")
+
+
 class SkillRequired(BadRequest):
     code = "skill_required"
     message = _("这个模块按技能考核，请指定技能和等级。")
@@ -57,9 +70,13 @@ def assessment_record(
     skill_code: str | None = None,
     level: int | None = None,
     notes: str = "",
+    client_key: uuid.UUID | None = None,
     today: date | None = None,
 ) -> Assessment:
     """A trainer assesses a trainee in a module, optionally a skill at a level.
+
+    ``client_key`` (made when the form was rendered, or by the phone) makes a repeat return
+    the assessment already recorded; the same key for another trainee or assessor is 409.
 
     Passing a skill certifies it on the assessment day; for an apprentice who is a member
     of a household the household's skill becomes certified at that level (never lowered),
@@ -68,6 +85,12 @@ def assessment_record(
     ensure_role(actor, Role.TRAINER, Role.OPERATOR)
     today = today or timezone.localdate()
     (trainee,) = locked_trainees(actor, [trainee_id])
+    if client_key is not None:
+        replay = Assessment.objects.filter(client_key=client_key).first()
+        if replay is not None:
+            if (replay.trainee_id, replay.assessor_id) != (trainee.pk, actor.pk):
+                raise IdempotencyKeyReused(detail={"client_key": str(client_key)})
+            return replay
     if trainee.status not in (Trainee.Status.ENROLLED, Trainee.Status.IN_TRAINING):
         raise TraineeNotInTraining(detail={"trainee_id": trainee.pk, "status": trainee.status})
     check_day(assessed_on, today)
@@ -116,6 +139,7 @@ def assessment_record(
         certified_on=certified_on,
         assessor=actor,
         notes=notes,
+        client_key=client_key,
     )
     start_training(trainee)
     if certified_on is not None and trainee.household_id is not None:
@@ -125,4 +149,49 @@ def assessment_record(
             level=level,
             certified_on=certified_on,
         )
+    return assessment
+
+
+@transaction.atomic
+def assessment_revoke(*, actor: User, assessment_id: int, reason: str) -> Assessment:
+    """Revoke a mistaken assessment: a new entry with who and why, never an edit or delete.
+
+    The assessment stops counting (no module passed by it, no certificate). If it certified a
+    skill of a household member, that skill flows back out: the household keeps the best
+    certificate still standing for the skill (any of its members' unrevoked ones), or loses
+    the certified skill, and its workshop's profile falls back accordingly
+    (``workshops.services.household_skill_decertify``). Graduation already granted stays.
+    """
+    ensure_role(actor, Role.TRAINER, Role.OPERATOR)
+    reason = (reason or "").strip()
+    if not reason:
+        raise RevocationReasonRequired()
+    assessment = assessment_get(viewer=actor, assessment_id=assessment_id)
+    locked_trainees(actor, [assessment.trainee_id])  # one writer per trainee at a time
+    if AssessmentRevocation.objects.filter(assessment_id=assessment.pk).exists():
+        raise AssessmentAlreadyRevoked(detail={"assessment_id": assessment.pk})
+    revocation = AssessmentRevocation.objects.create(
+        assessment=assessment, reason=reason[:200], revoked_by=actor
+    )
+    household_id = assessment.trainee.household_id
+    if assessment.certified_on is not None and household_id is not None:
+        standing = (
+            effective_assessments()
+            .filter(
+                trainee__household_id=household_id,
+                skill_id=assessment.skill_id,
+                certified_on__isnull=False,
+            )
+            .order_by("-level", "-certified_on", "-pk")
+            .values_list("level", "certified_on")
+            .first()
+        )
+        household_skill_decertify(
+            household_id=household_id,
+            skill=assessment.skill,
+            remaining=standing,
+            actor=actor,
+            reason=reason,
+        )
+    assessment.revocation = revocation
     return assessment
