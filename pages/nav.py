@@ -23,6 +23,7 @@ NAV: dict[str, list[tuple[str, object]]] = {
     Role.MERCHANT: [
         ("orders:order_list", _("我的订单")),
         ("orders:order_new", _("发布订单")),
+        ("payouts:merchant_periods", _("对账单")),
     ],
     Role.OPERATOR: [
         ("pages:impact", _("成效")),
