@@ -185,7 +185,9 @@ def test_lines_are_found_by_household_number(api, operator, many_lines):
     wanted = households[7]
     response = page_client(operator).get(f"/ops/payouts/{period.pk}/", {"q": f"#{wanted.pk}"})
     assert [row["line"].household_id for row in response.context["lines"]] == [wanted.pk]
-    body = api.as_user(operator).get(f"/payouts/periods/{period.pk}/lines?search={wanted.pk}")
+    body = api.as_user(operator).get(
+        f"/payouts/periods/{period.pk}/lines", {"search": f"#{wanted.pk}"}
+    )
     assert [line["household_id"] for line in body.json()["items"]] == [wanted.pk]
 
 

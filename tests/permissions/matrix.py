@@ -47,6 +47,7 @@ REFERENCE = {
     "module_id": "module_id",
     "corrects_id": "corrects_id",
     "user_id": "user_id",
+    "merchant_id": "merchant_id",
     "trainer_ids": "trainer_id",
     "trainee_ids": "trainee_id",
     "batch_ids": "open_batch_id",

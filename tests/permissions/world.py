@@ -283,6 +283,7 @@ def build_world(tag: str, *, operator: User, digit: str) -> World:
         "trainer_id": trainer.pk,
         "user_id": trainer.pk,
         "run_id": run.pk,
+        "merchant_id": merchant_org.pk,
     }
     assert Batch.objects.get(pk=open_batch.pk).status == Batch.Status.OPEN
     assert Ticket.objects.get(pk=ticket_two.pk).issued == 60
