@@ -216,11 +216,13 @@ def merchant_statement_xlsx(statement) -> bytes:
     return buffer.getvalue()
 
 
-def merchant_statement_file(*, viewer, period_id: int, kind: str) -> tuple[str, str, bytes]:
+def merchant_statement_file(
+    *, viewer, period_id: int, kind: str, merchant_id: int | None = None
+) -> tuple[str, str, bytes]:
     """(filename, content type, bytes) of the merchant's statement of a period."""
     from .selectors import merchant_statement_get
 
-    statement = merchant_statement_get(viewer=viewer, period_id=period_id)
+    statement = merchant_statement_get(viewer=viewer, period_id=period_id, merchant_id=merchant_id)
     period = statement.period
     stem = f"merchant-statement-{period.pk}-{period.starts_on:%Y%m%d}-{period.ends_on:%Y%m%d}"
     if kind == "xlsx":

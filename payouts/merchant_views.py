@@ -8,6 +8,7 @@ merchant's period is 404, as is one that charges this merchant nothing.
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from accounts.permissions import is_operator
 from core.access import page
 
 from .exports import merchant_statement_file
@@ -24,9 +25,21 @@ def merchant_periods(request: HttpRequest) -> HttpResponse:
     return render(request, "payouts/merchant_periods.html", {"periods": periods})
 
 
+def _merchant_id(request: HttpRequest) -> int | None:
+    """The merchant's own; an operator looking over its shoulder names it (``?merchant=``)."""
+    if not is_operator(request.user):
+        return None
+    merchant = request.GET.get("merchant", "")
+    if not merchant.isdigit():
+        raise Http404
+    return int(merchant)
+
+
 @page(MERCHANT)
 def merchant_statement(request: HttpRequest, period_id: int) -> HttpResponse:
-    statement = merchant_statement_get(viewer=request.user, period_id=period_id)
+    statement = merchant_statement_get(
+        viewer=request.user, period_id=period_id, merchant_id=_merchant_id(request)
+    )
     rows = [
         {
             "row": row,
@@ -44,4 +57,11 @@ def merchant_statement(request: HttpRequest, period_id: int) -> HttpResponse:
 def merchant_statement_download(request: HttpRequest, period_id: int, kind: str) -> HttpResponse:
     if kind not in {"csv", "xlsx"}:
         raise Http404
-    return download(*merchant_statement_file(viewer=request.user, period_id=period_id, kind=kind))
+    return download(
+        *merchant_statement_file(
+            viewer=request.user,
+            period_id=period_id,
+            kind=kind,
+            merchant_id=_merchant_id(request),
+        )
+    )

@@ -137,3 +137,15 @@ def test_the_csv_and_the_xlsx_read_back_with_the_same_figures(world):
     assert Decimal(str(values[1][4])) == Decimal("0.3125")
     assert Decimal(str(values[1][6])) == Decimal("51.54")
     assert values[3][1] == "合计" and Decimal(str(values[3][6])) == Decimal("82.74")
+
+
+def test_an_operator_opens_a_merchants_statement_page_by_naming_it(operator, world):
+    client = Client()
+    client.force_login(operator)
+    url = f"/shop/payouts/{world['period'].pk}/"
+    assert client.get(url).status_code == 404
+    named = client.get(url, {"merchant": world["b"].organisation_id})
+    assert named.status_code == 200
+    assert 'id="merchant-owed" style="font-size:2.4rem">¥30.00<' in named.content.decode()
+    csv_file = client.get(f"{url}statement.csv", {"merchant": world["b"].organisation_id})
+    assert csv_file.content.decode("utf-8-sig").splitlines()[-1].endswith('"30.00"')
