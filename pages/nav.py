@@ -24,6 +24,7 @@ NAV: dict[str, list[tuple[str, object]]] = {
         ("orders:order_list", _("我的订单")),
         ("orders:order_new", _("发布订单")),
         ("quality:receive", _("收货")),
+        ("payouts:merchant_periods", _("对账单")),
     ],
     Role.OPERATOR: [
         ("pages:impact", _("成效")),

@@ -18,7 +18,7 @@ from .models import (
     Statement,
     StatementLinkEvent,
 )
-from .services import period_approve, period_compute, period_mark_paid, share_config_set
+from .services import period_approve, period_compute, share_config_set
 
 
 @admin.register(PayoutShareConfig)
@@ -63,9 +63,7 @@ def approve_periods(modeladmin, request, queryset):
     _run_on_each(modeladmin, request, queryset, period_approve, _("已审核锁定"))
 
 
-@admin.action(description=_("登记所选结算期已发放"))
-def mark_periods_paid(modeladmin, request, queryset):
-    _run_on_each(modeladmin, request, queryset, period_mark_paid, _("已发放"))
+# No "mark paid" action: marking paid needs the payment reference, which the period's page asks.
 
 
 class PayoutPeriodEventInline(ReadOnlyInline):
@@ -79,7 +77,7 @@ class PayoutPeriodAdmin(ReadOnlyAdmin):
     list_display = ("name", "scope", "starts_on", "ends_on", "status", "gross_fen", "pieces")
     list_filter = ("status", "scope")
     search_fields = ("name",)
-    actions = [compute_periods, approve_periods, mark_periods_paid]
+    actions = [compute_periods, approve_periods]
     inlines = [PayoutPeriodEventInline]
 
 

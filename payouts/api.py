@@ -1,7 +1,7 @@
 """Payout periods, lines, exports and the household statement (no login behind its token)."""
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from core.pagination import LimitOffsetPagination, paginate
 from core.schemas import ErrorOut
@@ -11,6 +11,7 @@ from .schemas import (
     AdjustmentIn,
     AdjustmentOut,
     LineOut,
+    MerchantStatementOut,
     PaidIn,
     PeriodApprovalOut,
     PeriodDetailOut,
@@ -27,6 +28,7 @@ from .selectors import (
     StatementNotFound,
     adjustment_list,
     line_list,
+    merchant_statement_get,
     period_detail,
     period_list,
     statement_get,
@@ -52,7 +54,7 @@ class PeriodFilter(Schema):
 
 class LineFilter(Schema):
     workshop_id: int | None = None
-    search: str = ""
+    search: str = Field("", description="household name, number (#12), phone tail or workshop")
 
 
 class StatementFilter(Schema):
@@ -122,13 +124,24 @@ def approve_period(request: HttpRequest, period_id: int):
 
 @router.post(
     "/payouts/periods/{period_id}/paid",
-    response={200: PeriodOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
-    summary="Record that an approved period was paid",
+    response={200: PeriodOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Record that an approved period was paid, with its payment reference (required: "
+    "400 payment_reference_required)",
 )
 def mark_period_paid(request: HttpRequest, period_id: int, payload: PaidIn):
     return period_mark_paid(
         period_id=period_id, actor=request.user, payment_reference=payload.payment_reference
     )
+
+
+@router.get(
+    "/payouts/periods/{period_id}/merchant-statement",
+    response={200: MerchantStatementOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="What a merchant owes per order in an approved period (a merchant: its own; "
+    "an operator names the merchant_id)",
+)
+def read_merchant_statement(request: HttpRequest, period_id: int, merchant_id: int | None = None):
+    return merchant_statement_get(viewer=request.user, period_id=period_id, merchant_id=merchant_id)
 
 
 @router.get(

@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from .models import PayoutPeriod
-from .money import fen_to_yuan, format_yuan
+from .money import fen_to_yuan, format_exact, format_yuan
 from .selectors import TransferRow
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -129,3 +129,106 @@ def period_transfer_file(*, viewer, period_id: int, kind: str) -> tuple[str, str
             transfer_xlsx(period=period, rows=rows),
         )
     return f"{stem}.csv", "text/csv; charset=utf-8", transfer_csv(period=period, rows=rows)
+
+
+# --- the merchant's statement --------------------------------------------------------------
+
+
+def _merchant_headers() -> list[str]:
+    return [
+        _("订单号"),
+        _("产品"),
+        _("合格件数（含返工）"),
+        _("其中返工合格"),
+        _("加工费单价（元）"),
+        _("返工单价（元）"),
+        _("应付（元）"),
+    ]
+
+
+def _merchant_cells(row) -> list[str]:
+    return [
+        str(row.order_id),
+        neutralise(row.product),
+        str(row.accepted),
+        str(row.rework_pieces),
+        format_exact(row.fee),
+        format_exact(row.rework_fee),
+        format_yuan(row.owed_fen),
+    ]
+
+
+def _merchant_total(statement) -> list[str]:
+    return [
+        "",
+        _("合计"),
+        str(statement.accepted),
+        str(statement.rework_pieces),
+        "",
+        "",
+        format_yuan(statement.owed_fen),
+    ]
+
+
+def merchant_statement_csv(statement) -> bytes:
+    """One row per order and a total row; UTF-8 with a BOM, every field quoted (as above)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerow(_merchant_headers())
+    for row in statement.rows:
+        writer.writerow(_merchant_cells(row))
+    writer.writerow(_merchant_total(statement))
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def merchant_statement_xlsx(statement) -> bytes:
+    """The same rows in a workbook: pieces as integers, fees and money as exact decimals."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("应付加工费")
+    sheet.append(_merchant_headers())
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in statement.rows:
+        sheet.append(
+            [
+                row.order_id,
+                neutralise(row.product),
+                row.accepted,
+                row.rework_pieces,
+                row.fee,
+                row.rework_fee,
+                fen_to_yuan(row.owed_fen),
+            ]
+        )
+        sheet.cell(sheet.max_row, 2).data_type = "s"
+    total = ["", _("合计"), statement.accepted, statement.rework_pieces, None, None]
+    sheet.append([*total, fen_to_yuan(statement.owed_fen)])
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    for cells in sheet.iter_rows(min_row=2):
+        cells[4].number_format = cells[5].number_format = "0.00##"
+        cells[6].number_format = "0.00"
+    for column, width in zip("ABCDEFG", (8, 28, 14, 12, 14, 12, 14), strict=True):
+        sheet.column_dimensions[column].width = width
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def merchant_statement_file(
+    *, viewer, period_id: int, kind: str, merchant_id: int | None = None
+) -> tuple[str, str, bytes]:
+    """(filename, content type, bytes) of the merchant's statement of a period."""
+    from .selectors import merchant_statement_get
+
+    statement = merchant_statement_get(viewer=viewer, period_id=period_id, merchant_id=merchant_id)
+    period = statement.period
+    stem = f"merchant-statement-{period.pk}-{period.starts_on:%Y%m%d}-{period.ends_on:%Y%m%d}"
+    if kind == "xlsx":
+        return (
+            f"{stem}.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            merchant_statement_xlsx(statement),
+        )
+    return f"{stem}.csv", "text/csv; charset=utf-8", merchant_statement_csv(statement)

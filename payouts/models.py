@@ -213,6 +213,11 @@ class PayoutPeriod(models.Model):
         return self.households_fen + self.bonus_fen - self.deduction_fen
 
     @property
+    def is_empty(self) -> bool:
+        """Nothing to pay anyone: no accepted pieces and no bonus (an approval to confirm)."""
+        return self.gross_fen == 0 and self.bonus_fen == 0
+
+    @property
     def is_locked(self) -> bool:
         return self.status in {self.Status.APPROVED, self.Status.PAID}
 
@@ -456,6 +461,9 @@ class PayoutAdjustment(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+    # Made when the page's form was rendered (or sent by an API client): a form posted twice
+    # records one adjustment.
+    idempotency_key = models.UUIDField(_("幂等键"), null=True, blank=True, unique=True)
 
     class Meta:
         verbose_name = _("奖惩调整")

@@ -54,6 +54,14 @@ def format_yuan(fen: int) -> str:
     return str(fen_to_yuan(fen))
 
 
+def format_exact(amount: Decimal) -> str:
+    """An exact amount of yuan for people, never rounded: at least two decimals, up to the
+    fee's four ("0.35", "14.0625"), so that pieces × fee = this, to the last digit."""
+    text = f"{amount.quantize(Decimal('0.0001')):f}".rstrip("0")
+    whole, _dot, decimals = text.partition(".")
+    return f"{whole}.{decimals.ljust(2, '0')}"
+
+
 def percent_to_basis_points(percent: Decimal | str | int) -> int:
     value = Decimal(percent) * 100
     if value != value.to_integral_value():

@@ -1,6 +1,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
+from uuid import UUID
 
 from ninja import Field, Schema
 
@@ -36,6 +37,9 @@ class AdjustmentIn(InSchema):
     reason: str = Field(..., max_length=200)
     corrects_period_id: int | None = Field(
         None, description="the approved period this corrects, if any"
+    )
+    idempotency_key: UUID | None = Field(
+        None, description="sent again with the same key: the first adjustment, nothing new"
     )
 
 
@@ -286,7 +290,27 @@ class StatementLineOut(Schema):
     rework_fee: str
     gross: str
     shares: str = Field(description="taken from this line by the lead's and center's shares")
+    lead: str = Field(description="the lead whose share it is")
+    lead_share: str
+    center: str = Field(description="the service center whose share it is")
+    center_share: str
     amount: str
+
+    @staticmethod
+    def resolve_lead(obj) -> str:
+        return obj.lead_name
+
+    @staticmethod
+    def resolve_lead_share(obj) -> str:
+        return yuan(obj.lead_fen)
+
+    @staticmethod
+    def resolve_center(obj) -> str:
+        return obj.center_name
+
+    @staticmethod
+    def resolve_center_share(obj) -> str:
+        return yuan(obj.center_fen)
 
     @staticmethod
     def resolve_fee(obj) -> str:
@@ -416,3 +440,68 @@ class StatementLinkOut(Schema):
     @staticmethod
     def resolve_pdf_url(obj) -> str:
         return f"/api/v1/statements/{obj.token}/pdf"
+
+
+class MerchantStatementRowOut(Schema):
+    order_id: int
+    product: str
+    accepted: int = Field(description="accepted pieces, reworked ones included")
+    rework_pieces: int = Field(description="of which accepted after rework")
+    fee: str
+    rework_fee: str
+    owed: str = Field(description="what the merchant owes for the order: its pools")
+
+    @staticmethod
+    def resolve_fee(obj) -> str:
+        return f"{obj.fee:f}"
+
+    @staticmethod
+    def resolve_rework_fee(obj) -> str:
+        return f"{obj.rework_fee:f}"
+
+    @staticmethod
+    def resolve_owed(obj) -> str:
+        return yuan(obj.owed_fen)
+
+
+class MerchantStatementOut(Schema):
+    """What one merchant owes in an approved period, per order (the reconciliation's figures)."""
+
+    period_id: int
+    period: str
+    starts_on: date
+    ends_on: date
+    status: str
+    merchant_id: int
+    merchant: str
+    accepted: int
+    owed: str
+    orders: list[MerchantStatementRowOut]
+
+    @staticmethod
+    def resolve_period_id(obj) -> int:
+        return obj.period.pk
+
+    @staticmethod
+    def resolve_period(obj) -> str:
+        return obj.period.name
+
+    @staticmethod
+    def resolve_starts_on(obj) -> date:
+        return obj.period.starts_on
+
+    @staticmethod
+    def resolve_ends_on(obj) -> date:
+        return obj.period.ends_on
+
+    @staticmethod
+    def resolve_status(obj) -> str:
+        return obj.period.status
+
+    @staticmethod
+    def resolve_owed(obj) -> str:
+        return yuan(obj.owed_fen)
+
+    @staticmethod
+    def resolve_orders(obj) -> list:
+        return obj.rows

@@ -19,6 +19,7 @@ from workshops.models import Household, mask_account, mask_phone
 
 from .compute import table_name
 from .models import PayoutAdjustment, PayoutLine, PayoutPeriod, PayoutPool, Statement
+from .money import apportion
 
 Status = PayoutPeriod.Status
 Role = User.Role
@@ -78,11 +79,65 @@ def line_list(
     )
     if workshop_id is not None:
         lines = lines.filter(pool__workshop_id=workshop_id)
+    search = search.strip()
     if search:
-        lines = lines.filter(household__name__icontains=search)
+        lines = lines.filter(_line_search(search))
     return lines.select_related(
         "household", "pool__order", "pool__workshop__organisation"
     ).order_by("pool__workshop_id", "household_id", "pool__order_id")
+
+
+def _line_search(search: str) -> Q:
+    """A household by name, by number (its id, "#12" too) or phone tail, or by workshop."""
+    found = Q(household__name__icontains=search) | Q(
+        pool__workshop__organisation__name__icontains=search
+    )
+    number = search.lstrip("#＃").strip()
+    if number.isdigit():
+        found |= Q(household_id=int(number))
+        if len(number) >= 4:
+            found |= Q(household__phone__endswith=number)
+    return found
+
+
+def period_workshop_totals(*, viewer: User, period_id: int, limit: int = 20) -> list[dict]:
+    """A period's workshops with the most money: accepted pieces (reworked ones included: the
+    same rows the money comes from) and the households' part."""
+    ensure_role(viewer, Role.OPERATOR)
+    rows = (
+        PayoutLine.objects.filter(pool__period_id=period_id)
+        .values("pool__workshop_id", "pool__workshop__organisation__name")
+        .annotate(
+            amount=Sum("amount_fen"),
+            pieces=Sum("pieces"),
+            rework_pieces=Sum("rework_pieces"),
+            households=Count("household_id", distinct=True),
+        )
+        .order_by("-amount", "pool__workshop_id")[:limit]
+    )
+    return [
+        {
+            "id": row["pool__workshop_id"],
+            "name": row["pool__workshop__organisation__name"],
+            "accepted": row["pieces"] + row["rework_pieces"],
+            "rework_pieces": row["rework_pieces"],
+            "households": row["households"],
+            "amount_fen": row["amount"],
+        }
+        for row in rows
+    ]
+
+
+def period_household(*, viewer: User, period_id: int, household_id) -> Household | None:
+    """The household an operator chose on a period's page (its name beside the form)."""
+    ensure_role(viewer, Role.OPERATOR)
+    try:
+        household_id = int(household_id)
+    except (TypeError, ValueError):
+        return None
+    return (
+        Household.objects.select_related("workshop__organisation").filter(pk=household_id).first()
+    )
 
 
 def period_household_count(*, period: PayoutPeriod) -> int:
@@ -313,6 +368,9 @@ def statement_url(token: str) -> str:
 
 @dataclass
 class StatementLine:
+    """One order's money for the household: pieces × fee (rework apart), rounded once to the
+    fen, less what the lead's and the center's shares took from it, equals its amount."""
+
     order_id: int
     product: str
     pieces: int
@@ -321,11 +379,29 @@ class StatementLine:
     rework_fee: Decimal
     gross_fen: int
     amount_fen: int
+    lead_name: str = ""
+    center_name: str = ""
+    lead_fen: int = 0
+    center_fen: int = 0
 
     @property
     def shares_fen(self) -> int:
         """What the lead's and center's shares took from this line."""
         return self.gross_fen - self.amount_fen
+
+    @property
+    def first_pass_exact(self) -> Decimal:
+        """pieces × fee, exact (fees have four decimals): before the line is rounded."""
+        return self.pieces * self.fee
+
+    @property
+    def rework_exact(self) -> Decimal:
+        return self.rework_pieces * self.rework_fee
+
+    @property
+    def rounded(self) -> bool:
+        """Whether rounding the exact sum to the fen changed it (the page says so)."""
+        return (self.first_pass_exact + self.rework_exact) * 100 != self.gross_fen
 
 
 @dataclass
@@ -356,6 +432,37 @@ class StatementDetail:
     def shares_fen(self) -> int:
         return sum(line.shares_fen for line in self.lines)
 
+    @property
+    def rework_pieces(self) -> int:
+        return sum(line.rework_pieces for line in self.lines)
+
+    @property
+    def net_fen(self) -> int:
+        """The lines' amounts: what the household earned before adjustments."""
+        return sum(line.amount_fen for line in self.lines)
+
+
+def _statement_line(line: PayoutLine) -> StatementLine:
+    """A line with the shares it gave up split between the lead and the center by name, in the
+    proportion of its pool's two shares (largest remainder: the two sum to what it gave up)."""
+    pool = line.pool
+    shares = line.gross_fen - line.amount_fen
+    lead_fen, center_fen = apportion(shares, [pool.lead_fen, pool.center_fen])
+    return StatementLine(
+        order_id=pool.order_id,
+        product=pool.order.product_name,
+        pieces=line.pieces,
+        rework_pieces=line.rework_pieces,
+        fee=pool.fee,
+        rework_fee=pool.rework_fee,
+        gross_fen=line.gross_fen,
+        amount_fen=line.amount_fen,
+        lead_name=str(pool.lead) if pool.lead_id else "",
+        center_name=pool.service_center.name if pool.service_center_id else "",
+        lead_fen=lead_fen,
+        center_fen=center_fen,
+    )
+
 
 def statement_get(*, token: str) -> StatementDetail:
     """One household's statement behind its token: that household's lines and nothing else."""
@@ -370,18 +477,9 @@ def statement_get(*, token: str) -> StatementDetail:
         raise StatementNotFound()
     period, household = statement.period, statement.household
     lines = [
-        StatementLine(
-            order_id=line.pool.order_id,
-            product=line.pool.order.product_name,
-            pieces=line.pieces,
-            rework_pieces=line.rework_pieces,
-            fee=line.pool.fee,
-            rework_fee=line.pool.rework_fee,
-            gross_fen=line.gross_fen,
-            amount_fen=line.amount_fen,
-        )
+        _statement_line(line)
         for line in PayoutLine.objects.filter(pool__period=period, household=household)
-        .select_related("pool__order")
+        .select_related("pool__order", "pool__lead", "pool__service_center")
         .order_by("pool__order_id", "pool_id")
     ]
     adjustments = [
@@ -541,3 +639,104 @@ def fees_settled_by_order(order_ids: list[int]) -> dict[int, int]:
         .values_list("order_id", "total")
     )
     return {order_id: total or 0 for order_id, total in rows}
+
+
+# --- the merchant's statement --------------------------------------------------------------
+
+
+class MerchantRequired(BadRequest):
+    code = "merchant_required"
+    message = _("请指定商家。")
+
+
+@dataclass
+class MerchantStatementRow:
+    """One order of the merchant in a period: the accepted pieces and what they cost it,
+    the same pieces and money as the period's reconciliation of that order."""
+
+    order_id: int
+    product: str
+    pieces: int  # accepted at first inspection
+    rework_pieces: int  # accepted after rework
+    fee: Decimal
+    rework_fee: Decimal
+    owed_fen: int  # Σ of the workshops' pools: each household line rounded once
+
+    @property
+    def accepted(self) -> int:
+        return self.pieces + self.rework_pieces
+
+
+@dataclass
+class MerchantStatement:
+    period: PayoutPeriod
+    merchant_id: int
+    merchant: str
+    rows: list[MerchantStatementRow]
+
+    @property
+    def owed_fen(self) -> int:
+        return sum(row.owed_fen for row in self.rows)
+
+    @property
+    def accepted(self) -> int:
+        return sum(row.accepted for row in self.rows)
+
+    @property
+    def rework_pieces(self) -> int:
+        return sum(row.rework_pieces for row in self.rows)
+
+
+def _statement_merchant_id(viewer: User, merchant_id: int | None) -> int:
+    ensure_role(viewer, Role.MERCHANT, Role.OPERATOR)
+    if is_operator(viewer):
+        if merchant_id is None:
+            raise MerchantRequired()
+        return merchant_id
+    return viewer.organisation_id
+
+
+def merchant_period_list(*, viewer: User) -> QuerySet[PayoutPeriod]:
+    """The approved (or paid) periods that charge the merchant for some order of its own."""
+    ensure_role(viewer, Role.MERCHANT)
+    return (
+        PayoutPeriod.objects.filter(
+            status__in=LOCKED_STATUSES, pools__merchant_id=viewer.organisation_id
+        )
+        .distinct()
+        .order_by("-ends_on", "-pk")
+    )
+
+
+def merchant_statement_get(
+    *, viewer: User, period_id: int, merchant_id: int | None = None
+) -> MerchantStatement:
+    """What one merchant owes in an approved period, per order: a merchant sees its own only
+    (another merchant's period, or one not yet approved, is 404); an operator names it."""
+    merchant_id = _statement_merchant_id(viewer, merchant_id)
+    period = PayoutPeriod.objects.filter(pk=period_id, status__in=LOCKED_STATUSES).first()
+    pools = PayoutPool.objects.filter(period_id=period_id, merchant_id=merchant_id)
+    if period is None or not pools.exists():
+        raise PeriodNotFound(detail={"period_id": period_id})
+    rows: dict[int, MerchantStatementRow] = {}
+    merchant = ""
+    for pool in pools.select_related("order", "merchant").order_by("order_id", "pk"):
+        merchant = pool.merchant.name
+        row = rows.setdefault(
+            pool.order_id,
+            MerchantStatementRow(
+                order_id=pool.order_id,
+                product=pool.order.product_name,
+                pieces=0,
+                rework_pieces=0,
+                fee=pool.fee,
+                rework_fee=pool.rework_fee,
+                owed_fen=0,
+            ),
+        )
+        row.pieces += pool.pieces
+        row.rework_pieces += pool.rework_pieces
+        row.owed_fen += pool.gross_fen
+    return MerchantStatement(
+        period=period, merchant_id=merchant_id, merchant=merchant, rows=list(rows.values())
+    )

@@ -24,7 +24,7 @@ from reportlab.platypus import (
 
 from core.pdf_fonts import pdf_font
 
-from .money import format_yuan
+from .money import format_exact, format_yuan
 from .selectors import StatementDetail, statement_get, statement_tokens
 
 
@@ -76,46 +76,66 @@ def _story(detail: StatementDetail, font: str) -> list:
     head.setStyle(
         TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), font)])
     )
-    rows = [[_("订单产品"), _("件数"), _("单价（元）"), _("计件金额"), _("分成"), _("应得")]]
+    # The page's figures, in the same order: each adds up to the next (see views.statement).
+    rows: list[list] = []
+    emphasis: list[int] = []
     for line in detail.lines:
-        pieces = str(line.pieces)
-        fee = f"{line.fee.normalize():f}"
+        emphasis.append(len(rows))
+        rows.append([Paragraph(f"<b>{escape(line.product)}</b>", styles["body"]), ""])
+        if line.pieces:
+            rows.append(
+                [
+                    f"{_('合格')} {line.pieces} × ￥{format_exact(line.fee)}",
+                    f"￥{format_exact(line.first_pass_exact)}",
+                ]
+            )
         if line.rework_pieces:
-            pieces += f" + {_('返工')}{line.rework_pieces}"
-            fee += f" / {line.rework_fee.normalize():f}"
+            rows.append(
+                [
+                    f"{_('返工合格')} {line.rework_pieces} × ￥{format_exact(line.rework_fee)}",
+                    f"￥{format_exact(line.rework_exact)}",
+                ]
+            )
+        gross = _("计件金额") + (_("（四舍五入到分）") if line.rounded else "")
+        rows.append([gross, _yuan(line.gross_fen)])
+        lead = line.lead_name or _("带头人")
+        center = line.center_name or _("服务中心")
         rows.append(
             [
-                Paragraph(escape(line.product), styles["body"]),
-                pieces,
-                fee,
-                _yuan(line.gross_fen),
-                _yuan(-line.shares_fen) if line.shares_fen else "—",
-                _yuan(line.amount_fen),
+                Paragraph(escape(_("减 带头人 %(name)s 分成") % {"name": lead}), styles["body"]),
+                _yuan(-line.lead_fen),
             ]
         )
+        rows.append(
+            [
+                Paragraph(
+                    escape(_("减 服务中心 %(name)s 分成") % {"name": center}), styles["body"]
+                ),
+                _yuan(-line.center_fen),
+            ]
+        )
+        rows.append([_("您得"), _yuan(line.amount_fen)])
     for adjustment in detail.adjustments:
         rows.append(
             [
                 Paragraph(
                     f"{adjustment['kind_label']}：{escape(adjustment['reason'])}", styles["body"]
                 ),
-                "",
-                "",
-                "",
-                "",
                 _yuan(adjustment["amount_fen"]),
             ]
         )
-    table = Table(rows, colWidths=[42 * mm, 20 * mm, 20 * mm, 16 * mm, 14 * mm, 16 * mm])
+    if not rows:
+        rows.append([_("本期没有合格件"), _yuan(0)])
+    table = Table(rows, colWidths=[98 * mm, 30 * mm])
     table.setStyle(
         TableStyle(
             [
                 ("FONTNAME", (0, 0), (-1, -1), font),
-                ("FONTSIZE", (0, 0), (-1, -1), 8.5),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f1ede4")),
+                ("FONTSIZE", (0, 0), (-1, -1), 9),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey),
-                ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+                ("ALIGN", (1, 0), (1, -1), "RIGHT"),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                *(("BACKGROUND", (0, i), (-1, i), colors.HexColor("#f1ede4")) for i in emphasis),
             ]
         )
     )
@@ -125,7 +145,7 @@ def _story(detail: StatementDetail, font: str) -> list:
         table,
         Spacer(1, 4 * mm),
         Paragraph(
-            f"{_('合格件数')}：{detail.pieces}　　"
+            f"{_('合格件数（含返工）')}：{detail.pieces}　　"
             f"{_('本期合计')}：<b>{_yuan(detail.total_fen)}</b>",
             styles["total"],
         ),

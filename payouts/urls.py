@@ -1,12 +1,18 @@
 from django.urls import path
 
-from . import views
+from . import merchant_views, views
 
 app_name = "payouts"
 
 urlpatterns = [
     path("ops/payouts/", views.periods, name="period_list"),
     path("ops/payouts/<int:period_id>/", views.period_detail, name="period"),
+    path("ops/payouts/<int:period_id>/adjustments/", views.period_adjust, name="period_adjust"),
+    path(
+        "ops/payouts/<int:period_id>/transfer.<str:kind>",
+        views.period_transfer,
+        name="transfer",
+    ),
     path("ops/payouts/<int:period_id>/<str:action>/", views.period_action, name="period_action"),
     path(
         "ops/payouts/<int:period_id>/statements/<int:statement_id>/reissue/",
@@ -14,5 +20,16 @@ urlpatterns = [
         name="statement_reissue",
     ),
     path("s/<str:token>/", views.statement, name="statement"),
+    path("shop/payouts/", merchant_views.merchant_periods, name="merchant_periods"),
+    path(
+        "shop/payouts/<int:period_id>/",
+        merchant_views.merchant_statement,
+        name="merchant_statement",
+    ),
+    path(
+        "shop/payouts/<int:period_id>/statement.<str:kind>",
+        merchant_views.merchant_statement_download,
+        name="merchant_statement_file",
+    ),
     path("print/statements/<int:period_id>/", views.statement_slips, name="slips"),
 ]

@@ -5,11 +5,13 @@ Writes go through payouts.services, reads through payouts.selectors (the per-wor
 of a period is an aggregate of payouts' own lines, read here).
 """
 
+import uuid
 from datetime import timedelta
+from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Sum
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,16 +22,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.access import error_text, page
-from core.errors import ApplicationError
+from core.errors import ApplicationError, NotFound
 from jobs.models import Job
 from jobs.selectors import job_is_stalled
 from orders.models import OrderPhoto
 
 from . import selectors
-from .models import PayoutLine, PayoutPeriod
-from .money import fen_to_yuan
+from .exports import period_transfer_file
+from .models import PayoutAdjustment, PayoutPeriod
+from .money import fen_to_yuan, format_exact
 from .selectors import StatementNotFound, statement_get, statement_list, statement_tokens
 from .services import (
+    adjustment_create,
     period_approve_request,
     period_compute_request,
     period_create,
@@ -78,34 +82,61 @@ def periods(request: HttpRequest) -> HttpResponse:
     return render(request, "payouts/period_list.html", {"periods": recent, "form": form})
 
 
+class AdjustmentForm(forms.Form):
+    """A bonus or deduction for one household, from its line on the period page."""
+
+    household_id = forms.IntegerField(widget=forms.HiddenInput)
+    key = forms.UUIDField(widget=forms.HiddenInput)
+    kind = forms.ChoiceField(
+        label=gettext_lazy("类型"),
+        choices=PayoutAdjustment.Kind.choices,
+        widget=forms.RadioSelect,
+        initial=PayoutAdjustment.Kind.BONUS,
+    )
+    amount = forms.DecimalField(
+        label=gettext_lazy("金额（元）"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0.01"}),
+    )
+    reason = forms.CharField(label=gettext_lazy("原因"), max_length=200)
+
+
+LINES_PER_PAGE = 20
+
+
 @page(OPERATOR)
 def period_detail(request: HttpRequest, period_id: int) -> HttpResponse:
+    return _period_page(request, period_id)
+
+
+def _period_page(
+    request: HttpRequest, period_id: int, *, form: "AdjustmentForm | None" = None, status=200
+) -> HttpResponse:
     period = selectors.period_detail(viewer=request.user, period_id=period_id)
-    workshops = (
-        PayoutLine.objects.filter(pool__period=period)
-        .values("pool__workshop_id", "pool__workshop__organisation__name")
-        .annotate(amount=Sum("amount_fen"), pieces=Sum("pieces"))
-        .order_by("-amount")[:20]
-    )
+    Status = PayoutPeriod.Status
     context = {
         "period": period,
+        "accepted": period.pieces + period.rework_pieces,
         "money": {
             "gross": fen_to_yuan(period.gross_fen),
             "households": fen_to_yuan(period.households_fen),
             "lead": fen_to_yuan(period.lead_fen),
             "center": fen_to_yuan(period.center_fen),
+            "bonus": fen_to_yuan(period.bonus_fen),
+            "deduction": fen_to_yuan(period.deduction_fen),
+            "payable": fen_to_yuan(period.payable_fen),
         },
         "workshops": [
-            {
-                "id": row["pool__workshop_id"],
-                "name": row["pool__workshop__organisation__name"],
-                "pieces": row["pieces"],
-                "amount": fen_to_yuan(row["amount"]),
-            }
-            for row in workshops
+            {**row, "amount": fen_to_yuan(row["amount_fen"])}
+            for row in selectors.period_workshop_totals(viewer=request.user, period_id=period.pk)
         ],
         "statement_count": period.statements.count(),
+        "adjustable": period.status in {Status.DRAFT, Status.COMPUTED},
+        "exportable": period.status in {Status.APPROVED, Status.PAID},
         **_period_job(period),
+        **_period_lines(request, period, form=form),
     }
     # A lost paper slip: find the household's statement and replace its link.
     household = request.GET.get("household", "").strip()
@@ -117,7 +148,92 @@ def period_detail(request: HttpRequest, period_id: int) -> HttpResponse:
                 :20
             ]
         ]
-    return render(request, "payouts/period.html", context)
+    return render(request, "payouts/period.html", context, status=status)
+
+
+def _period_lines(request: HttpRequest, period: PayoutPeriod, form=None) -> dict:
+    """The household lines (searched and paged in the database), the adjustments, and the
+    adjustment form for the household chosen from its line (``?adjust=<id>``)."""
+    query = request.GET.get("q", "").strip()[:60]
+    lines = selectors.line_list(viewer=request.user, period_id=period.pk, search=query)
+    page_of_lines = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "line": line,
+            "accepted": line.pieces + line.rework_pieces,
+            "amount": fen_to_yuan(line.amount_fen),
+        }
+        for line in page_of_lines
+    ]
+    adjustments = [
+        {"adjustment": adjustment, "amount": fen_to_yuan(adjustment.amount_fen)}
+        for adjustment in selectors.adjustment_list(viewer=request.user, period_id=period.pk)
+        .select_related("household")
+        .order_by("-pk")[:50]
+    ]
+    adjust = request.GET.get("adjust", "")
+    chosen = None
+    if form is None and adjust.isdigit():
+        form = AdjustmentForm(initial={"household_id": int(adjust), "key": uuid.uuid4()})
+    if form is not None:
+        household_id = form["household_id"].value()
+        chosen = selectors.period_household(
+            viewer=request.user, period_id=period.pk, household_id=household_id
+        )
+    return {
+        "lines": rows,
+        "lines_page": page_of_lines,
+        "line_query": query,
+        "adjustments": adjustments,
+        "adjust_form": form if chosen else None,
+        "adjust_household": chosen,
+    }
+
+
+@page(OPERATOR)
+def period_adjust(request: HttpRequest, period_id: int) -> HttpResponse:
+    """Record a bonus or deduction from the period page (the service refuses it once the period
+    is approving or approved); the form's key makes a double post one adjustment."""
+    back = redirect("payouts:period", period_id=period_id)
+    if request.method != "POST":
+        return back
+    form = AdjustmentForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            adjustment_create(
+                actor=request.user,
+                period_id=period_id,
+                household_id=data["household_id"],
+                kind=data["kind"],
+                amount=data["amount"],
+                reason=data["reason"],
+                idempotency_key=data["key"],
+            )
+        except ApplicationError as exc:
+            form.add_error(None, error_text(exc))
+        else:
+            messages.success(request, _("已登记调整。"))
+            return back
+    # Invalid or refused: the page again, with the form and its message beside it.
+    return _period_page(request, period_id, form=form, status=400)
+
+
+@page(OPERATOR)
+def period_transfer(request: HttpRequest, period_id: int, kind: str) -> HttpResponse:
+    """The bank's transfer file of an approved period, as the API's export makes it."""
+    if kind not in {"csv", "xlsx"}:
+        raise Http404
+    try:
+        filename, content_type, body = period_transfer_file(
+            viewer=request.user, period_id=period_id, kind=kind
+        )
+    except ApplicationError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        messages.error(request, error_text(exc))
+        return redirect("payouts:period", period_id=period_id)
+    return download(filename, content_type, body)
 
 
 def _period_job(period: PayoutPeriod) -> dict:
@@ -182,7 +298,12 @@ def period_action(request: HttpRequest, period_id: int, action: str) -> HttpResp
             _period_state, job = period_compute_request(period_id=period_id, actor=request.user)
             done = _("计算中，请稍后刷新。") if job else _("已计算。请核对金额后审核。")
         elif action == "approve":
-            period, _job = period_approve_request(period_id=period_id, actor=request.user)
+            period, _job = period_approve_request(
+                period_id=period_id,
+                actor=request.user,
+                # a period that pays nothing is approved only when the operator ticked the box
+                confirm_empty=request.POST.get("confirm_empty") == "1",
+            )
             if period.status == PayoutPeriod.Status.APPROVING:
                 done = _("审核中：正在生成台账和农户结算单，进度见本页。")
             else:  # no worker: approved in this request
@@ -193,7 +314,7 @@ def period_action(request: HttpRequest, period_id: int, action: str) -> HttpResp
                 actor=request.user,
                 payment_reference=request.POST.get("payment_reference", ""),
             )
-            done = _("已记录发放。")
+            done = _("已记录发放，付款凭证号已保存。")
         else:
             raise Http404
     except ApplicationError as exc:
@@ -201,6 +322,14 @@ def period_action(request: HttpRequest, period_id: int, action: str) -> HttpResp
     else:
         messages.success(request, done)
     return redirect("payouts:period", period_id=period_id)
+
+
+def download(filename: str, content_type: str, body: bytes) -> HttpResponse:
+    """A file to save (transfer files, statements): names the file, and no cache keeps it."""
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store, private"
+    return response
 
 
 def _not_stored(response: HttpResponse) -> HttpResponse:
@@ -224,22 +353,42 @@ def statement(request: HttpRequest, token: str) -> HttpResponse:
     photos: dict[int, object] = {}
     for photo in OrderPhoto.objects.filter(order_id__in=[line.order_id for line in detail.lines]):
         photos.setdefault(photo.order_id, photo)
+    # Every figure on the page adds up: pieces × fee (exact, rework apart) = the order's money
+    # (rounded once to the fen), less the lead's and the center's shares = what the household
+    # gets; those plus the adjustments = the total at the top.
     lines = [
         {
             "product": line.product,
             "photo": photos.get(line.order_id),
-            "pieces": line.pieces + line.rework_pieces,
-            "fee": line.fee,
+            "pieces": line.pieces,
+            "fee": format_exact(line.fee),
+            "first_pass": format_exact(line.first_pass_exact),
+            "rework_pieces": line.rework_pieces,
+            "rework_fee": format_exact(line.rework_fee),
+            "rework": format_exact(line.rework_exact),
+            "rounded": line.rounded,
+            "gross": fen_to_yuan(line.gross_fen),
+            "lead_name": line.lead_name,
+            "lead": fen_to_yuan(line.lead_fen),
+            "center_name": line.center_name,
+            "center": fen_to_yuan(line.center_fen),
             "amount": fen_to_yuan(line.amount_fen),
         }
         for line in detail.lines
     ]
     adjustments = [
-        {"reason": a["reason"], "amount": fen_to_yuan(a["amount_fen"])} for a in detail.adjustments
+        {
+            "kind": a["kind"],
+            "label": a["kind_label"],
+            "reason": a["reason"],
+            "amount": fen_to_yuan(abs(a["amount_fen"])),
+        }
+        for a in detail.adjustments
     ]
     context = {
         "statement": detail,
         "total": fen_to_yuan(detail.total_fen),
+        "net": fen_to_yuan(detail.net_fen),
         "lines": lines,
         "adjustments": adjustments,
         "paid": detail.status == "paid",

@@ -24,6 +24,8 @@ from .adjustments import (
 )
 from .approval import period_approve, period_approve_request, period_approve_run
 from .periods import (
+    PaymentReferenceRequired,
+    PeriodEmpty,
     PeriodLocked,
     PeriodNegativeTotals,
     PeriodNotApproved,
@@ -51,6 +53,8 @@ __all__ = [
     "AdjustmentHouseholdOutOfScope",
     "AdjustmentMakesTotalNegative",
     "AdjustmentReasonRequired",
+    "PaymentReferenceRequired",
+    "PeriodEmpty",
     "PeriodLocked",
     "PeriodNegativeTotals",
     "PeriodNotApproved",

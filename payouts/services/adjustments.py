@@ -1,5 +1,6 @@
 """Writes for adjustments: a bonus or deduction for one household in an open period."""
 
+import uuid
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
@@ -39,6 +40,11 @@ class AdjustmentCorrectsInvalid(BadRequest):
     message = _("更正的只能是另一个已审核的结算期。")
 
 
+class AdjustmentKeyReused(Conflict):
+    code = "idempotency_key_reused"
+    message = _("同一个幂等键已用于不同的请求。")
+
+
 class AdjustmentMakesTotalNegative(Conflict):
     code = "adjustment_makes_total_negative"
     message = _("扣款后该农户本期合计将为负数。")
@@ -64,11 +70,14 @@ def adjustment_create(
     amount: Decimal | str,
     reason: str,
     corrects_period_id: int | None = None,
+    idempotency_key: uuid.UUID | None = None,
 ) -> PayoutAdjustment:
     """A bonus or deduction for one household in an open period, with its reason.
 
     A correction to an approved period names it in ``corrects_period_id`` and goes into this
     (later, unlocked) period. A deduction may not take the household's period total below zero.
+    Sent again with the same ``idempotency_key`` (a form posted twice), the first adjustment is
+    returned and nothing is written; the same key with other content is 409.
     """
     ensure_role(actor, Role.OPERATOR)
     reason = (reason or "").strip()
@@ -88,6 +97,17 @@ def adjustment_create(
     if kind not in PayoutAdjustment.Kind.values:
         raise BadRequest(code="adjustment_kind_invalid", detail={"kind": kind})
     period = _period_for_update(period_id)
+    if idempotency_key is not None:
+        first = PayoutAdjustment.objects.filter(idempotency_key=idempotency_key).first()
+        if first is not None:
+            if (first.period_id, first.household_id, first.kind, first.amount_fen) != (
+                period.pk,
+                household_id,
+                kind,
+                amount_fen,
+            ):
+                raise AdjustmentKeyReused(detail={"idempotency_key": str(idempotency_key)})
+            return first
     if period.is_locked or period.status == Status.APPROVING:
         raise PeriodLocked(detail={"period_id": period_id, "status": period.status})
     if period.status == Status.COMPUTING:
@@ -123,6 +143,7 @@ def adjustment_create(
         reason=reason[:200],
         corrects_id=corrects_period_id,
         created_by=actor,
+        idempotency_key=idempotency_key,
     )
     PayoutPeriod.objects.filter(pk=period.pk).update(
         **{

@@ -44,7 +44,9 @@ from jobs.services import (
 
 from ..models import PayoutAdjustment, PayoutLine, PayoutPeriod, Statement
 from .ledger import ledger_charges_recorded, ledger_record_charges, ledger_record_households
+from .notices import payout_ready_notify
 from .periods import (
+    PeriodEmpty,
     PeriodLocked,
     PeriodNegativeTotals,
     PeriodNotComputed,
@@ -94,8 +96,12 @@ def _households_done(
 
 
 @transaction.atomic
-def _approve_begin(*, period_id: int, actor: User, job: Job | None) -> tuple[PayoutPeriod, int]:
-    """computed → approving, refused if a household's deductions exceed its money."""
+def _approve_begin(
+    *, period_id: int, actor: User, job: Job | None, confirm_empty: bool = True
+) -> tuple[PayoutPeriod, int]:
+    """computed → approving, refused if a household's deductions exceed its money, and (when
+    the caller asks for it: the period page) if the period pays nothing and that was not
+    confirmed."""
     period = _period_for_update(period_id)
     if period.status in {Status.APPROVING, Status.APPROVED, Status.PAID}:
         # an approved period says so, whatever was asked of it; one being approved (another
@@ -105,6 +111,8 @@ def _approve_begin(*, period_id: int, actor: User, job: Job | None) -> tuple[Pay
         raise PeriodNotComputed(
             detail={"period_id": period_id, "status": period.status, "to": Status.APPROVING}
         )
+    if period.is_empty and not confirm_empty:
+        raise PeriodEmpty(detail={"period_id": period_id, "gross_fen": period.gross_fen})
     totals = household_totals(period_id)
     negative = sorted(household_id for household_id, total in totals.items() if total < 0)
     if negative:
@@ -192,13 +200,17 @@ def _approve_finish(*, period: PayoutPeriod) -> PayoutPeriod:
     issued = Statement.objects.filter(period_id=period.pk).count()
     if issued != expected:
         raise ApprovalIncomplete(f"{issued} of {expected} statements")
-    return _transition(
+    approved = _transition(
         period_id=period.pk,
         from_statuses={Status.APPROVING},
         to_status=Status.APPROVED,
         actor=User.objects.filter(pk=period.approved_by_id).first(),
         refusal=PeriodNotComputed,
     )
+    # Only the run whose UPDATE flipped the period gets here (a second run of the job finds it
+    # approved and stops before), so each lead is told once, and only once it is committed.
+    transaction.on_commit(lambda: payout_ready_notify(period_id=period.pk))
+    return approved
 
 
 def _approve_result(period: PayoutPeriod) -> dict[str, Any]:
@@ -233,14 +245,16 @@ def _run_approve(
     return period
 
 
-def period_approve(*, period_id: int, actor: User) -> PayoutPeriod:
+def period_approve(*, period_id: int, actor: User, confirm_empty: bool = True) -> PayoutPeriod:
     """Approve a computed period now, in this process: ledger, statements, locked.
 
     Not one transaction (each step commits), like ``period_compute``. A run cut short leaves
     the period ``approving``; ``period_approve_request`` finishes it.
     """
     ensure_role(actor, Role.OPERATOR)
-    period, _households = _approve_begin(period_id=period_id, actor=actor, job=None)
+    period, _households = _approve_begin(
+        period_id=period_id, actor=actor, job=None, confirm_empty=confirm_empty
+    )
     return _run_approve(period=period, job_id=None)
 
 
@@ -251,8 +265,13 @@ def _approve_job_live(period: PayoutPeriod) -> Job | None:
     return job
 
 
-def period_approve_request(*, period_id: int, actor: User) -> tuple[PayoutPeriod, Job]:
+def period_approve_request(
+    *, period_id: int, actor: User, confirm_empty: bool = True
+) -> tuple[PayoutPeriod, Job]:
     """Approve in the background: computed → approving with a job for the worker.
+
+    ``confirm_empty=False`` (the period page until the operator ticks the box) refuses a period
+    that pays nothing with 409 ``payout_period_empty``.
 
     On a period already approving this is the retry: its job if that is still alive (sending
     the request twice starts nothing new), otherwise a new job that goes on from where the lost
@@ -275,7 +294,9 @@ def period_approve_request(*, period_id: int, actor: User) -> tuple[PayoutPeriod
             PayoutPeriod.objects.filter(pk=period_id).update(approve_job=job)
         else:
             job = job_create(kind=APPROVE_JOB, created_by=actor)
-            period, households = _approve_begin(period_id=period_id, actor=actor, job=job)
+            period, households = _approve_begin(
+                period_id=period_id, actor=actor, job=job, confirm_empty=confirm_empty
+            )
             Job.objects.filter(pk=job.pk).update(total=households)
         job_enqueue(job=job, task=APPROVE_TASK, args=[period_id, job.pk])
     period.refresh_from_db()

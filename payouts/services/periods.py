@@ -105,6 +105,16 @@ class PeriodLocked(Conflict):
     message = _("结算期已审核锁定，不能再修改；更正请在之后的结算期登记调整。")
 
 
+class PaymentReferenceRequired(BadRequest):
+    code = "payment_reference_required"
+    message = _("请填写付款凭证号（银行批次号、转账流水号等）。")
+
+
+class PeriodEmpty(Conflict):
+    code = "payout_period_empty"
+    message = _("这一期没有农户，或金额为零。确认无误后再勾选确认并审核。")
+
+
 class PeriodNegativeTotals(Conflict):
     code = "payout_period_negative_totals"
     message = _("有农户的扣款超过其应得金额，不能审核。")
@@ -450,8 +460,15 @@ def period_compute_run(*, period_id: int, job_id: int) -> None:
 
 @transaction.atomic
 def period_mark_paid(*, period_id: int, actor: User, payment_reference: str = "") -> PayoutPeriod:
-    """Record that an approved period's money went out; the ledger settles every payable."""
+    """Record that an approved period's money went out; the ledger settles every payable.
+
+    The payment reference (the bank's batch number, the wallet's transfer id) is required: it is
+    how a household's query is traced to the bank afterwards.
+    """
     ensure_role(actor, Role.OPERATOR)
+    payment_reference = (payment_reference or "").strip()
+    if not payment_reference:
+        raise PaymentReferenceRequired(detail={"period_id": period_id})
     now = timezone.now()
     period = _transition(
         period_id=period_id,
@@ -461,7 +478,7 @@ def period_mark_paid(*, period_id: int, actor: User, payment_reference: str = ""
         refusal=PeriodNotApproved,
         paid_by=actor,
         paid_at=now,
-        payment_reference=payment_reference.strip()[:80],
+        payment_reference=payment_reference[:80],
     )
     ledger_record_payment(period=period, actor=actor, at=now)
     return period

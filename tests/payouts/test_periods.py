@@ -98,7 +98,7 @@ def test_approve_locks_writes_ledger_and_statements_then_paid(
     api.as_user(operator)
     response = api.post(f"/payouts/periods/{computed_period.pk}/approve")
     assert (response.status_code, response.json()["status"]) == (202, "approving")
-    assert tasks.run() == 1
+    assert tasks.run() == 2  # the approval, then (on its commit) the leads' payout-ready notices
     assert api.get(f"/payouts/periods/{computed_period.pk}").json()["status"] == "approved"
     assert Statement.objects.filter(period=computed_period).count() == 3
     kinds = set(LedgerEntry.objects.values_list("kind", flat=True))

@@ -303,7 +303,7 @@ def test_approve_answers_202_with_a_job_and_the_period_is_approving_until_it_is_
     assert api.get(f"/payouts/periods/{computed.pk}").json()["status"] == "approving"
     assert not Statement.objects.exists()
 
-    assert queued_tasks.run() == 1  # the worker runs it
+    assert queued_tasks.run() == 2  # the worker runs it; its commit tells the leads
 
     task = api.get(f"/tasks/{body['task_id']}").json()
     assert (task["status"], task["done"], task["total"], task["percent"]) == (
@@ -374,8 +374,8 @@ def test_a_failed_approval_is_retried_by_a_new_job_that_goes_on_from_where_it_st
     assert response.status_code == 202
     retry_id = response.json()["task_id"]
     assert retry_id != job.pk
-    # the first job's delivery (now a no-op: its job failed) and the retry's
-    assert queued_tasks.run() == 2
+    # the first job's delivery (now a no-op: its job failed), the retry's, and the notices
+    assert queued_tasks.run() == 3
 
     assert_approved_once(period, four_workshops)
     assert Job.objects.get(pk=retry_id).status == "succeeded"

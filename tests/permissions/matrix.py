@@ -52,6 +52,7 @@ REFERENCE = {
     "assessment_id": "assessment_id",
     "user_id": "user_id",
     "organisation_id": "organisation_id",
+    "merchant_id": "merchant_id",
     "trainer_ids": "trainer_id",
     "trainee_ids": "trainee_id",
     "batch_ids": "open_batch_id",

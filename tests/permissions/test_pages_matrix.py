@@ -61,7 +61,8 @@ KWARG_OVERRIDES = {
 }
 
 # The operator's period actions are one pattern with an ``action``: each is tried.
-ACTIONS = {"action": ("compute", "approve", "paid")}
+# Files offered in several formats (the transfer file, the merchant's statement): each format.
+ACTIONS = {"action": ("compute", "approve", "paid"), "kind": ("csv", "xlsx")}
 
 # Pages without objects in their path that take one in the query (or the form).
 QUERY_PAGES = {

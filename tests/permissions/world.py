@@ -286,6 +286,7 @@ def build_world(tag: str, *, operator: User, digit: str) -> World:
         "organisation_id": workshop.organisation_id,
         "run_id": run.pk,
         "proposal_id": run.proposals.get().pk,
+        "merchant_id": merchant_org.pk,
     }
     assert Batch.objects.get(pk=open_batch.pk).status == Batch.Status.OPEN
     assert Ticket.objects.get(pk=ticket_two.pk).issued == 60

@@ -64,7 +64,7 @@ def test_household_opens_its_statement_behind_its_link(page, site, shot):
     expect(page.locator("h1")).to_have_text("卓玛家")
     total = page.locator("#statement-total")
     expect(total).to_have_text(f"¥{statement.total_fen / 100:,.2f}")
-    expect(page.locator(".card.row")).to_contain_text("250 件 × ¥1.20")
+    expect(page.locator(".statement-line")).to_contain_text("250 件 × ¥1.20")
     assert page.locator("nav.tabs").count() == 0
     shot(page, "household", "statement")
 
@@ -92,8 +92,8 @@ def test_household_switches_its_statement_to_english_and_back(page, site):
         assert page.url == f"{site}/s/{statement.token}/"
         expect(page.locator("html")).to_have_attribute("lang", language)
         if language == "en":
-            expect(page.locator(".card.row")).to_contain_text("250 pcs")
-    expect(page.locator(".card.row")).to_contain_text("250 件")
+            expect(page.locator(".statement-line")).to_contain_text("250 pcs")
+    expect(page.locator(".statement-line")).to_contain_text("250 件")
 
 
 def test_a_wrong_statement_link_is_not_found_and_not_yet_approved_ones_stay_hidden(db):
