@@ -18,6 +18,13 @@ urlpatterns = [
         name="dispose",
     ),
     path("work/batches/<int:batch_id>/pack/", views.pack, name="pack"),
+    # materials out (merchant) and their arrival (lead): the step that starts production
+    path("shop/batches/<int:batch_id>/materials/", views.materials_pack, name="materials_pack"),
+    path(
+        "work/batches/<int:batch_id>/materials/received/",
+        views.materials_receive,
+        name="materials_receive",
+    ),
     # merchant: the order page (orders lists the orders; this page adds what quality found)
     path("shop/orders/<int:order_id>/", views.order_detail, name="order"),
 ]

@@ -5,7 +5,7 @@
 - ``orders``: drafting, editing, publishing (split into batches, fair-pay check), cancelling,
   sample photos; the minimum wage table ``minimum_wage_record``;
 - ``claims``: claiming, releasing, claim expiry, telling fitting leads of a published order;
-- ``tickets``: pieces issued to households and handed back.
+- ``tickets``: pieces issued to households and handed back, corrections of a hand-back.
 
 Each submodule's docstring states the rules it keeps.
 """
@@ -43,7 +43,7 @@ from .orders import (
     order_update,
     split_quantity,
 )
-from .tickets import ticket_issue, ticket_return_record
+from .tickets import ticket_issue, ticket_return_correct, ticket_return_record
 
 __all__ = [
     "EDITABLE_FIELDS",
@@ -74,5 +74,6 @@ __all__ = [
     "order_update",
     "split_quantity",
     "ticket_issue",
+    "ticket_return_correct",
     "ticket_return_record",
 ]

@@ -4,9 +4,11 @@ from .shop import fair_pay, order_list, order_new, progress_bar
 from .work import (
     batch_detail,
     batch_finish,
+    batch_start,
     claim,
     my_batches,
     open_batches,
+    ticket_correct,
     ticket_new,
     ticket_return,
 )
@@ -14,6 +16,7 @@ from .work import (
 __all__ = [
     "batch_detail",
     "batch_finish",
+    "batch_start",
     "claim",
     "fair_pay",
     "my_batches",
@@ -21,6 +24,7 @@ __all__ = [
     "order_list",
     "order_new",
     "progress_bar",
+    "ticket_correct",
     "ticket_new",
     "ticket_return",
 ]
