@@ -13,3 +13,9 @@ def mask_account(account: str) -> str:
     if len(account) <= 4:
         return "*" * len(account)
     return f"****{account[-4:]}"
+
+
+def phone_tail(phone: str) -> str:
+    """The last four digits alone (尾号 5678), for telling two people of one name apart; empty
+    for a number too short to keep anything back."""
+    return phone[-4:] if len(phone) >= 7 else ""

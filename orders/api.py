@@ -21,6 +21,8 @@ from .schemas import (
     OrderPhotoOut,
     PublishIn,
     ReleaseIn,
+    TicketCorrectionIn,
+    TicketCorrectionOut,
     TicketIn,
     TicketOut,
     TicketReturnIn,
@@ -50,6 +52,7 @@ from .services import (
     order_publish,
     order_update,
     ticket_issue,
+    ticket_return_correct,
     ticket_return_record,
 )
 
@@ -252,6 +255,16 @@ def read_ticket(request: HttpRequest, ticket_id: int):
 )
 def record_ticket_return(request: HttpRequest, ticket_id: int, payload: TicketReturnIn):
     row, created = ticket_return_record(actor=request.user, ticket_id=ticket_id, **payload.dict())
+    return Status(201 if created else 200, row)
+
+
+@router.post(
+    "/tickets/{ticket_id}/corrections",
+    response={200: TicketCorrectionOut, 201: TicketCorrectionOut},
+    summary="Correct a wrong return by a new entry (−N or +N, with a reason); never an edit",
+)
+def correct_ticket_return(request: HttpRequest, ticket_id: int, payload: TicketCorrectionIn):
+    row, created = ticket_return_correct(actor=request.user, ticket_id=ticket_id, **payload.dict())
     return Status(201 if created else 200, row)
 
 

@@ -228,3 +228,31 @@ class IdempotencyKeyReused(Conflict):
 class ProvinceUnknown(BadRequest):
     code = "province_required"
     message = _("请填写省份。")
+
+
+# --- corrections of a return (a new entry, never an edit) ------------------------------
+
+
+class CorrectionEmpty(BadRequest):
+    code = "correction_empty"
+    message = _("更正件数不能为零：少记了填正数（如 +5），多记了填负数（如 −5）。")
+
+
+class CorrectionReasonRequired(BadRequest):
+    code = "correction_reason_required"
+    message = _("更正必须写明原因。")
+
+
+class CorrectionBelowZero(Conflict):
+    code = "correction_below_zero"
+    message = _("更正后交回件数会小于零。")
+
+
+class CorrectionAboveIssued(Conflict):
+    code = "correction_above_issued"
+    message = _("更正后交回与损耗合计会超过发放件数。")
+
+
+class CorrectionBelowPacked(Conflict):
+    code = "correction_below_packed"
+    message = _("这户交回的件数已打包进货批，更正后会少于已打包的件数。")

@@ -461,3 +461,39 @@ class PendingPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner_id}: {self.original_name or self.token}"
+
+
+class TicketReturnCorrection(models.Model):
+    """A correction of the pieces recorded as returned on a ticket: a new entry, never an edit.
+
+    A wrong hand-back stays as it was recorded; this row says by how much the returned count
+    was wrong (−N or +N), who said so, when and why, and the ticket's total takes it in.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="corrections")
+    returned_change = models.IntegerField(_("交回件数更正"))
+    reason = models.CharField(_("更正原因"), max_length=200)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("记录时间"), default=timezone.now)
+    idempotency_key = models.UUIDField(_("幂等键"), null=True, blank=True, unique=True)
+
+    class Meta:
+        verbose_name = _("交回更正")
+        verbose_name_plural = _("交回更正")
+        ordering = ["ticket_id", "recorded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(returned_change=0), name="ticket_correction_not_zero"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(reason=""), name="ticket_correction_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.returned_change:+d}"

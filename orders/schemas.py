@@ -335,6 +335,22 @@ class TicketReturnOut(Schema):
     recorded_at: datetime
 
 
+class TicketCorrectionIn(InSchema):
+    returned_change: int = Field(
+        ..., description="pieces to add to (+N) or take from (−N) the ticket's returned count"
+    )
+    reason: str = Field(..., max_length=200)
+    idempotency_key: UUID | None = None
+
+
+class TicketCorrectionOut(Schema):
+    id: int
+    ticket_id: int
+    returned_change: int
+    reason: str
+    recorded_at: datetime
+
+
 class TicketOut(Schema):
     id: int
     batch_id: int

@@ -16,6 +16,12 @@ urlpatterns = [
         views.ticket_return,
         name="ticket_return",
     ),
+    path(
+        "work/batches/<int:batch_id>/tickets/<int:ticket_id>/corrections/",
+        views.ticket_correct,
+        name="ticket_correct",
+    ),
+    path("work/batches/<int:batch_id>/start/", views.batch_start, name="batch_start"),
     path("work/batches/<int:batch_id>/finish/", views.batch_finish, name="batch_finish"),
     # merchant
     path("shop/", views.order_list, name="order_list"),

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import ApplicationError, BadRequest, Conflict, NotFound
+from core.errors import ApplicationError, BadRequest, Conflict, Forbidden, NotFound
 from core.photos import PhotoInvalid, PhotoTooLarge  # noqa: F401  (re-exported)
 
 
@@ -24,6 +24,11 @@ class LotNotFound(NotFound):
 class LotBatchNotReady(Conflict):
     code = "lot_batch_not_ready"
     message = _("该批次当前状态不能打包这种货批。")
+
+
+class FinishedLotNotMerchants(Forbidden):
+    code = "finished_lot_not_merchants"
+    message = _("商家只能打包发出的物料；成品包由工坊打包。")
 
 
 class LotQuantityInvalid(BadRequest):

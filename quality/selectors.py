@@ -24,6 +24,7 @@ from .models import (
 )
 
 FPY_PLACES = Decimal("0.0001")
+STAGE_ORDER = list(Lot.Stage.values)
 DEFAULT_TOLERANCE_PERCENT = Decimal("2.00")
 
 
@@ -250,6 +251,37 @@ def packed_pieces_by_household(*, batch_id: int) -> dict[int, int]:
         .values_list("household_id", "total")
     )
     return {hh: total or 0 for hh, total in rows}
+
+
+def material_lots_for_batch(*, batch_id: int, workshop_id: int) -> list:
+    """The material lots sent for a batch to one workshop, oldest first (orders' reader for
+    the lead's batch page: the caller has already checked the viewer may see the batch)."""
+    from orders.readers import MaterialLot
+
+    lots = Lot.objects.filter(
+        batch_id=batch_id, workshop_id=workshop_id, kind=Lot.Kind.MATERIAL
+    ).order_by("created_at", "pk")
+    received = STAGE_ORDER.index(Lot.Stage.RECEIVED)
+    return [
+        MaterialLot(
+            code=lot.code,
+            quantity=lot.quantity,
+            stage=lot.stage,
+            stage_label=str(lot.get_stage_display()),
+            received=STAGE_ORDER.index(lot.stage) >= received,
+        )
+        for lot in lots
+    ]
+
+
+def material_lots_in_transit(*, viewer: User, batch_id: int) -> list[Lot]:
+    """The batch's material lots the viewer may scan that have not arrived yet."""
+    received = STAGE_ORDER.index(Lot.Stage.RECEIVED)
+    return [
+        lot
+        for lot in lot_list(viewer=viewer, batch_id=batch_id, kind=Lot.Kind.MATERIAL)
+        if STAGE_ORDER.index(lot.stage) < received
+    ]
 
 
 def material_tolerance(product: str) -> Decimal:

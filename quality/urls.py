@@ -21,6 +21,13 @@ urlpatterns = [
     path("work/batches/<int:batch_id>/losses/", views.batch_loss, name="batch_loss"),
     # merchant: goods received (type or scan lot codes one after another)
     path("shop/receive/", views.receive, name="receive"),
+    # materials out (merchant) and their arrival (lead): the step that starts production
+    path("shop/batches/<int:batch_id>/materials/", views.materials_pack, name="materials_pack"),
+    path(
+        "work/batches/<int:batch_id>/materials/received/",
+        views.materials_receive,
+        name="materials_receive",
+    ),
     # merchant: the order page (orders lists the orders; this page adds what quality found)
     path("shop/orders/<int:order_id>/", views.order_detail, name="order"),
     path("shop/batches/<int:batch_id>/", views.shop_batch, name="shop_batch"),

@@ -114,6 +114,8 @@ class Household(models.Model):
     members = models.PositiveSmallIntegerField(
         _("参与人数"), default=1, validators=[MinValueValidator(1)]
     )
+    # Where the household lives: the lead tells apart two households of the same name by it.
+    village = models.CharField(_("村"), max_length=40, blank=True)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
     payment_account = models.CharField(_("收款账户"), max_length=40, blank=True)
     payment_account_name = models.CharField(_("收款人"), max_length=60, blank=True)

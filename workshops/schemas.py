@@ -103,6 +103,7 @@ class WorkshopOut(Schema):
 class HouseholdIn(InSchema):
     name: str = Field(..., min_length=1, max_length=60)
     members: int = Field(1, ge=1, le=20)
+    village: str = Field("", max_length=40)
     phone: str = Field("", pattern=r"^(1\d{10})?$")
     payment_account: str = Field("", max_length=40, pattern=r"^[0-9A-Za-z]*$")
     payment_account_name: str = Field("", max_length=60)
@@ -166,6 +167,7 @@ class HouseholdOut(Schema):
     workshop_id: int
     name: str
     members: int
+    village: str
     phone: str
     payment_account: str
     joined_on: date

@@ -6,7 +6,7 @@
   sample photos; the minimum wage table ``minimum_wage_record``;
 - ``claims``: claiming, releasing, claim expiry, telling fitting leads of a published order;
 - ``pending_photos``: a sample photo kept between two posts of the order form;
-- ``tickets``: pieces issued to households and handed back;
+- ``tickets``: pieces issued to households and handed back, corrections of a hand-back;
 - ``completion``: closing a batch and completing an order, by rule (quality decides when).
 
 Each submodule's docstring states the rules it keeps.
@@ -55,7 +55,7 @@ from .orders import (
     split_quantity,
 )
 from .pending_photos import order_photo_add_pending, pending_photo_keep, pending_photos_purge
-from .tickets import ticket_issue, ticket_return_record
+from .tickets import ticket_issue, ticket_return_correct, ticket_return_record
 
 __all__ = [
     "DONE_BATCH_STATUSES",
@@ -96,5 +96,6 @@ __all__ = [
     "pending_photos_purge",
     "split_quantity",
     "ticket_issue",
+    "ticket_return_correct",
     "ticket_return_record",
 ]

@@ -13,9 +13,11 @@ from .shop import (
 from .work import (
     batch_detail,
     batch_finish,
+    batch_start,
     claim,
     my_batches,
     open_batches,
+    ticket_correct,
     ticket_new,
     ticket_return,
 )
@@ -23,6 +25,7 @@ from .work import (
 __all__ = [
     "batch_detail",
     "batch_finish",
+    "batch_start",
     "claim",
     "fair_pay",
     "my_batches",
@@ -34,6 +37,7 @@ __all__ = [
     "order_new",
     "order_publish_draft",
     "progress_bar",
+    "ticket_correct",
     "ticket_new",
     "ticket_return",
 ]

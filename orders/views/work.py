@@ -17,11 +17,14 @@ from django.utils.translation import gettext_lazy
 
 from core.access import error_text, page
 from core.errors import ApplicationError
+from core.privacy import phone_tail
+from workshops.models import Household
 from workshops.selectors import household_list
 
 from .. import errors
 from ..fair_pay import implied_hourly
 from ..models import Batch
+from ..readers import material_lots_of_batch
 from ..selectors import (
     batch_get,
     batch_list,
@@ -30,7 +33,9 @@ from ..selectors import (
 from ..services import (
     batch_claim,
     batch_mark_returned,
+    batch_start_production,
     ticket_issue,
+    ticket_return_correct,
     ticket_return_record,
 )
 
@@ -45,9 +50,21 @@ def _with_earnings(batches: list[Batch]) -> list[Batch]:
     for batch in batches:
         batch.hourly = implied_hourly(batch.order.fee_per_piece, batch.order.standard_minutes)
         batch.batch_fee = batch.order.fee_per_piece * batch.quantity
-        photos = list(batch.order.photos.all())
-        batch.photo = photos[0] if photos else None
+        batch.photos = list(batch.order.photos.all())
+        batch.photo = batch.photos[0] if batch.photos else None
+        batch.hours = batch.quantity * batch.order.standard_minutes / 60
     return batches
+
+
+def household_choice(household: Household) -> str:
+    """A household as the picker shows it: two of one name are told apart by the number, the
+    village and the phone's last four digits (never the whole number)."""
+    parts = [household.name, _("%(number)s号") % {"number": household.pk}]
+    if household.village:
+        parts.append(household.village)
+    if tail := phone_tail(household.phone):
+        parts.append(_("尾号%(tail)s") % {"tail": tail})
+    return " · ".join(parts)
 
 
 # --- workshop lead ------------------------------------------------------------------------
@@ -117,9 +134,42 @@ class TicketReturnForm(forms.Form):
     key = forms.UUIDField(widget=forms.HiddenInput)
 
 
-def _batch_page(request: HttpRequest, batch_id: int, issue_form=None, return_forms=None):
+class TicketCorrectionForm(forms.Form):
+    """−N or +N as a direction and a count: a phone's number pad often has no minus sign."""
+
+    direction = forms.ChoiceField(
+        label=gettext_lazy("记错了"),
+        choices=[
+            ("-", gettext_lazy("多记了，减去")),
+            ("+", gettext_lazy("少记了，补上")),
+        ],
+    )
+    pieces = forms.IntegerField(
+        label=gettext_lazy("件数"),
+        min_value=1,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "num"}),
+    )
+    reason = forms.CharField(label=gettext_lazy("更正原因（必填）"), max_length=200)
+    key = forms.UUIDField(widget=forms.HiddenInput)
+
+    @property
+    def returned_change(self) -> int:
+        pieces = self.cleaned_data["pieces"]
+        return -pieces if self.cleaned_data["direction"] == "-" else pieces
+
+
+def _batch_page(
+    request: HttpRequest,
+    batch_id: int,
+    issue_form=None,
+    return_forms=None,
+    correction_forms=None,
+    status: int = 200,
+):
     batch = batch_get(viewer=request.user, batch_id=batch_id)
-    tickets = list(ticket_list(viewer=request.user, batch_id=batch_id))
+    held = batch.status != Batch.Status.OPEN
+    tickets = list(ticket_list(viewer=request.user, batch_id=batch_id)) if held else []
+    prefetch_related_objects(tickets, "returns", "corrections")
     households = (
         list(household_list(viewer=request.user, workshop_id=batch.workshop_id))
         if batch.workshop_id
@@ -127,31 +177,62 @@ def _batch_page(request: HttpRequest, batch_id: int, issue_form=None, return_for
     )
     if issue_form is None:
         issue_form = TicketIssueForm(initial={"key": uuid.uuid4()})
-    issue_form.fields["household"].choices = [(h.pk, h.name) for h in households]
+    issue_form.fields["household"].choices = [(h.pk, household_choice(h)) for h in households]
     return_forms = return_forms or {}
+    correction_forms = correction_forms or {}
     for ticket in tickets:
         ticket.form = return_forms.get(ticket.pk) or TicketReturnForm(
             initial={"key": uuid.uuid4(), "returned": ticket.outstanding, "lost": 0},
             prefix=f"t{ticket.pk}",
         )
+        ticket.correction_form = correction_forms.get(ticket.pk) or TicketCorrectionForm(
+            initial={"key": uuid.uuid4()}, prefix=f"c{ticket.pk}"
+        )
+        ticket.history = sorted(
+            [*ticket.returns.all(), *ticket.corrections.all()],
+            key=lambda row: (row.recorded_at, row.pk),
+        )
     remaining = batch.quantity - sum(t.issued for t in tickets)
+    in_production = batch.status == Batch.Status.IN_PRODUCTION
+    materials = (
+        material_lots_of_batch(batch_id=batch.pk, workshop_id=batch.workshop_id) if held else []
+    )
     context = {
         "batch": _with_earnings([batch])[0],
         "tickets": tickets,
         "issue_form": issue_form,
         "remaining": remaining,
-        "can_issue": batch.status == Batch.Status.IN_PRODUCTION and remaining > 0,
-        "can_finish": batch.status == Batch.Status.IN_PRODUCTION
+        "materials": materials,
+        "materials_in_transit": [lot for lot in materials if not lot.received],
+        "receive_key": uuid.uuid4(),
+        "can_issue": in_production and remaining > 0,
+        "can_correct": in_production,
+        "can_finish": in_production
         and tickets
         and all(t.outstanding == 0 for t in tickets)
         and remaining == 0,
     }
-    return render(request, "orders/batch.html", context)
+    return render(request, "orders/batch.html", context, status=status)
 
 
 @page(LEAD)
 def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """A batch: before claiming, what the work is (spec, photos, materials, deadline, pay);
+    once held, materials arriving, tickets, returns and their corrections."""
     return _batch_page(request, batch_id)
+
+
+@page(LEAD)
+def batch_start(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """Materials came without a label to scan: the lead starts production by hand."""
+    if request.method == "POST":
+        try:
+            batch_start_production(batch_id=batch_id, actor=request.user)
+        except ApplicationError as exc:
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, _("批次开工了：可以发活给农户了。"))
+    return redirect("orders:batch", batch_id=batch_id)
 
 
 @page(LEAD)
@@ -159,7 +240,8 @@ def ticket_new(request: HttpRequest, batch_id: int) -> HttpResponse:
     form = TicketIssueForm(request.POST or None)
     batch = batch_get(viewer=request.user, batch_id=batch_id)
     form.fields["household"].choices = [
-        (h.pk, h.name) for h in household_list(viewer=request.user, workshop_id=batch.workshop_id)
+        (h.pk, household_choice(h))
+        for h in household_list(viewer=request.user, workshop_id=batch.workshop_id)
     ]
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -215,3 +297,28 @@ def batch_finish(request: HttpRequest, batch_id: int) -> HttpResponse:
         else:
             messages.success(request, _("全部收回。下一步：打包成货批，贴上标签交给服务中心。"))
     return redirect("orders:batch", batch_id=batch_id)
+
+
+@page(LEAD)
+def ticket_correct(request: HttpRequest, batch_id: int, ticket_id: int) -> HttpResponse:
+    """A wrong return corrected by a new entry (−N or +N, with a reason), never an edit."""
+    form = TicketCorrectionForm(request.POST or None, prefix=f"c{ticket_id}")
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            row, _created = ticket_return_correct(
+                actor=request.user,
+                ticket_id=ticket_id,
+                returned_change=form.returned_change,
+                reason=data["reason"],
+                idempotency_key=data["key"],
+            )
+        except ApplicationError as exc:
+            form.add_error(None, error_text(exc))
+        else:
+            messages.success(
+                request,
+                _("已更正交回件数 %(change)+d，原记录保留。") % {"change": row.returned_change},
+            )
+            return redirect("orders:batch", batch_id=batch_id)
+    return _batch_page(request, batch_id, correction_forms={ticket_id: form})

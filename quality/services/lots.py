@@ -6,7 +6,9 @@ Rules:
 - A finished lot (pieces back) is packed for a batch in production or further; its household
   shares add up to the lot quantity, and no household is packed beyond what it returned on the
   batch. The batch row is locked, so two packers cannot both use the same returned pieces.
-- A lead packs only for its own workshop's batches (others' are 404).
+- A lead packs only for its own workshop's batches (others' are 404). A merchant packs the
+  materials it sends (material lots only: finished lots are the workshop's, 403
+  ``finished_lot_not_merchants``) for its own orders' batches (others' are 404).
 - A lot holds at least one piece (0 is a 400 ``lot_quantity_invalid``, before anything is
   locked).
 - A lot code is 40 random bits, drawn again on a collision.
@@ -33,6 +35,7 @@ from workshops.models import Household
 from .. import codes
 from ..accounting import lost_pieces_by_household
 from ..errors import (
+    FinishedLotNotMerchants,
     HouseholdNotInBatch,
     LotBatchNotReady,
     LotQuantityInvalid,
@@ -69,6 +72,8 @@ def _batch_for_update(*, actor: User, batch_id: int) -> Batch:
         raise BatchNotFound(detail={"batch_id": batch_id})
     if actor.role == Role.LEAD and batch.workshop.organisation_id != actor.organisation_id:
         raise BatchNotFound(detail={"batch_id": batch_id})
+    if actor.role == Role.MERCHANT and batch.order.merchant_id != actor.organisation_id:
+        raise BatchNotFound(detail={"batch_id": batch_id})
     return batch
 
 
@@ -87,7 +92,9 @@ def lot_create(
     what it returned on the batch; the batch row is locked so two packers cannot both use the
     same returned pieces.
     """
-    ensure_role(actor, Role.LEAD, Role.OPERATOR)
+    ensure_role(actor, Role.LEAD, Role.OPERATOR, Role.MERCHANT)
+    if actor.role == Role.MERCHANT and kind != Lot.Kind.MATERIAL:
+        raise FinishedLotNotMerchants(detail={"kind": kind})
     if quantity < 1:
         # Refused here, not by the database: its check constraint would surface as an
         # IntegrityError that the code-collision retry below cannot tell apart.
@@ -104,12 +111,37 @@ def lot_create(
             raise LotBatchNotReady(detail={"batch_id": batch_id, "status": batch.status})
         _check_shares(batch=batch, quantity=quantity, shares=shares)
     lot = _lot_insert(actor=actor, batch=batch, kind=kind, quantity=quantity)
+    if kind == Lot.Kind.MATERIAL and actor.role != Role.LEAD:
+        transaction.on_commit(lambda: _notify_materials_sent(lot.pk))
     if shares:
         LotShare.objects.bulk_create(
             LotShare(lot=lot, household_id=share["household_id"], quantity=share["quantity"])
             for share in shares
         )
     return lot
+
+
+def _notify_materials_sent(lot_id: int) -> None:
+    """Tell the holding workshop's lead that materials are on their way, with the lot code."""
+    from accounts.notifications import notify_user
+
+    lot = Lot.objects.select_related("batch__order", "workshop__lead").filter(pk=lot_id).first()
+    if lot is None or lot.workshop.lead is None:
+        return
+    notify_user(
+        user=lot.workshop.lead,
+        kind="materials_sent",
+        text=_(
+            "物料已打包发出：「{product} 第{number}批」{quantity} 件，货批码 {code}。"
+            "到货后请扫码，或在批次页点「收到物料」。"
+        ).format(
+            product=lot.batch.order.product_name,
+            number=lot.batch.number,
+            quantity=lot.quantity,
+            code=lot.code,
+        ),
+        data={"batch_id": lot.batch_id, "lot_code": lot.code},
+    )
 
 
 def _check_shares(*, batch: Batch, quantity: int, shares: list[dict[str, int]]) -> None:

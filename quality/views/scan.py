@@ -15,7 +15,7 @@ from core.errors import ApplicationError
 from ..models import ScanEvent
 from ..selectors import lot_get
 
-LEAD, CHECKER = "lead", "checker"
+LEAD, CHECKER, MERCHANT = "lead", "checker", "merchant"
 
 
 @page(LEAD, CHECKER)
@@ -51,7 +51,7 @@ def lot_short_link(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("quality:lot", code=lot.code)
 
 
-@page(LEAD, CHECKER)
+@page(LEAD, CHECKER, MERCHANT)
 def label(request: HttpRequest, code: str) -> HttpResponse:
     lot = lot_get(viewer=request.user, code=code)
     png = reverse("api:read_lot_label", kwargs={"code": lot.code})

@@ -22,6 +22,7 @@
   var text = box.dataset;
   var endpoint = box.dataset.endpoint || "/api/v1/scans/bulk";
   var busy = false, chunk = CHUNK;
+  var last = document.querySelector("[data-scan-last]");
   var flagsNode = document.getElementById("scan-flags");
   var flags = flagsNode ? JSON.parse(flagsNode.textContent) : {};
 
@@ -82,6 +83,17 @@
     return [scan.code, scan.label || scan.action, when].filter(Boolean).join(" · ");
   }
 
+  // The latest answer goes where the eye is (above the form) and is scrolled into view: the
+  // list under the form may be hidden behind the bottom navigation on a small phone.
+  function announce(message, state) {
+    if (!last) return;
+    last.textContent = message;
+    last.className = "scan-last" + (state ? " " + state : "");
+    last.hidden = false;
+    var box = last.getBoundingClientRect();
+    if (box.top < 0 || box.bottom > window.innerHeight) last.scrollIntoView({ block: "start" });
+  }
+
   function show() {
     return all().then(function (waiting) {
       var count = box.querySelector("[data-queue-count]");
@@ -137,6 +149,7 @@
             return true;
           }
           remember([{ ok: false, code: "—", message: err.message || text.msgFailed }]);
+          announce(err.message || text.msgFailed, "bad");
           return false;
         });
       }
@@ -156,6 +169,8 @@
           var flag = r.scan && r.scan.flag ? "（" + (flags[r.scan.flag] || r.scan.flag) + "）" : "";
           shown.push({ ok: true, code: scan.code, message: (r.status === "replayed" ? text.msgReplayed : text.msgCreated) + flag });
         });
+        if (parked.length) announce(parked[parked.length - 1].scan + " · " + parked[parked.length - 1].message, "bad");
+        else if (shown.length) announce(shown[shown.length - 1].code + " · " + shown[shown.length - 1].message, "ok");
         remember(shown.reverse());
         park(parked.reverse());
         return drop(done).then(function () { return done.length > 0; });
@@ -187,6 +202,7 @@
       if (action && action.selectedOptions) scan.label = action.selectedOptions[0].textContent;
       // Cleared at once, not after the write: the next code may be typed while it is stored.
       form.querySelector("[name=code]").value = "";
+      announce(code + " · " + text.msgQueued, "");
       put(scan).then(function () {
         form.dispatchEvent(new CustomEvent("scan-queued", { bubbles: true, detail: scan }));
         return flush();

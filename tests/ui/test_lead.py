@@ -44,7 +44,8 @@ def test_lead_claims_a_batch_issues_pieces_and_records_returns(page, site, sign_
     # The materials arrive (the arrival scan starts production).
     batch_start_production(batch_id=first.pk, actor=None)
     page.click(f"#batch-{first.pk} a.button")
-    page.select_option("select[name=household]", label="卓玛家")
+    # Each household is named with its number and phone tail (two may share a name).
+    page.select_option("select[name=household]", label=f"卓玛家 · {zhuoma.pk}号 · 尾号5678")
     page.fill("input[name=quantity]", "60")
     page.click("button:text-is('发放')")
     expect(page.locator(".msg-success")).to_have_text("已发给 卓玛家 60 件。")
