@@ -6,6 +6,9 @@ if [ ! -x .venv/bin/python ]; then
   echo "==> creating .venv with $($PYTHON --version)"
   "$PYTHON" -m venv .venv
 fi
-echo "==> installing shouchuang${1:+ [$1]}"
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".${1:+[$1]}"
+# .ci/run installs once and then runs two passes at once: they must not reinstall together.
+if [ "${SHOUCHUANG_VENV_READY:-}" != 1 ]; then
+  echo "==> installing shouchuang${1:+ [$1]}"
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -e ".${1:+[$1]}"
+fi

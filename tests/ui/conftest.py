@@ -9,10 +9,15 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 # Playwright's sync API keeps an event loop in this thread; Django would then refuse the
 # test's own (synchronous) ORM calls.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+# CI runs the SQLite and PostgreSQL passes side by side on two cores: a page may take longer
+# than Playwright's 5 s default to answer there. A wrong page still fails, only later.
+expect.set_options(timeout=15_000)
 
 CHROMIUM = Path(os.environ.get("SHOUCHUANG_CHROMIUM", "/usr/bin/chromium"))
 ROOT = Path(__file__).resolve().parents[2]
