@@ -4,7 +4,18 @@ from django.utils.translation import gettext_lazy as _
 from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from core.errors import ApplicationError
 
-from .models import Batch, BatchEvent, MinimumWage, Order, OrderPhoto, Ticket, TicketReturn
+from .models import (
+    Batch,
+    BatchEvent,
+    MinimumWage,
+    Order,
+    OrderEvent,
+    OrderPhoto,
+    PendingPhoto,
+    Ticket,
+    TicketReturn,
+    TicketReturnCorrection,
+)
 from .services import batch_release, batch_start_production
 
 
@@ -94,3 +105,27 @@ class MinimumWageAdmin(admin.ModelAdmin):
 class OrderPhotoAdmin(admin.ModelAdmin):
     list_display = ("order", "caption", "width", "height", "uploaded_by", "uploaded_at")
     readonly_fields = ("image", "thumbnail", "width", "height", "uploaded_by", "uploaded_at")
+
+
+@admin.register(OrderEvent)
+class OrderEventAdmin(ReadOnlyAdmin):
+    """An order's completion and other guarded moves: written by the services only."""
+
+    list_display = ("at", "order", "from_status", "to_status", "actor", "reason")
+    list_select_related = ("order", "actor")
+
+
+@admin.register(TicketReturnCorrection)
+class TicketReturnCorrectionAdmin(ReadOnlyAdmin):
+    """A wrong hand-back corrected by a new entry (never an edit): pieces paid follow it."""
+
+    list_display = ("recorded_at", "ticket", "returned_change", "reason", "recorded_by")
+    list_select_related = ("ticket", "recorded_by")
+
+
+@admin.register(PendingPhoto)
+class PendingPhotoAdmin(ReadOnlyAdmin):
+    """Photos chosen on an order form not yet saved: purged by beat, never served."""
+
+    list_display = ("created_at", "owner", "original_name")
+    list_select_related = ("owner",)

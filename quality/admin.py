@@ -17,8 +17,10 @@ from .models import (
     InspectionPhoto,
     LabelSheet,
     Lot,
+    LotDelivery,
     LotShare,
     MaterialTolerance,
+    PieceLoss,
     PieceOutcome,
     ScanEvent,
     ScanException,
@@ -163,3 +165,20 @@ class MaterialToleranceAdmin(admin.ModelAdmin):
 @admin.register(LabelSheet)
 class LabelSheetAdmin(admin.ModelAdmin):
     list_display = ("job", "created_by", "created_at")
+
+
+@admin.register(LotDelivery)
+class LotDeliveryAdmin(ReadOnlyAdmin):
+    """Goods received against goods packed: what closes a batch. Services only."""
+
+    list_display = ("received_at", "lot", "packed", "received", "reason", "received_by")
+    list_select_related = ("lot", "received_by")
+    search_fields = ("lot__code", "reason")
+
+
+@admin.register(PieceLoss)
+class PieceLossAdmin(ReadOnlyAdmin):
+    """Pieces of a batch lost, with a reason: they count towards closing it. Services only."""
+
+    list_display = ("recorded_at", "batch", "household", "pieces", "reason", "recorded_by")
+    list_select_related = ("batch", "household", "recorded_by")

@@ -9,10 +9,12 @@ from core.admin import ReadOnlyAdmin, ReadOnlyInline, run_on_each, run_with_reas
 
 from .models import (
     Household,
+    HouseholdEvent,
     HouseholdSkill,
     Skill,
     Workshop,
     WorkshopCapacityChange,
+    WorkshopEvent,
     WorkshopSkill,
     WorkshopSkillChange,
 )
@@ -120,3 +122,21 @@ class WorkshopCapacityChangeAdmin(ReadOnlyAdmin):
             ),
             done_message=str(_("已驳回 {count} 项。")),
         )
+
+
+@admin.register(WorkshopEvent)
+class WorkshopEventAdmin(ReadOnlyAdmin):
+    """What was changed on a workshop, by whom and why: written by the services only."""
+
+    list_display = ("at", "workshop", "kind", "actor", "reason")
+    list_filter = ("kind",)
+    list_select_related = ("workshop", "actor")
+    search_fields = ("workshop__name", "reason")
+
+
+@admin.register(HouseholdEvent)
+class HouseholdEventAdmin(ReadOnlyAdmin):
+    list_display = ("at", "household", "kind", "actor", "reason")
+    list_filter = ("kind",)
+    list_select_related = ("household", "actor")
+    search_fields = ("household__name", "reason")

@@ -13,7 +13,15 @@ from django.test import Client, RequestFactory
 
 from accounts.services import operator_grant_admin
 from allocation.models import AllocationProposal, AllocationRun
-from orders.models import Batch, BatchEvent, Order, Ticket, TicketReturn
+from orders.models import (
+    Batch,
+    BatchEvent,
+    Order,
+    OrderEvent,
+    Ticket,
+    TicketReturn,
+    TicketReturnCorrection,
+)
 from payouts.models import (
     LedgerEntry,
     PayoutAdjustment,
@@ -29,7 +37,9 @@ from quality.models import (
     Inspection,
     InspectionPhoto,
     Lot,
+    LotDelivery,
     LotShare,
+    PieceLoss,
     PieceOutcome,
     ScanEvent,
     SwitchingEvent,
@@ -39,8 +49,10 @@ from tests.factories import make_skill
 from tests.quality.factories import inspect, lot_with_households
 from trainees.models import Assessment, ProgressLog
 from workshops.models import (
+    HouseholdEvent,
     HouseholdSkill,
     WorkshopCapacityChange,
+    WorkshopEvent,
     WorkshopSkill,
     WorkshopSkillChange,
 )
@@ -79,6 +91,12 @@ READ_ONLY_MODELS = [
     HouseholdSkill,
     WorkshopSkillChange,
     WorkshopCapacityChange,
+    OrderEvent,
+    TicketReturnCorrection,
+    LotDelivery,
+    PieceLoss,
+    WorkshopEvent,
+    HouseholdEvent,
 ]
 
 
