@@ -167,6 +167,14 @@ def pages(db):
         ("operator-impact", "/ops/", operator),
         ("operator-period", f"/ops/payouts/{period.pk}/", operator),
         ("household-statement", f"/s/{statement.token}/", None),
+        # the pages issue 12 added
+        ("lead-inbox", "/inbox/", workshop.lead),
+        ("merchant-batch", f"/shop/batches/{batch.pk}/", merchant_order.created_by),
+        ("merchant-receive", "/shop/receive/", merchant_order.created_by),
+        ("merchant-statements", "/shop/payouts/", merchant_order.created_by),
+        ("operator-region", "/ops/region/", operator),
+        ("operator-allocation", "/ops/allocation/", operator),
+        ("trainer-assess", f"/train/trainees/{trainees[0].pk}/assess/", trainer),
     ]
 
 
