@@ -11,6 +11,12 @@ from datetime import date
 
 from django.db.models import (
     Count,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -25,9 +31,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.permissions import ensure_role, is_operator, scope
-from workshops.models import Skill, Workshop
+from workshops.models import Skill, Workshop, WorkshopSkill
 
-from .eligibility import batch_needs, may_claim, workshop_fits
+from .eligibility import batch_needs, may_claim, outstanding_pieces, workshop_fits
 from .errors import OrderNotFound, TicketNotFound
 from .fair_pay import current_minimum_wages
 from .models import Batch, BatchEvent, MinimumWage, Order, OrderPhoto, PendingPhoto, Ticket
@@ -39,37 +45,54 @@ PROGRESS_FIELDS = ("open", "claimed", "in_production", "returned", "accepted", "
 
 
 def _pieces_in(status: str) -> Coalesce:
-    return Coalesce(
-        Sum("batches__quantity", filter=Q(batches__status=status)),
-        Value(0),
-        output_field=IntegerField(),
-    )
+    return Coalesce(Sum("quantity", filter=Q(status=status)), Value(0), output_field=IntegerField())
 
 
-def with_progress(orders: QuerySet[Order]) -> QuerySet[Order]:
-    """Annotate live progress counts with aggregates (one query for a whole page).
+def attach_progress(orders: list[Order]) -> list[Order]:
+    """Live progress of a page of orders in two grouped queries, whatever the page's size.
 
     pieces_open / pieces_claimed / pieces_in_production / pieces_cancelled: Σ batch quantity by
-    status; pieces_returned: Σ pieces households have handed back on the order's tickets (a
-    subquery, so the batch and ticket joins do not multiply each other).
+    status, and batch_count (one GROUP BY order over the page's batches); pieces_returned: Σ
+    pieces households have handed back on the order's tickets (one GROUP BY order over their
+    tickets). Grouping the page's batches and tickets on their own keeps the joins from
+    multiplying each other and runs no subquery per batch row.
     """
-    returned = (
-        Ticket.objects.filter(batch__order=OuterRef("pk"))
-        .order_by()
-        .values("batch__order")
-        .annotate(total=Sum("returned"))
-        .values("total")
-    )
-    return orders.annotate(
-        pieces_open=_pieces_in(Batch.Status.OPEN),
-        pieces_claimed=_pieces_in(Batch.Status.CLAIMED),
-        pieces_in_production=_pieces_in(Batch.Status.IN_PRODUCTION),
-        pieces_cancelled=_pieces_in(Batch.Status.CANCELLED),
-        batch_count=Count("batches"),
-        pieces_returned=Coalesce(
-            Subquery(returned, output_field=IntegerField()), Value(0), output_field=IntegerField()
-        ),
-    )
+    ids = [o.pk for o in orders]
+    batches = {}
+    returned = {}
+    if ids:
+        batches = {
+            row["order_id"]: row
+            for row in Batch.objects.filter(order_id__in=ids)
+            .order_by()
+            .values("order_id")
+            .annotate(
+                pieces_open=_pieces_in(Batch.Status.OPEN),
+                pieces_claimed=_pieces_in(Batch.Status.CLAIMED),
+                pieces_in_production=_pieces_in(Batch.Status.IN_PRODUCTION),
+                pieces_cancelled=_pieces_in(Batch.Status.CANCELLED),
+                batch_count=Count("pk"),
+            )
+        }
+        returned = dict(
+            Ticket.objects.filter(batch__order_id__in=ids)
+            .order_by()
+            .values("batch__order_id")
+            .annotate(total=Sum("returned"))
+            .values_list("batch__order_id", "total")
+        )
+    for order in orders:
+        row = batches.get(order.pk, {})
+        for field in (
+            "pieces_open",
+            "pieces_claimed",
+            "pieces_in_production",
+            "pieces_cancelled",
+            "batch_count",
+        ):
+            setattr(order, field, row.get(field, 0))
+        order.pieces_returned = returned.get(order.pk) or 0
+    return orders
 
 
 # Quality decides which pieces are accepted, and quality sits above orders: it hands its reader
@@ -126,12 +149,13 @@ def _orders_base(viewer: User) -> QuerySet[Order]:
 
 
 def order_list(*, viewer: User, status: str | None = None, search: str = "") -> QuerySet[Order]:
+    """The viewer's orders, newest first (progress: ``attach_progress`` on the page taken)."""
     orders = _orders_base(viewer)
     if status:
         orders = orders.filter(status=status)
     if search:
         orders = orders.filter(product_name__icontains=search)
-    return with_progress(orders).order_by("-created_at", "-pk")
+    return orders.order_by("-created_at", "-pk")
 
 
 @dataclass
@@ -143,18 +167,19 @@ class Page:
 def order_page(
     *, viewer: User, status: str | None = None, search: str = "", limit: int = 20, offset: int = 0
 ) -> Page:
-    """One page of orders with progress, ``accepted`` fetched for the whole page at once."""
+    """One page of orders with progress and quality figures, each fetched for the whole page at
+    once: the number of queries does not grow with the orders or their batches."""
     orders = order_list(viewer=viewer, status=status, search=search)
     count = orders.count()
-    items = attach_accepted(list(orders[offset : offset + limit]))
+    items = attach_accepted(attach_progress(list(orders[offset : offset + limit])))
     return Page(items=items, count=count)
 
 
 def order_get(*, viewer: User, order_id: int) -> Order:
-    order = with_progress(_orders_base(viewer)).filter(pk=order_id).first()
+    order = _orders_base(viewer).filter(pk=order_id).first()
     if order is None:
         raise OrderNotFound(detail={"order_id": order_id})
-    return attach_accepted([order])[0]
+    return attach_accepted(attach_progress([order]))[0]
 
 
 def order_batches(*, viewer: User, order_id: int) -> QuerySet[Batch]:
@@ -203,21 +228,69 @@ def lead_workshop(viewer: User) -> Workshop | None:
     )
 
 
-def claimable_batches(
-    *, workshop: Workshop, today: date | None = None, order_id: int | None = None
-) -> list[Batch]:
-    """Open batches ``workshop`` may claim now, best first.
+class DaysUntil(Func):
+    """Whole days from ``today`` to a date column (negative once it has passed)."""
 
-    Skills and region are filtered in the database; capacity before each deadline needs the
-    workshop's outstanding pieces and is checked per batch in Python on the narrowed set.
-    Best first: highest implied hourly earnings (fee × 60 / standard minutes), then the
-    nearest deadline, then the order's own batch order.
+    output_field = IntegerField()
+
+    def __init__(self, column: str, today: date) -> None:
+        super().__init__(F(column), Value(today, output_field=DateField()))
+
+    def as_sql(self, compiler, connection, **extra):
+        day, today = (compiler.compile(e) for e in self.source_expressions)
+        sql = f"CAST(julianday({day[0]}) - julianday({today[0]}) AS INTEGER)"
+        return sql, (*day[1], *today[1])
+
+    def as_postgresql(self, compiler, connection, **extra):
+        day, today = (compiler.compile(e) for e in self.source_expressions)
+        return f"({day[0]} - CAST({today[0]} AS date))", (*day[1], *today[1])
+
+
+class HourlyRank(Func):
+    """The order's implied hourly earnings, fee × 60 / standard minutes, as a sort key that
+    orders exactly as the Decimal figure does: integer ten-thousandths of a yuan × 60 over
+    integer hundredths of a minute (PostgreSQL: numeric with 20 decimals; SQLite: one
+    correctly rounded float division of two exact integers, so equal rates tie)."""
+
+    output_field = FloatField()
+
+    def __init__(self) -> None:
+        super().__init__(F("order__fee_per_piece"), F("order__standard_minutes"))
+
+    def as_sql(self, compiler, connection, **extra):
+        fee, minutes = (compiler.compile(e) for e in self.source_expressions)
+        sql = (
+            f"(CAST(ROUND({fee[0]} * 10000) AS INTEGER) * 6000 * 1.0"
+            f" / CAST(ROUND({minutes[0]} * 100) AS INTEGER))"
+        )
+        return sql, (*fee[1], *minutes[1])
+
+    def as_postgresql(self, compiler, connection, **extra):
+        fee, minutes = (compiler.compile(e) for e in self.source_expressions)
+        sql = f"(CAST({fee[0]} * 60 AS numeric(40, 20)) / {minutes[0]})"
+        return sql, (*fee[1], *minutes[1])
+
+
+def claimable_batch_query(
+    *, workshop: Workshop, today: date | None = None, order_id: int | None = None
+) -> QuerySet[Batch]:
+    """Open batches ``workshop`` may claim now, best first, filtered and sorted in the database.
+
+    The rule of ``eligibility.may_claim`` in SQL: the order published and its deadline not
+    come; the order's region open or the workshop's; no required skill the workshop lacks (NOT
+    EXISTS); capacity, ``daily_capacity × days_left − outstanding ≥ quantity``, with the
+    workshop's outstanding pieces counted once beforehand. Best first: highest implied hourly
+    earnings (fee × 60 / standard minutes), then the nearest deadline, then the order's own
+    batch order. ``tests/orders/test_claimable_sql.py`` checks it equals the Python rule.
     """
     today = today or timezone.localdate()
     if workshop.status != Workshop.Status.ACTIVE:
-        return []
-    skill_ids = list(workshop.skill_levels.values_list("skill_id", flat=True))
-    candidates = (
+        return Batch.objects.none()
+    outstanding = outstanding_pieces([workshop.pk])[workshop.pk]
+    lacking = Order.required_skills.through.objects.filter(order_id=OuterRef("order_id")).exclude(
+        skill_id__in=WorkshopSkill.objects.filter(workshop_id=workshop.pk).values("skill_id")
+    )
+    batches = (
         Batch.objects.filter(
             status=Batch.Status.OPEN,
             order__status=Order.Status.PUBLISHED,
@@ -227,38 +300,56 @@ def claimable_batches(
             Q(order__service_center__isnull=True)
             | Q(order__service_center_id=workshop.organisation.service_center_id)
         )
-        .exclude(order__required_skills__in=Skill.objects.exclude(pk__in=skill_ids))
+        .filter(~Exists(lacking))
+        .alias(days_left=DaysUntil("order__deadline", today))
+        .filter(
+            quantity__lte=ExpressionWrapper(
+                Value(workshop.daily_capacity) * F("days_left") - Value(outstanding),
+                output_field=IntegerField(),
+            )
+        )
+        .alias(hourly=HourlyRank())
         .select_related("order")
+        .order_by("-hourly", "order__deadline", "order_id", "number")
     )
     if order_id is not None:
-        candidates = candidates.filter(order_id=order_id)
-    candidates = list(candidates)
+        batches = batches.filter(order_id=order_id)
+    return batches
+
+
+def claimable_batches(
+    *,
+    workshop: Workshop,
+    today: date | None = None,
+    order_id: int | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[Batch]:
+    """Open batches ``workshop`` may claim now, best first (all, or ``limit`` from ``offset``).
+
+    Filtered, sorted and sliced in the database (``claimable_batch_query``); the page returned
+    is re-checked with the exact Python rule (``eligibility.may_claim``).
+    """
+    today = today or timezone.localdate()
+    batches = claimable_batch_query(workshop=workshop, today=today, order_id=order_id)
+    page = list(batches[offset:] if limit is None else batches[offset : offset + limit])
+    if not page:
+        return page
     fit = workshop_fits([workshop])[workshop.pk]
-    needs = batch_needs(candidates)
-    fitting = [b for b in candidates if may_claim(needs[b.pk], fit, today)]
-    fitting.sort(
-        key=lambda b: (
-            -(b.order.fee_per_piece * 60 / b.order.standard_minutes),
-            b.order.deadline,
-            b.order_id,
-            b.number,
-        )
-    )
-    return fitting
+    needs = batch_needs(page)
+    return [b for b in page if may_claim(needs[b.pk], fit, today)]
 
 
 def batch_list(
     *, viewer: User, status: str | None = None, order_id: int | None = None
-) -> QuerySet[Batch] | list[Batch]:
-    """Batches the viewer may see. A lead asking for ``status=open`` gets what it may claim."""
+) -> QuerySet[Batch]:
+    """Batches the viewer may see. A lead asking for ``status=open`` gets what it may claim,
+    best first, as a query the caller slices (the API pages it in the database)."""
     if viewer.role == Role.LEAD and not is_operator(viewer) and status == Batch.Status.OPEN:
         workshop = lead_workshop(viewer)
         if workshop is None:
-            return []
-        batches = claimable_batches(workshop=workshop)
-        if order_id is not None:
-            batches = [b for b in batches if b.order_id == order_id]
-        return batches
+            return Batch.objects.none()
+        return claimable_batch_query(workshop=workshop, order_id=order_id)
     batches = with_ticket_totals(_visible_batches(viewer))
     if status:
         batches = batches.filter(status=status)
@@ -273,9 +364,7 @@ def batch_get(*, viewer: User, batch_id: int) -> Batch:
         # An open batch is visible to a lead whose workshop may claim it.
         workshop = lead_workshop(viewer)
         if workshop is not None:
-            batch = next(
-                (b for b in claimable_batches(workshop=workshop) if b.pk == batch_id), None
-            )
+            batch = claimable_batch_query(workshop=workshop).filter(pk=batch_id).first()
     if batch is None:
         raise BatchNotFound(detail={"batch_id": batch_id})
     return batch
@@ -357,8 +446,9 @@ def order_photo_visible(*, viewer: User, photo: OrderPhoto) -> bool:
     if _visible_batches(viewer).filter(order_id=photo.order_id).exists():
         return True
     workshop = lead_workshop(viewer)
-    return workshop is not None and bool(
-        claimable_batches(workshop=workshop, order_id=photo.order_id)
+    return (
+        workshop is not None
+        and claimable_batch_query(workshop=workshop, order_id=photo.order_id).exists()
     )
 
 
