@@ -636,7 +636,7 @@ class ImpactMonth(models.Model):
 
     month = models.DateField(_("月份"))  # the first day of the month
     province = models.CharField(_("省"), max_length=40, blank=True)
-    households = models.PositiveIntegerField(_("有收入的农户"))
+    households = models.PositiveIntegerField(_("有加工收入的农户"))
     total_fen = models.BigIntegerField(_("合计（分）"))
 
     class Meta:
@@ -657,7 +657,7 @@ class ImpactTotals(models.Model):
     Its row lock also orders the approvals' finishing steps, so two periods approved at once
     each see the other's statements when they count."""
 
-    households_earning = models.PositiveIntegerField(_("有收入的农户"), default=0)
+    households_earning = models.PositiveIntegerField(_("有加工收入的农户"), default=0)
 
     class Meta:
         verbose_name = _("收入汇总")

@@ -47,7 +47,7 @@ class Migration(migrations.Migration):
             name='ImpactTotals',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('households_earning', models.PositiveIntegerField(default=0, verbose_name='有收入的农户')),
+                ('households_earning', models.PositiveIntegerField(default=0, verbose_name='有加工收入的农户')),
             ],
             options={
                 'verbose_name': '收入汇总',
@@ -60,7 +60,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('month', models.DateField(verbose_name='月份')),
                 ('province', models.CharField(blank=True, max_length=40, verbose_name='省')),
-                ('households', models.PositiveIntegerField(verbose_name='有收入的农户')),
+                ('households', models.PositiveIntegerField(verbose_name='有加工收入的农户')),
                 ('total_fen', models.BigIntegerField(verbose_name='合计（分）')),
             ],
             options={
