@@ -1,7 +1,8 @@
 """The operator's impact figures: who earned, how much per household, where and when.
 
-A read-only view over what the domain apps report through their selectors: payouts'
-``payout_impact`` (locked money only), trainees' and workshops' lists.
+A read-only view over what the domain apps report: payouts' reporting selector
+``payout_impact`` (locked money only, from aggregates kept as periods are approved), trainees'
+and workshops' lists.
 """
 
 from collections import defaultdict
@@ -38,7 +39,7 @@ class Impact:
 
 
 def impact_summary(*, viewer: User) -> Impact:
-    from payouts.selectors import payout_impact
+    from payouts.reporting import payout_impact
     from trainees.selectors import trainee_list
     from workshops.selectors import workshop_list
 

@@ -7,6 +7,8 @@ from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from core.errors import ApplicationError
 
 from .models import (
+    ImpactMonth,
+    ImpactTotals,
     LedgerEntry,
     PayoutAdjustment,
     PayoutClaim,
@@ -135,3 +137,16 @@ class StatementAdmin(ReadOnlyAdmin):
     list_filter = ("period",)
     list_select_related = ("period", "household")
     exclude = ("token",)
+
+
+@admin.register(ImpactMonth)
+class ImpactMonthAdmin(ReadOnlyAdmin):
+    """Kept by payouts.reporting as periods are approved."""
+
+    list_display = ("month", "province", "households", "total_fen")
+    list_filter = ("province",)
+
+
+@admin.register(ImpactTotals)
+class ImpactTotalsAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "households_earning")

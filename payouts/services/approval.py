@@ -43,6 +43,7 @@ from jobs.services import (
 )
 
 from ..models import PayoutAdjustment, PayoutLine, PayoutPeriod, Statement
+from ..reporting import impact_record_period
 from .ledger import ledger_charges_recorded, ledger_record_charges, ledger_record_households
 from .notices import payout_ready_notify
 from .periods import (
@@ -196,6 +197,7 @@ def _approve_finish(*, period: PayoutPeriod) -> PayoutPeriod:
     locked = _period_for_update(period.pk)
     if (locked.status, locked.approve_job_id) != (Status.APPROVING, period.approve_job_id):
         raise ApprovalSuperseded(period.pk)
+    impact_record_period(period_id=period.pk)  # undone with the rest if refused below
     expected = len(approval_households(period.pk))
     issued = Statement.objects.filter(period_id=period.pk).count()
     if issued != expected:

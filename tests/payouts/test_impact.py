@@ -2,7 +2,7 @@ import pytest
 
 from core.errors import Forbidden
 from payouts.models import Statement
-from payouts.selectors import payout_impact
+from payouts.reporting import payout_impact
 
 pytestmark = pytest.mark.django_db
 
