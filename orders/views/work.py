@@ -40,6 +40,8 @@ from ..services import (
 )
 
 LEAD = "lead"
+OPEN_PAGE = 20  # open batches per page on /work/
+MAX_OFFSET = 100_000
 NUMERIC = {"inputmode": "numeric"}
 HELD = [Batch.Status.CLAIMED, Batch.Status.IN_PRODUCTION, Batch.Status.RETURNED]
 
@@ -72,8 +74,25 @@ def household_choice(household: Household) -> str:
 
 @page(LEAD)
 def open_batches(request: HttpRequest) -> HttpResponse:
-    batches = _with_earnings(list(batch_list(viewer=request.user, status=Batch.Status.OPEN)))
-    return render(request, "orders/open_batches.html", {"batches": batches})
+    """The batches this workshop may claim, best first, a page at a time (filtered, sorted and
+    sliced in the database: thousands may be open at once, a phone on slow 3G wants 20)."""
+    offset = _offset(request)
+    claimable = batch_list(viewer=request.user, status=Batch.Status.OPEN)
+    rows = list(claimable[offset : offset + OPEN_PAGE + 1])
+    batches = _with_earnings(rows[:OPEN_PAGE])
+    more = offset + OPEN_PAGE if len(rows) > OPEN_PAGE else None
+    earlier = max(0, offset - OPEN_PAGE) if offset else None
+    return render(
+        request,
+        "orders/open_batches.html",
+        {"batches": batches, "offset": offset, "more": more, "earlier": earlier},
+    )
+
+
+def _offset(request: HttpRequest) -> int:
+    """``?from=40``: where the page starts; anything else is the first page."""
+    raw = request.GET.get("from", "")
+    return min(int(raw), MAX_OFFSET) if raw.isdigit() else 0
 
 
 @page(LEAD)

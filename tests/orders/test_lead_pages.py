@@ -2,6 +2,7 @@
 hand when the materials came without a label, households told apart in the picker, and a
 wrong return corrected by a new entry from the page."""
 
+import re
 import uuid
 
 import pytest
@@ -151,3 +152,29 @@ def test_a_merchant_cannot_open_the_lead_pages(client):
     client.force_login(make_user("merchant"))
     batch = make_published_order(quantity=100, batch_size=100).batches.get()
     assert client.get(f"/work/batches/{batch.pk}/").status_code == 403
+
+
+def test_the_open_batch_page_shows_twenty_at_a_time_best_first(db):
+    """Thousands may be open at once: the page is a slice from the database, with a link on."""
+    from django.test import Client
+
+    from orders.models import Batch
+    from tests.factories import make_skill, make_user, make_workshop
+    from tests.ui.factories import make_published_order
+
+    make_skill("raoxian", "绕线")
+    workshop = make_workshop()
+    merchant = make_user("merchant")
+    make_published_order(merchant, quantity=25 * 10, batch_size=10)
+    client = Client()
+    client.force_login(workshop.lead)
+    first = client.get("/work/").content.decode()
+    assert first.count('class="card" id="batch-') == 20
+    assert 'href="?from=20" rel="next"' in first
+    second = client.get("/work/", {"from": "20"}).content.decode()
+    assert second.count('class="card" id="batch-') == 5
+    assert 'rel="next"' not in second and 'href="?from=0" rel="prev"' in second
+    shown = {int(pk) for page in (first, second) for pk in re.findall(r'id="batch-(\d+)"', page)}
+    assert shown == set(Batch.objects.filter(status="open").values_list("pk", flat=True))
+    # a nonsense cursor is the first page
+    assert client.get("/work/", {"from": "-3"}).content.decode().count('id="batch-') == 20
