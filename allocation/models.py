@@ -55,7 +55,7 @@ class AllocationRun(models.Model):
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     # The apply's lease: set when an apply takes the run (proposed → applying) and renewed
     # as each workshop's proposals are applied; an apply silent for longer than
-    # ``services.APPLY_LEASE`` is taken to have died, and another may take over.
+    # ``services.apply.APPLY_LEASE`` is taken to have died, and another may take over.
     applying_since = models.DateTimeField(_("执行心跳"), null=True, blank=True)
     # Who confirmed the run (took it proposed → applying); the claims' events name them too.
     applied_by = models.ForeignKey(

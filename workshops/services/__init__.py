@@ -1,0 +1,126 @@
+"""Writes for the workshop registry, by subject (import them from here, not from the submodules):
+
+- ``workshops``: registering a workshop, correcting its particulars, suspending and reactivating
+  it, ``workshop_update`` (capacity, skills and particulars in one call);
+- ``leads``: assigning or replacing a workshop's lead;
+- ``households``: registering, correcting, deactivating and reactivating households;
+- ``skills``: a workshop's skill profile: certification and its revocation (used by trainees),
+  an operator's replacement;
+- ``capacity``: daily capacity changes, a lead's large increase waiting for an operator;
+- ``catalogue``: the skill catalogue (``skills_by_code``; adding, renaming, retiring skills);
+- ``_common``: helpers the others share.
+
+Each submodule's docstring states the rules it keeps.
+"""
+
+from ._common import Role
+from .capacity import (
+    CAPACITY_GROWTH_WITHOUT_CONFIRMATION,
+    MAX_DAILY_CAPACITY,
+    PIECES_PER_HOUSEHOLD_PER_DAY,
+    CapacityChangeNotFound,
+    CapacityChangeNotPending,
+    CapacityDecisionReasonRequired,
+    CapacityInvalid,
+    capacity_bound,
+    workshop_capacity_confirm,
+    workshop_capacity_reject,
+    workshop_capacity_request,
+)
+from .catalogue import (
+    SkillAlreadyRetired,
+    SkillCodeTaken,
+    SkillNotFound,
+    SkillRetired,
+    UnknownSkill,
+    skill_create,
+    skill_rename,
+    skill_retire,
+    skills_by_code,
+)
+from .households import (
+    HOUSEHOLD_FIELDS,
+    HouseholdNotFound,
+    HouseholdReasonRequired,
+    HouseholdStatusUnchanged,
+    household_create,
+    household_set_active,
+    household_update,
+)
+from .leads import (
+    LeadChangeReasonRequired,
+    LeadChoice,
+    LeadNotInWorkshop,
+    LeadUnchanged,
+    workshop_assign_lead,
+    workshop_lead_replace,
+)
+from .skills import (
+    LeadCannotChangeSkills,
+    SkillChangeReasonRequired,
+    certified_skill_levels,
+    household_skill_certify,
+    household_skill_decertify,
+    workshop_skills_set,
+)
+from .workshops import (
+    WORKSHOP_PROFILE_FIELDS,
+    UnknownServiceCenter,
+    WorkshopNameTaken,
+    WorkshopStatusUnchanged,
+    workshop_create,
+    workshop_profile_update,
+    workshop_set_status,
+    workshop_update,
+)
+
+__all__ = [
+    "CAPACITY_GROWTH_WITHOUT_CONFIRMATION",
+    "HOUSEHOLD_FIELDS",
+    "MAX_DAILY_CAPACITY",
+    "PIECES_PER_HOUSEHOLD_PER_DAY",
+    "WORKSHOP_PROFILE_FIELDS",
+    "CapacityChangeNotFound",
+    "CapacityChangeNotPending",
+    "CapacityDecisionReasonRequired",
+    "CapacityInvalid",
+    "HouseholdNotFound",
+    "HouseholdReasonRequired",
+    "HouseholdStatusUnchanged",
+    "LeadCannotChangeSkills",
+    "LeadChangeReasonRequired",
+    "LeadChoice",
+    "LeadNotInWorkshop",
+    "LeadUnchanged",
+    "Role",
+    "SkillAlreadyRetired",
+    "SkillChangeReasonRequired",
+    "SkillCodeTaken",
+    "SkillNotFound",
+    "SkillRetired",
+    "UnknownServiceCenter",
+    "UnknownSkill",
+    "WorkshopNameTaken",
+    "WorkshopStatusUnchanged",
+    "capacity_bound",
+    "certified_skill_levels",
+    "household_create",
+    "household_set_active",
+    "household_skill_certify",
+    "household_skill_decertify",
+    "household_update",
+    "skill_create",
+    "skill_rename",
+    "skill_retire",
+    "skills_by_code",
+    "workshop_assign_lead",
+    "workshop_capacity_confirm",
+    "workshop_capacity_reject",
+    "workshop_capacity_request",
+    "workshop_create",
+    "workshop_lead_replace",
+    "workshop_profile_update",
+    "workshop_set_status",
+    "workshop_skills_set",
+    "workshop_update",
+]
