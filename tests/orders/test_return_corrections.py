@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from orders.models import Ticket, TicketReturn, TicketReturnCorrection
-from orders.selectors import returned_pieces_by_household, with_progress
+from orders.selectors import attach_progress, returned_pieces_by_household
 from orders.services import ticket_return_correct, ticket_return_record
 from tests.factories import make_user, make_workshop
 
@@ -47,8 +47,8 @@ def test_a_correction_is_a_new_row_and_the_totals_take_it_while_the_return_stays
     )
     assert _state(ticket) == (50, [55], [(-5, "数错了，实交50")])
     assert returned_pieces_by_household(batch_id=ticket.batch_id) == {ticket.household_id: 50}
-    order = with_progress(type(ticket.batch.order).objects.filter(pk=ticket.batch.order_id))
-    assert order.get().pieces_returned == 50
+    (order,) = attach_progress([ticket.batch.order])
+    assert order.pieces_returned == 50
     # A correction upward is a row too; the ticket's total follows both.
     lead = workshop.lead
     ticket_return_correct(actor=lead, ticket_id=ticket.pk, returned_change=2, reason="漏记")
