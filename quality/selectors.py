@@ -111,16 +111,6 @@ def inspection_photo_visible(*, viewer: User, photo: InspectionPhoto) -> bool:
 # --- What payouts and allocation read ------------------------------------------------------
 
 
-def accepted_pieces_by_order(order_ids: list[int]) -> dict[int, int]:
-    """Accepted pieces (first pass, sorted and reworked alike) per order; absent = none."""
-    rows = (
-        PieceOutcome.objects.filter(order_id__in=list(order_ids))
-        .values("order_id")
-        .annotate(total=Sum("accepted"))
-    )
-    return {row["order_id"]: row["total"] or 0 for row in rows}
-
-
 def _ratio(numerator: int, denominator: int) -> Decimal:
     return (Decimal(numerator) / Decimal(denominator)).quantize(FPY_PLACES, ROUND_HALF_UP)
 

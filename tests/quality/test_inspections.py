@@ -16,7 +16,6 @@ from quality.errors import (
 )
 from quality.models import Defect, Inspection, InspectionPhoto, Lot, PieceOutcome
 from quality.selectors import (
-    accepted_pieces_by_order,
     first_pass_yield_by_household,
     first_pass_yield_by_workshop,
 )
@@ -220,7 +219,7 @@ def test_workshop_without_inspections_has_no_first_pass_yield(workshop):
     assert first_pass_yield_by_workshop([workshop.pk]) == {}
 
 
-def test_accepted_pieces_by_order_sums_first_pass_sorted_and_rework(checker, workshop):
+def test_an_orders_accepted_pieces_sum_first_pass_sorted_and_rework(checker, workshop):
     lot, (a, _b) = lot_with_households(workshop, [60, 40])
     order_id = lot.batch.order_id
     inspect(lot, checker, ("stain", "minor", 1, a))
@@ -233,7 +232,9 @@ def test_accepted_pieces_by_order_sums_first_pass_sorted_and_rework(checker, wor
     inspection_dispose(
         actor=checker, inspection_id=first.pk, disposition="sort", rejected_by_household={c.pk: 4}
     )
-    assert accepted_pieces_by_order([order_id]) == {order_id: 99 + 46}
+    from quality.accounting import quality_figures_by_order
+
+    assert quality_figures_by_order([order_id])[order_id]["accepted"] == 99 + 46
 
 
 def test_quality_record_endpoint(api, operator, checker, workshop):
