@@ -9,8 +9,10 @@ from core.admin import ReadOnlyAdmin, ReadOnlyInline, run_on_each, run_with_reas
 
 from .models import (
     Household,
+    HouseholdConsent,
     HouseholdEvent,
     HouseholdSkill,
+    RetiredCard,
     Skill,
     Workshop,
     WorkshopCapacityChange,
@@ -66,8 +68,9 @@ class HouseholdAdmin(admin.ModelAdmin):
         "joined_on",
     )
     list_filter = ("is_active", "workshop")
-    search_fields = ("name",)
+    search_fields = ("name", "card_code")
     list_select_related = ("workshop__organisation",)
+    readonly_fields = ("card_code", "card_issued_at")
     inlines = [HouseholdSkillInline]
 
 
@@ -140,3 +143,18 @@ class HouseholdEventAdmin(ReadOnlyAdmin):
     list_filter = ("kind",)
     list_select_related = ("household", "actor")
     search_fields = ("household__name", "reason")
+
+
+@admin.register(RetiredCard)
+class RetiredCardAdmin(ReadOnlyAdmin):
+    list_display = ("code", "household", "issued_at", "retired_at", "retired_by", "reason")
+    list_select_related = ("household", "retired_by")
+    search_fields = ("code", "household__name")
+
+
+@admin.register(HouseholdConsent)
+class HouseholdConsentAdmin(ReadOnlyAdmin):
+    list_display = ("household", "purpose", "method", "given_at", "recorded_by", "withdrawn_at")
+    list_filter = ("purpose", "method")
+    list_select_related = ("household", "recorded_by")
+    search_fields = ("household__name",)

@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.privacy import mask_account, mask_phone
 
+from . import cards
+
 
 class SkillLevel(models.IntegerChoices):
     BEGINNER = 1, _("初级")
@@ -104,8 +106,21 @@ class WorkshopSkill(models.Model):
         return f"{self.workshop} · {self.skill} · {self.get_level_display()}"
 
 
+def new_card_code() -> str:
+    """A card code never issued before: not on a household's card now, nor on a retired card."""
+    while True:
+        code = cards.new_code()
+        if not (
+            Household.objects.filter(card_code=code).exists()
+            or RetiredCard.objects.filter(code=code).exists()
+        ):
+            return code
+
+
 class Household(models.Model):
-    """A member household (农户) of one workshop. Households usually have no login."""
+    """A member household (农户) of one workshop. Households usually have no login: they hold a
+    card (``card_code``, see ``workshops/cards.py``) that the lead scans and that opens their
+    passbook."""
 
     workshop = models.ForeignKey(
         Workshop, verbose_name=_("工坊"), on_delete=models.PROTECT, related_name="households"
@@ -123,6 +138,10 @@ class Household(models.Model):
     joined_on = models.DateField(_("加入日期"), default=timezone.localdate)
     is_active = models.BooleanField(_("在册"), default=True)
     creation_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    card_code = models.CharField(
+        _("卡号"), max_length=cards.CODE_LENGTH, unique=True, default=new_card_code, editable=False
+    )
+    card_issued_at = models.DateTimeField(_("发卡时间"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("农户")
@@ -140,6 +159,89 @@ class Household(models.Model):
     @property
     def payment_account_masked(self) -> str:
         return mask_account(self.payment_account)
+
+    @property
+    def card_display(self) -> str:
+        return cards.display(self.card_code)
+
+
+class RetiredCard(models.Model):
+    """A household's earlier card (lost, damaged, or re-issued): its code stops working the
+    moment the new card is issued, and is never issued again. The history of a household's
+    codes is these rows plus ``Household.card_code``."""
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("农户"), on_delete=models.PROTECT, related_name="retired_cards"
+    )
+    code = models.CharField(_("卡号"), max_length=cards.CODE_LENGTH, unique=True)
+    issued_at = models.DateTimeField(_("发卡时间"))
+    retired_at = models.DateTimeField(_("停用时间"), default=timezone.now)
+    retired_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.CharField(_("原因"), max_length=200)
+
+    class Meta:
+        verbose_name = _("停用的农户卡")
+        verbose_name_plural = _("停用的农户卡")
+        ordering = ["household_id", "-retired_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} · {self.code}"
+
+
+class HouseholdConsent(models.Model):
+    """A household's consent (《个人信息保护法》) to one purpose of processing its data: when,
+    recorded by whom, and how (the paper it signed or thumb-printed, photographed). Withdrawn
+    consent keeps its row with ``withdrawn_at``; the consent in force is the newest row of
+    the purpose without it."""
+
+    class Purpose(models.TextChoices):
+        # Needed to work through the platform at all: name, phone, account, work and pay.
+        DATA_PROCESSING = "data_processing", _("处理个人信息")
+        # Optional: the household may be named (and pictured) on a product's public story page.
+        STORY = "story", _("在产品故事页署名")
+
+    class Method(models.TextChoices):
+        PAPER = "paper", _("签字或按手印的纸面同意书")
+        IN_PERSON = "in_person", _("当面口头同意，带头人见证")
+        SPREADSHEET = "spreadsheet", _("村委会名册导入时一并确认")
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("农户"), on_delete=models.PROTECT, related_name="consents"
+    )
+    purpose = models.CharField(_("用途"), max_length=20, choices=Purpose.choices)
+    method = models.CharField(_("方式"), max_length=20, choices=Method.choices)
+    # The media path of the photographed paper (core.photos cleans it; served after a check).
+    evidence = models.CharField(_("凭证照片"), max_length=200, blank=True)
+    given_at = models.DateTimeField(_("同意时间"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("撤回记录人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("农户授权")
+        verbose_name_plural = _("农户授权")
+        ordering = ["household_id", "purpose", "-given_at", "-pk"]
+        indexes = [models.Index(fields=["household", "purpose"])]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} · {self.purpose} · {self.given_at:%Y-%m-%d}"
 
 
 class HouseholdSkill(models.Model):
@@ -358,6 +460,7 @@ class HouseholdEvent(models.Model):
         EDITED = "edited", _("修改资料")
         DEACTIVATED = "deactivated", _("停用")
         REACTIVATED = "reactivated", _("恢复")
+        CARD_REISSUED = "card_reissued", _("补发农户卡")
 
     household = models.ForeignKey(
         Household, verbose_name=_("农户"), on_delete=models.PROTECT, related_name="events"

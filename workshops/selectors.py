@@ -1,14 +1,18 @@
 """Reads for the workshop registry, scoped to what the viewer may see."""
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import scope
-from core.errors import NotFound
+from core.errors import BadRequest, NotFound
 
+from . import cards
 from .models import (
     Household,
+    HouseholdConsent,
     HouseholdEvent,
+    RetiredCard,
     Skill,
     Workshop,
     WorkshopCapacityChange,
@@ -128,3 +132,64 @@ def skill_list(*, include_retired: bool = False) -> QuerySet[Skill]:
     retired skills only when asked for."""
     skills = Skill.objects.order_by("code")
     return skills if include_retired else skills.filter(retired_at__isnull=True)
+
+
+class CardNotFound(NotFound):
+    code = "card_not_found"
+    message = _("没有这张农户卡，请核对卡号。")
+
+
+class CardRetired(NotFound):
+    code = "card_retired"
+    message = _("这张农户卡已停用（已补发新卡），请用新卡。")
+
+
+class CardCodeInvalid(BadRequest):
+    code = "card_code_invalid"
+    message = _("卡号有误：请核对每个字符（卡号共 9 位）。")
+
+
+def household_by_card(*, raw_code: str, viewer: User | None = None) -> Household:
+    """The household holding the card ``raw_code`` (typed or scanned; a passbook URL works too).
+
+    A mistyped code is 400 ``card_code_invalid`` (the check character caught it); a code never
+    issued 404 ``card_not_found``; a retired card 404 ``card_retired`` (the household has a new
+    one). With a ``viewer``, only a household the viewer may see is found (same 404 otherwise).
+    """
+    try:
+        code = cards.normalise(raw_code)
+    except cards.CardCodeError as error:
+        raise CardCodeInvalid(detail={"reason": error.reason}) from None
+    households = Household.objects.select_related("workshop__organisation")
+    if viewer is not None:
+        households = scope(
+            households,
+            viewer=viewer,
+            workshop="workshop__organisation",
+            service_center="workshop__organisation__service_center",
+        )
+    household = households.filter(card_code=code).first()
+    if household is not None:
+        return household
+    retired = RetiredCard.objects.filter(code=code)
+    if viewer is not None:
+        retired = retired.filter(household__in=households)
+    if retired.exists():
+        raise CardRetired(detail={"code": code})
+    raise CardNotFound(detail={"code": code})
+
+
+def consent_in_force(*, household_ids: list[int], purpose: str) -> dict[int, HouseholdConsent]:
+    """Per household, its newest consent of ``purpose`` not withdrawn (absent: none in force)."""
+    consents = HouseholdConsent.objects.filter(
+        household_id__in=household_ids, purpose=purpose
+    ).order_by("household_id", "-given_at", "-pk")
+    newest: dict[int, HouseholdConsent] = {}
+    for consent in consents:
+        newest.setdefault(consent.household_id, consent)
+    return {hid: c for hid, c in newest.items() if c.withdrawn_at is None}
+
+
+def consenting_household_ids(*, household_ids: list[int], purpose: str) -> set[int]:
+    """Those of ``household_ids`` whose consent to ``purpose`` is in force."""
+    return set(consent_in_force(household_ids=household_ids, purpose=purpose))

@@ -151,6 +151,18 @@ def lot_code(n: int) -> str:
     return body + check_character(body)
 
 
+def card_code(n: int) -> str:
+    """The n-th household's card code (workshops/cards.py), starting with "H"."""
+    from workshops.cards import check_character
+
+    body = ""
+    value = n + 32**7 * 17
+    for _ in range(8):
+        body = CROCKFORD[value % 32] + body
+        value //= 32
+    return body + check_character(body)
+
+
 def split(total: int, parts: int, rng: random.Random) -> list[int]:
     """``total`` in ``parts`` positive, uneven pieces (parts ≤ total)."""
     parts = max(1, min(parts, total))

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.apps import apps
 
-from ._base import COUNTIES, PROVINCES, SKILLS, World
+from ._base import COUNTIES, PROVINCES, SKILLS, World, card_code
 
 
 def user_row(world: World, username: str, role: str, org: int, name: str) -> int:
@@ -164,6 +164,7 @@ def make_workshops(world: World) -> None:
                     "payment_account_name": f"农户{n:04d}-{h:03d}",
                     "joined_on": joined_floor + timedelta(days=rng.randint(0, 5 * 365)),
                     "is_active": rng.random() > 0.03,
+                    "card_code": card_code(n * 1000 + h),
                 },
             )
             members.append(household)

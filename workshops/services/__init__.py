@@ -8,6 +8,7 @@
   an operator's replacement;
 - ``capacity``: daily capacity changes, a lead's large increase waiting for an operator;
 - ``catalogue``: the skill catalogue (``skills_by_code``; adding, renaming, retiring skills);
+- ``cards``: re-issuing a household's card (the old code dies at once, never reused);
 - ``_common``: helpers the others share.
 
 Each submodule's docstring states the rules it keeps.
@@ -27,6 +28,7 @@ from .capacity import (
     workshop_capacity_reject,
     workshop_capacity_request,
 )
+from .cards import CardReasonRequired, household_card_reissue
 from .catalogue import (
     SkillAlreadyRetired,
     SkillCodeTaken,
@@ -84,6 +86,7 @@ __all__ = [
     "CapacityChangeNotPending",
     "CapacityDecisionReasonRequired",
     "CapacityInvalid",
+    "CardReasonRequired",
     "HouseholdNotFound",
     "HouseholdReasonRequired",
     "HouseholdStatusUnchanged",
@@ -104,6 +107,7 @@ __all__ = [
     "WorkshopStatusUnchanged",
     "capacity_bound",
     "certified_skill_levels",
+    "household_card_reissue",
     "household_create",
     "household_set_active",
     "household_skill_certify",
