@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "allocation",
     "payouts",
     "trainees",
+    "stories",
     "pages",
     "config.apps.ProjectConfig",
 ]

@@ -43,6 +43,7 @@ urlpatterns = [
     path("", include("allocation.urls")),
     path("", include("payouts.urls")),
     path("", include("workshops.urls")),
+    path("", include("stories.urls")),
     path("", include("accounts.urls")),
 ]
 

@@ -18,6 +18,7 @@ from it, and the tests compare the two.
 """
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Sum
@@ -26,7 +27,15 @@ from django.db.models.functions import TruncMonth
 from accounts.models import User
 from accounts.permissions import ensure_role
 
-from .models import ImpactMonth, ImpactTotals, PayoutPeriod, Statement
+from .models import (
+    ImpactMonth,
+    ImpactTotals,
+    PayoutPeriod,
+    PayoutPool,
+    PayoutShareConfig,
+    ShareKind,
+    Statement,
+)
 from .selectors import LOCKED_STATUSES, EarningsByRegionMonth, PayoutImpact
 
 PROVINCE = "household__workshop__organisation__province"
@@ -133,3 +142,44 @@ def impact_rebuild() -> None:
     totals.save(update_fields=["households_earning"])
     ImpactMonth.objects.all().delete()
     ImpactMonth.objects.bulk_create(rows)
+
+
+def public_impact() -> tuple[int, int]:
+    """For public pages: households that have earned through the platform, and the fees paid
+    out (fen) in paid periods. No viewer: these two totals name nobody."""
+    totals = ImpactTotals.objects.filter(pk=1).first()
+    paid = (
+        PayoutPeriod.objects.filter(status=PayoutPeriod.Status.PAID).aggregate(s=Sum("gross_fen"))[
+            "s"
+        ]
+        or 0
+    )
+    return (totals.households_earning if totals else 0), paid
+
+
+def households_share(*, order_id: int, workshop_id: int) -> tuple[int, int] | None:
+    """What of one workshop's fee pools for one order reached its households, in locked
+    periods: (households' fen, the pools' fen); None before any period is locked."""
+    pools = PayoutPool.objects.filter(
+        order_id=order_id, workshop_id=workshop_id, period__status__in=LOCKED_STATUSES
+    ).aggregate(households=Sum("households_fen"), gross=Sum("gross_fen"))
+    if not pools["gross"]:
+        return None
+    return pools["households"], pools["gross"]
+
+
+def configured_households_share(*, workshop_id: int, fee) -> Decimal | None:
+    """The part of a piece's fee its households get under the workshop's share settings (what
+    the next period will pay), as a fraction of the fee; None without a fee."""
+    if not fee:
+        return None
+    config = PayoutShareConfig.objects.filter(workshop_id=workshop_id).first()
+    if config is None:
+        return Decimal(1)
+
+    def part(kind: str, value: Decimal) -> Decimal:
+        return fee * value / 100 if kind == ShareKind.PERCENT else value
+
+    households = fee - part(config.lead_kind, config.lead_value)
+    households -= part(config.center_kind, config.center_value)
+    return max(Decimal(0), households / fee)

@@ -50,3 +50,14 @@ def pdf_text(pdf: bytes, tmp_path: Path, *, page: int = 1) -> str:
         text=True,
         check=True,
     ).stdout
+
+
+def pdf_page_png(pdf: bytes, tmp_path: Path, *, page: int = 1, dpi: int = 150) -> bytes:
+    """One page rendered by ``pdftoppm`` (what a printer would put on paper), as PNG."""
+    path = tmp_path / "page.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(
+        [_tool("pdftoppm"), "-f", str(page), "-l", str(page), "-r", str(dpi), "-png", str(path)],
+        capture_output=True,
+        check=True,
+    ).stdout
