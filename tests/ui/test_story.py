@@ -9,9 +9,12 @@ from django.test import Client
 from PIL import Image
 from playwright.sync_api import expect
 
+from accounts.models import User
 from orders.services import order_photo_add
 from stories.services import order_story_set
+from tests.factories import make_user, make_workshop
 from tests.pdf_tools import pdf_page_png
+from tests.stories.factories import make_story_lot
 
 
 def _photo() -> SimpleUploadedFile:
@@ -26,12 +29,13 @@ def test_a_hang_tag_qr_opens_the_story_without_personal_data(
     page,
     site,
     settings,
-    story_lot,
     tmp_path,
     shot,
 ):
     settings.SITE_URL = site
-    lot, (_named, processing_only, silent) = story_lot
+    workshop = make_workshop()
+    checker = make_user(User.Role.CHECKER, organisation=workshop.organisation.service_center)
+    lot, (_named, processing_only, silent) = make_story_lot(workshop, checker)
     order = lot.batch.order
     order_photo_add(actor=order.created_by, order_id=order.pk, upload=_photo())
     order_story_set(actor=order.created_by, order_id=order.pk, enabled=True)
