@@ -37,6 +37,9 @@ class Organisation(models.Model):
         limit_choices_to={"kind": "service_center"},
     )
     is_active = models.BooleanField(_("启用"), default=True)
+    # A service center's payout currency (ISO 4217): its workshops' households are paid in it,
+    # converted from CNY at the rate locked on each payout period (see docs/payouts.md).
+    payout_currency = models.CharField(_("发放币种"), max_length=3, default="CNY")
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     # The key of the form (or API call) that created it: a repeat returns this row.
     creation_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)

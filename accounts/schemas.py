@@ -80,6 +80,9 @@ class ServiceCenterIn(InSchema):
     village: str = Field("", max_length=40)
     latitude: Decimal | None = Field(None, ge=-90, le=90, max_digits=9, decimal_places=6)
     longitude: Decimal | None = Field(None, ge=-180, le=180, max_digits=9, decimal_places=6)
+    payout_currency: str = Field(
+        "CNY", pattern=r"^[A-Za-z]{3}$", description="ISO 4217: its households are paid in it"
+    )
     key: UUID | None = Field(None, description="client-made UUID: a repeat returns the same center")
 
 
@@ -91,6 +94,7 @@ class ServiceCenterPatch(InSchema):
     village: str | None = Field(None, max_length=40)
     latitude: Decimal | None = Field(None, ge=-90, le=90, max_digits=9, decimal_places=6)
     longitude: Decimal | None = Field(None, ge=-180, le=180, max_digits=9, decimal_places=6)
+    payout_currency: str | None = Field(None, pattern=r"^[A-Za-z]{3}$")
 
 
 class ServiceCenterOut(Schema):
@@ -103,6 +107,7 @@ class ServiceCenterOut(Schema):
     region: str
     latitude: Decimal | None
     longitude: Decimal | None
+    payout_currency: str
     workshop_count: int = 0
 
     @staticmethod

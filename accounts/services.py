@@ -20,6 +20,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import base36_to_int, urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
+from core import currency
 from core.access import ensure_role
 from core.errors import BadRequest, Conflict, NotAuthenticated, NotFound, TooManyRequests
 
@@ -278,12 +279,25 @@ SERVICE_CENTER_FIELDS = (
     "village",
     "latitude",
     "longitude",
+    "payout_currency",
 )
 
 
 class ServiceCenterNameTaken(Conflict):
     code = "service_center_name_taken"
     message = _("已有同名的服务中心，请换一个名称。")
+
+
+class CurrencyUnknown(BadRequest):
+    code = "currency_unknown"
+    message = _("不认识这个币种代码（请用 ISO 4217 三个字母，如 CNY、XOF、KWD）。")
+
+
+def _currency(code: str) -> str:
+    code = (code or "").strip().upper()
+    if not currency.is_known(code):
+        raise CurrencyUnknown(detail={"payout_currency": code})
+    return code
 
 
 class ServiceCenterNotFound(NotFound):
@@ -336,6 +350,7 @@ def service_center_create(
     village: str = "",
     latitude: Decimal | None = None,
     longitude: Decimal | None = None,
+    payout_currency: str = currency.HOME,
     key: uuid.UUID | None = None,
 ) -> Organisation:
     """An operator registers a regional service center (an Organisation of that kind).
@@ -356,6 +371,7 @@ def service_center_create(
                 village=village.strip(),
                 latitude=latitude,
                 longitude=longitude,
+                payout_currency=_currency(payout_currency),
                 creation_key=key,
             )
     except IntegrityError:
@@ -386,6 +402,8 @@ def service_center_update(*, actor: User, service_center_id: int, **fields: Any)
     }
     if not values:
         return center
+    if "payout_currency" in values:
+        values["payout_currency"] = _currency(values["payout_currency"])
     try:
         with transaction.atomic():
             Organisation.objects.filter(pk=center.pk).update(**values)

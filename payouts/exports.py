@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from core import currency
+
 from .models import PayoutPeriod
 from .money import fen_to_yuan, format_exact, format_yuan
 from .selectors import TransferRow
@@ -39,6 +41,8 @@ def _headers() -> list[str]:
         _("奖励（元）"),
         _("扣款（元）"),
         _("摘要"),
+        _("发放币种"),
+        _("发放金额"),
     ]
 
 
@@ -56,7 +60,17 @@ def _cells(period: PayoutPeriod, number: int, row: TransferRow) -> list[str]:
         format_yuan(row.bonus_fen),
         format_yuan(row.deduction_fen),
         neutralise(_("加工费 %(period)s") % {"period": period.name}),
+        row.currency,
+        _payout_amount(row),
     ]
+
+
+def _payout_amount(row: TransferRow) -> str:
+    """The amount to send in the payout currency: CNY as the fen total, else the converted
+    amount with the currency's own decimals (0 for XOF, 3 for KWD), no separators."""
+    if row.amount_minor is None:
+        return format_yuan(row.total_fen)
+    return f"{currency.from_minor(row.amount_minor, row.currency):f}"
 
 
 def transfer_csv(*, period: PayoutPeriod, rows: list[TransferRow]) -> bytes:
@@ -101,15 +115,22 @@ def transfer_xlsx(*, period: PayoutPeriod, rows: list[TransferRow]) -> bytes:
                 fen_to_yuan(row.bonus_fen),
                 fen_to_yuan(row.deduction_fen),
                 text[11],
+                text[12],
+                currency.from_minor(row.amount_minor, row.currency)
+                if row.amount_minor is not None
+                else fen_to_yuan(row.total_fen),
             ]
         )
         for cell in sheet[sheet.max_row]:
             if cell.column in {4, 9, 10, 11}:
                 cell.number_format = "0.00"
+            elif cell.column == 14:
+                digits = currency.minor_digits(row.currency)
+                cell.number_format = "0." + "0" * digits if digits else "0"
             elif isinstance(cell.value, str):
                 cell.data_type = "s"  # never a formula, even if it starts with "="
-    widths = (6, 14, 24, 12, 12, 14, 22, 10, 14, 10, 10, 28)
-    for column, width in zip("ABCDEFGHIJKL", widths, strict=True):
+    widths = (6, 14, 24, 12, 12, 14, 22, 10, 14, 10, 10, 28, 8, 14)
+    for column, width in zip("ABCDEFGHIJKLMN", widths, strict=True):
         sheet.column_dimensions[column].width = width
     buffer = io.BytesIO()
     workbook.save(buffer)

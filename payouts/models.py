@@ -633,5 +633,8 @@ class StatementLinkEvent(models.Model):
 
 # The impact dashboard's figures (kept as periods are approved) live in impact_models.py;
 # imported here so Django finds them with the app's models.
+# Payouts abroad: locked rates and converted nets (currency_models.py).
+from .currency_models import PayoutConversion as PayoutConversion  # noqa: E402
+from .currency_models import PeriodRate as PeriodRate  # noqa: E402
 from .impact_models import ImpactMonth as ImpactMonth  # noqa: E402
 from .impact_models import ImpactTotals as ImpactTotals  # noqa: E402

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import merchant_views, views
+from . import currency_views, merchant_views, views
 
 app_name = "payouts"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("ops/payouts/", views.periods, name="period_list"),
     path("ops/payouts/<int:period_id>/", views.period_detail, name="period"),
     path("ops/payouts/<int:period_id>/adjustments/", views.period_adjust, name="period_adjust"),
+    path("ops/payouts/<int:period_id>/rates/", currency_views.period_rates, name="period_rates"),
     path(
         "ops/payouts/<int:period_id>/transfer.<str:kind>",
         views.period_transfer,

@@ -28,6 +28,7 @@ from jobs.selectors import job_is_stalled
 from orders.models import OrderPhoto
 
 from . import selectors
+from .currency_views import period_currencies_context
 from .exports import period_transfer_file
 from .models import PayoutAdjustment, PayoutPeriod
 from .money import fen_to_yuan, format_exact
@@ -137,6 +138,7 @@ def _period_page(
         "exportable": period.status in {Status.APPROVED, Status.PAID},
         **_period_job(period),
         **_period_lines(request, period, form=form),
+        **period_currencies_context(period),
     }
     # A lost paper slip: find the household's statement and replace its link.
     household = request.GET.get("household", "").strip()

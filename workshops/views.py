@@ -75,7 +75,17 @@ class PlaceForm(forms.Form):
     )
 
 
-class CenterNewForm(PlaceForm):
+class CenterForm(PlaceForm):
+    payout_currency = forms.CharField(
+        label=gettext_lazy("发放币种"),
+        min_length=3,
+        max_length=3,
+        initial="CNY",
+        help_text=gettext_lazy("ISO 4217 代码，如 CNY、XOF、KWD：这个中心的农户以此币种领取。"),
+    )
+
+
+class CenterNewForm(CenterForm):
     key = _key_field()
 
 
@@ -188,7 +198,12 @@ def center_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            center = service_center_create(actor=request.user, key=data["key"], **_place(data))
+            center = service_center_create(
+                actor=request.user,
+                key=data["key"],
+                payout_currency=data["payout_currency"],
+                **_place(data),
+            )
         except ApplicationError as exc:
             form.add_error(None, error_text(exc))
         else:
@@ -214,11 +229,15 @@ def center(request: HttpRequest, service_center_id: int) -> HttpResponse:
 @page(OPERATOR)
 def center_edit(request: HttpRequest, service_center_id: int) -> HttpResponse:
     center = service_center_get(viewer=request.user, service_center_id=service_center_id)
-    form = PlaceForm(request.POST or None, initial=_place(center.__dict__))
+    initial = {**_place(center.__dict__), "payout_currency": center.payout_currency}
+    form = CenterForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             service_center_update(
-                actor=request.user, service_center_id=center.pk, **_place(form.cleaned_data)
+                actor=request.user,
+                service_center_id=center.pk,
+                payout_currency=form.cleaned_data["payout_currency"],
+                **_place(form.cleaned_data),
             )
         except ApplicationError as exc:
             form.add_error(None, error_text(exc))

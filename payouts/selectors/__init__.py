@@ -11,10 +11,17 @@ By subject (import them from here, not from the submodules):
 - ``statements``: households' statements by token, and a period's list of them;
 - ``impact``: locked money per province and month, fees settled per order;
 - ``merchant``: a merchant's statement of an approved period;
+- ``currency``: payouts abroad: a period's rates and converted pools, a household's conversion;
 - ``_common``: the shorthands and the period-not-found error the others share.
 """
 
 from ._common import LOCKED_STATUSES, PeriodNotFound, Role, Status
+from .currency import (
+    CurrencySummary,
+    conversions_by_household,
+    household_conversion,
+    period_currency_summary,
+)
 from .exports import PeriodNotExportable, TransferRow, transfer_rows
 from .impact import EarningsByRegionMonth, PayoutImpact, fees_settled_by_order
 from .lines import line_list
@@ -47,6 +54,7 @@ from .statements import (
 
 __all__ = [
     "LOCKED_STATUSES",
+    "CurrencySummary",
     "EarningsByRegionMonth",
     "MerchantRequired",
     "MerchantStatement",
@@ -62,10 +70,13 @@ __all__ = [
     "Status",
     "TransferRow",
     "adjustment_list",
+    "conversions_by_household",
     "fees_settled_by_order",
+    "household_conversion",
     "line_list",
     "merchant_period_list",
     "merchant_statement_get",
+    "period_currency_summary",
     "period_detail",
     "period_get",
     "period_household",

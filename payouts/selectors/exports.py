@@ -15,6 +15,7 @@ from workshops.models import Household, mask_account, mask_phone
 
 from ..models import PayoutAdjustment, PayoutPeriod
 from ._common import Status
+from .currency import conversions_by_household
 from .lines import line_list
 from .periods import period_get
 
@@ -38,6 +39,8 @@ class TransferRow:
     earned_fen: int
     bonus_fen: int
     deduction_fen: int
+    currency: str = "CNY"
+    amount_minor: int | None = None  # the total in ``currency`` when paid abroad
 
     @property
     def total_fen(self) -> int:
@@ -80,6 +83,7 @@ def transfer_rows(*, viewer: User, period_id: int) -> tuple[PayoutPeriod, list[T
     household_ids = sorted(set(earned) | set(adjustments))
     households = Household.objects.select_related("workshop__organisation").in_bulk(household_ids)
     full = is_operator(viewer)
+    converted = conversions_by_household(period.pk)
     rows = []
     for household_id in household_ids:
         household = households[household_id]
@@ -99,6 +103,14 @@ def transfer_rows(*, viewer: User, period_id: int) -> tuple[PayoutPeriod, list[T
                 earned_fen=amount,
                 bonus_fen=bonus,
                 deduction_fen=deduction,
+                **(
+                    {
+                        "currency": converted[household_id].currency,
+                        "amount_minor": converted[household_id].amount_minor,
+                    }
+                    if household_id in converted
+                    else {}
+                ),
             )
         )
     return period, rows

@@ -10,6 +10,7 @@ from django.db.models import Q, Sum
 
 from ..compute import table_name
 from ..models import PayoutAdjustment, PayoutLine, PayoutPeriod, PayoutPool
+from .currency import period_currency_summary
 
 
 def _expected_by_order(period: PayoutPeriod) -> dict[int, tuple[int, int]]:
@@ -111,6 +112,7 @@ def period_reconciliation(*, period: PayoutPeriod) -> dict:
         bonus=Sum("amount_fen", filter=Q(kind=PayoutAdjustment.Kind.BONUS)),
         deduction=Sum("amount_fen", filter=Q(kind=PayoutAdjustment.Kind.DEDUCTION)),
     )
+    currencies = [row.as_dict() for row in period_currency_summary(period)]
     return {
         "orders": [_row_out(row) for _, row in sorted(orders.items())],
         "merchants": [_row_out(row) for _, row in sorted(merchants.items())],
@@ -118,6 +120,9 @@ def period_reconciliation(*, period: PayoutPeriod) -> dict:
         "balanced": not differences,
         "bonus_fen": adjustments["bonus"] or 0,
         "deduction_fen": adjustments["deduction"] or 0,
+        # Households paid abroad: the rate each currency was converted at, the CNY converted
+        # (still inside the exact figures above) and the converted pool.
+        "currencies": currencies,
     }
 
 

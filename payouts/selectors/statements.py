@@ -13,11 +13,13 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import ensure_role, is_operator, scope
+from core import currency
 from core.errors import BadRequest, NotFound
 
 from ..models import PayoutAdjustment, PayoutLine, Statement
 from ..money import apportion
 from ._common import Role, Status
+from .currency import household_conversion
 from .periods import period_get
 
 
@@ -88,6 +90,13 @@ class StatementDetail:
     lines: list[StatementLine]
     adjustments: list[dict]
     total_fen: int
+    # Paid abroad: the total in the payout currency (converted once at approval) and the rate.
+    currency: str = "CNY"
+    amount_minor: int | None = None
+    amount_display: str = ""
+    rate: str = ""
+    rate_source: str = ""
+    rate_date: str = ""
 
     @property
     def pieces(self) -> int:
@@ -162,6 +171,17 @@ def statement_get(*, token: str) -> StatementDetail:
             period=period, household=household
         ).order_by("pk")
     ]
+    conversion = household_conversion(period_id=period.pk, household_id=household.pk)
+    abroad = {}
+    if conversion is not None:
+        abroad = {
+            "currency": conversion.currency,
+            "amount_minor": conversion.amount_minor,
+            "amount_display": currency.format_minor(conversion.amount_minor, conversion.currency),
+            "rate": str(conversion.rate.rate.normalize()),
+            "rate_source": conversion.rate.source,
+            "rate_date": conversion.rate.rate_date.isoformat(),
+        }
     return StatementDetail(
         token=statement.token,
         url=statement_url(statement.token),
@@ -176,6 +196,7 @@ def statement_get(*, token: str) -> StatementDetail:
         lines=lines,
         adjustments=adjustments,
         total_fen=statement.total_fen,
+        **abroad,
     )
 
 

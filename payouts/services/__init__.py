@@ -6,7 +6,8 @@
   (and a statement's link replaced when its paper slip is lost);
 - ``totals``: what a period and each household in it add up to;
 - ``adjustments``: a household's bonus or deduction in an open period;
-- ``shares``: a workshop's lead and service-center cuts.
+- ``shares``: a workshop's lead and service-center cuts;
+- ``currency``: payouts abroad: the rates locked on a period, each household's net converted.
 
 Import from here (``from payouts.services import period_approve``); the modules are the layout.
 The compute limits (``SYNC_COMPUTE_LIMIT``, ``STALE_COMPUTE_AFTER``) stay in ``periods``, where
@@ -23,6 +24,14 @@ from .adjustments import (
     household_in_period_scope,
 )
 from .approval import period_approve, period_approve_request, period_approve_run
+from .currency import (
+    RateInvalid,
+    RateMissing,
+    RatesFileInvalid,
+    period_currencies_needed,
+    period_rate_set,
+    period_rates_load,
+)
 from .periods import (
     PaymentReferenceRequired,
     PeriodEmpty,
@@ -64,6 +73,9 @@ __all__ = [
     "PeriodOverlaps",
     "PeriodRangeInvalid",
     "PeriodScopeInvalid",
+    "RateInvalid",
+    "RateMissing",
+    "RatesFileInvalid",
     "ShareInvalid",
     "StatementReissueReasonRequired",
     "adjustment_create",
@@ -77,8 +89,11 @@ __all__ = [
     "period_compute_request",
     "period_compute_run",
     "period_create",
+    "period_currencies_needed",
     "period_mark_paid",
     "period_open",
+    "period_rate_set",
+    "period_rates_load",
     "share_config_set",
     "statement_link_reissue",
 ]

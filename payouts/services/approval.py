@@ -44,6 +44,7 @@ from jobs.services import (
 
 from ..models import PayoutAdjustment, PayoutLine, PayoutPeriod, Statement
 from ..reporting import impact_record_period
+from .currency import conversions_record, conversions_recorded, rates_check
 from .ledger import ledger_charges_recorded, ledger_record_charges, ledger_record_households
 from .notices import payout_ready_notify
 from .periods import (
@@ -118,6 +119,7 @@ def _approve_begin(
     negative = sorted(household_id for household_id, total in totals.items() if total < 0)
     if negative:
         raise PeriodNegativeTotals(detail={"household_ids": negative[:50]})
+    rates_check(period_id)  # 409 payout_rate_missing: a foreign currency without its rate
     period = _transition(
         period_id=period_id,
         from_statuses={Status.COMPUTED},
@@ -163,6 +165,9 @@ def approve_steps(*, period: PayoutPeriod, still_ours, progress) -> None:
             raise ApprovalSuperseded(period.pk)
         if not ledger_charges_recorded(period):
             ledger_record_charges(period=period, actor=actor, at=at)
+        # Households paid abroad: converted once, all in this transaction (docs/payouts.md).
+        if period.rates.exists() and not conversions_recorded(period):
+            conversions_record(period=period, totals=household_totals(period.pk))
     size = max(1, settings.PAYOUT_APPROVE_CHUNK_HOUSEHOLDS)
     for start in range(0, len(remaining), size):
         chunk = remaining[start : start + size]
