@@ -9,6 +9,8 @@
 - ``capacity``: daily capacity changes, a lead's large increase waiting for an operator;
 - ``catalogue``: the skill catalogue (``skills_by_code``; adding, renaming, retiring skills);
 - ``cards``: re-issuing a household's card (the old code dies at once, never reused);
+- ``imports``: households from a roster (.xlsx/.csv): a preview, then one confirmation;
+- ``privacy``: a household's consent and its withdrawal, erasure by anonymising;
 - ``_common``: helpers the others share.
 
 Each submodule's docstring states the rules it keeps.
@@ -49,6 +51,17 @@ from .households import (
     household_set_active,
     household_update,
 )
+from .imports import (
+    ImportFileChanged,
+    ImportHeaderInvalid,
+    ImportNotFound,
+    ImportRowNotDuplicate,
+    ImportStale,
+    ImportUnreadable,
+    household_import_confirm,
+    household_import_get,
+    household_import_preview,
+)
 from .leads import (
     LeadChangeReasonRequired,
     LeadChoice,
@@ -56,6 +69,17 @@ from .leads import (
     LeadUnchanged,
     workshop_assign_lead,
     workshop_lead_replace,
+)
+from .privacy import (
+    ConsentAlreadyGiven,
+    ConsentInvalid,
+    ConsentNotInForce,
+    ConsentPhotoRequired,
+    ErasureReasonRequired,
+    HouseholdErased,
+    household_consent_record,
+    household_consent_withdraw,
+    household_erase,
 )
 from .skills import (
     LeadCannotChangeSkills,
@@ -77,6 +101,24 @@ from .workshops import (
 )
 
 __all__ = [
+    "ConsentAlreadyGiven",
+    "ConsentInvalid",
+    "ConsentNotInForce",
+    "ConsentPhotoRequired",
+    "ErasureReasonRequired",
+    "HouseholdErased",
+    "ImportFileChanged",
+    "ImportHeaderInvalid",
+    "ImportNotFound",
+    "ImportRowNotDuplicate",
+    "ImportStale",
+    "ImportUnreadable",
+    "household_consent_record",
+    "household_consent_withdraw",
+    "household_erase",
+    "household_import_confirm",
+    "household_import_get",
+    "household_import_preview",
     "CAPACITY_GROWTH_WITHOUT_CONFIRMATION",
     "HOUSEHOLD_FIELDS",
     "MAX_DAILY_CAPACITY",
