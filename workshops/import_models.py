@@ -29,7 +29,10 @@ class HouseholdImport(models.Model):
         related_name="household_imports",
     )
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
     file_name = models.CharField(_("文件名"), max_length=200)

@@ -95,7 +95,8 @@ def template_xlsx() -> bytes:
 def _load(file_name: str, content: bytes) -> tablib.Dataset:
     if len(content) > MAX_BYTES:
         raise RosterUnreadable(
-            _("文件太大（最大 %(mb)s MB），请分成几个文件上传。") % {"mb": MAX_BYTES // (1024 * 1024)}
+            _("文件太大（最大 %(mb)s MB），请分成几个文件上传。")
+            % {"mb": MAX_BYTES // (1024 * 1024)}
         )
     lower = file_name.lower()
     try:
@@ -109,7 +110,9 @@ def _load(file_name: str, content: bytes) -> tablib.Dataset:
                 except UnicodeDecodeError:
                     continue
             else:
-                raise RosterUnreadable(_("无法识别文件的文字编码，请另存为 UTF-8 的 CSV 或 .xlsx。"))
+                raise RosterUnreadable(
+                    _("无法识别文件的文字编码，请另存为 UTF-8 的 CSV 或 .xlsx。")
+                )
             # tablib drops wholly blank lines; keep them as empty rows so addresses stay true.
             lines = text.splitlines()
             text = "\n".join(line if line.strip() else "," for line in lines)
@@ -136,9 +139,9 @@ def _digits(value: Any, what: str) -> tuple[str, str | None]:
     """A number-like cell as its digits, or an error when the spreadsheet lost some."""
     if isinstance(value, float):
         if not value.is_integer() or abs(value) >= EXACT_FLOAT:
-            return "", _("%(what)s被表格软件存成了数字，末尾几位已经丢失；请把这一列设为文本后重新填写。") % {
-                "what": what
-            }
+            return "", _(
+                "%(what)s被表格软件存成了数字，末尾几位已经丢失；请把这一列设为文本后重新填写。"
+            ) % {"what": what}
         return str(int(value)), None
     text = _text(value).replace(" ", "").replace("-", "")
     if SCIENTIFIC.match(text):
@@ -147,7 +150,9 @@ def _digits(value: Any, what: str) -> tuple[str, str | None]:
         exact = float(text)
         if len(significant) >= len(str(int(exact))) and exact.is_integer():
             return str(int(exact)), None
-        return "", _("%(what)s显示成了科学计数法（%(text)s），已经丢了位数；请把这一列设为文本后重新填写。") % {
+        return "", _(
+            "%(what)s显示成了科学计数法（%(text)s），已经丢了位数；请把这一列设为文本后重新填写。"
+        ) % {
             "what": what,
             "text": text,
         }
@@ -183,6 +188,8 @@ def _clean_cell(name: str, value: Any) -> tuple[Any, str | None]:
             text = text.zfill(4) if len(text) < 4 else text  # Excel dropped the leading zeros
         else:
             text = _text(value).replace(" ", "").upper()
+            if text.isdigit() and len(text) < 4:  # a CSV of a number column: zeros dropped
+                text = text.zfill(4)
         if len(text) in (15, 18):
             text = text[-4:]  # only the tail is kept, never the whole number
         if text and not ID_TAIL.match(text):
@@ -238,7 +245,9 @@ def read_roster(*, file_name: str, content: bytes) -> Roster:
         name = HEADER_TO_FIELD.get(header)
         if name is None or name in fields:
             message = (
-                _("重复的列标题“%(h)s”。") if name else _("不认识的列标题“%(h)s”，请使用模板的列名。")
+                _("重复的列标题“%(h)s”。")
+                if name
+                else _("不认识的列标题“%(h)s”，请使用模板的列名。")
             ) % {"h": header}
             roster.errors.append(CellError(1, get_column_letter(index), message))
             name = ""  # refused at its header: its cells are not read

@@ -21,7 +21,6 @@ import uuid
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -85,8 +84,9 @@ def _duplicates(workshop_id: int, rows: list[dict]) -> dict[int, list[str]]:
     names = {row["name"] for row in rows}
     phones = {row["phone"] for row in rows if row["phone"]}
     in_workshop = list(
-        Household.objects.filter(workshop_id=workshop_id, name__in=names, erased_at__isnull=True)
-        .values("pk", "name", "phone", "id_tail")
+        Household.objects.filter(
+            workshop_id=workshop_id, name__in=names, erased_at__isnull=True
+        ).values("pk", "name", "phone", "id_tail")
     )
     by_phone = {(h["name"], h["phone"]): h["pk"] for h in in_workshop if h["phone"]}
     by_tail = {(h["name"], h["id_tail"]): h["pk"] for h in in_workshop if h["id_tail"]}
@@ -105,7 +105,9 @@ def _duplicates(workshop_id: int, rows: list[dict]) -> dict[int, list[str]]:
         elif row["id_tail"] and tail_key in seen_tail:
             reasons.append(_("与第 %(n)s 行姓名、身份证后四位相同") % {"n": seen_tail[tail_key]})
         if row["phone"] and phone_key in by_phone:
-            reasons.append(_("本工坊已有同名同手机号的农户（编号 %(id)s）") % {"id": by_phone[phone_key]})
+            reasons.append(
+                _("本工坊已有同名同手机号的农户（编号 %(id)s）") % {"id": by_phone[phone_key]}
+            )
         elif row["id_tail"] and tail_key in by_tail:
             reasons.append(
                 _("本工坊已有同名同身份证后四位的农户（编号 %(id)s）") % {"id": by_tail[tail_key]}
@@ -166,7 +168,9 @@ def _fresh_card_codes(count: int) -> list[str]:
     codes: set[str] = set()
     while len(codes) < count:
         wanted = {cards.new_code() for _ in range(count - len(codes))} - codes
-        taken = set(Household.objects.filter(card_code__in=wanted).values_list("card_code", flat=True))
+        taken = set(
+            Household.objects.filter(card_code__in=wanted).values_list("card_code", flat=True)
+        )
         taken |= set(RetiredCard.objects.filter(code__in=wanted).values_list("code", flat=True))
         codes |= wanted - taken
     return list(codes)

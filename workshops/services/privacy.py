@@ -147,9 +147,7 @@ def household_consent_record(
 
 
 @transaction.atomic
-def household_consent_withdraw(
-    *, actor: User, household_id: int, purpose: str
-) -> HouseholdConsent:
+def household_consent_withdraw(*, actor: User, household_id: int, purpose: str) -> HouseholdConsent:
     ensure_role(actor, Role.OPERATOR, Role.LEAD)
     household = _household_for_update(actor=actor, household_id=household_id)
     consent = (
