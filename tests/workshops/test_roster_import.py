@@ -127,6 +127,8 @@ def test_a_duplicate_is_written_only_when_its_row_is_chosen(operator, workshop):
     )
     assert done.created_count == 2
     assert done.included_duplicates == [2]
+    assert done.rows[0] == {"row": 2, "duplicates": done.rows[0]["duplicates"], "written": True}
+    assert "13900000002" not in str(done.rows)  # the personal values live in the households
     assert Household.objects.filter(workshop=workshop, name="老户").count() == 2
     assert Household.objects.filter(workshop=workshop, name="新户").count() == 1
 

@@ -13,7 +13,8 @@
   The confirmation carries the file's SHA-256 from the preview; a different one (the file was
   changed and re-sent) is 409 ``import_file_changed``. A household registered meanwhile that
   makes a row a new duplicate is 409 ``import_stale``: preview again. A repeat of a confirmed
-  import returns it as it is (nothing written twice).
+  import returns it as it is (nothing written twice). Once confirmed, the import keeps only
+  each row's number, duplicates and whether it was written, not the personal values.
 """
 
 import hashlib
@@ -245,9 +246,17 @@ def household_import_confirm(
         for household, row in zip(households, rows, strict=True)
         if row["consent"]
     )
+    written = {row["row"] for row in rows}
+    # The households now hold the rows' personal data; the import keeps only what happened to
+    # each row (an erasure later has no second copy to chase).
+    minimised = [
+        {"row": row["row"], "duplicates": row["duplicates"], "written": row["row"] in written}
+        for row in household_import.rows
+    ]
     won = HouseholdImport.objects.filter(
         pk=household_import.pk, status=HouseholdImport.Status.PREVIEWED
     ).update(
+        rows=minimised,
         status=HouseholdImport.Status.CONFIRMED,
         confirmed_by=actor,
         confirmed_at=now,
