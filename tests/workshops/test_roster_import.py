@@ -291,3 +291,42 @@ def test_the_lead_uploads_previews_and_confirms_on_the_phone_pages(client, works
     assert list(Household.objects.filter(workshop=workshop).values_list("name", flat=True)) == [
         "农户1"
     ]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_confirmations_racing_write_the_rows_once(operator, workshop):
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises writers, so there is no race to test")
+    preview = household_import_preview(
+        actor=operator,
+        workshop_id=workshop.pk,
+        file_name="a.xlsx",
+        content=_xlsx([_good(n) for n in range(1, 41)]),
+    )
+    barrier = threading.Barrier(2)
+    results: list[int] = []
+
+    def confirm() -> None:
+        try:
+            barrier.wait()
+            done = household_import_confirm(
+                actor=operator, token=preview.token, file_sha256=preview.file_sha256
+            )
+            results.append(done.created_count)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=confirm) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert results == [40, 40]
+    assert Household.objects.filter(workshop=workshop).count() == 40
+    assert HouseholdEvent.objects.filter(kind="imported").count() == 40
