@@ -229,3 +229,24 @@ def test_the_operator_erases_from_the_region_page(client, operator, workshop):
     assert "个人信息已按本人要求删除" in saved.content.decode()
     household.refresh_from_db()
     assert household.name != "张三"
+
+
+def test_an_erased_household_is_read_only_in_the_admin_and_its_export_has_no_name(
+    client, operator, workshop
+):
+    from django.contrib.admin.sites import site
+
+    household = make_household(workshop, name="王秀兰", phone="13700001111")
+    household_erase(actor=operator, household_id=household.pk, reason="本人申请")
+    household.refresh_from_db()
+    admin_user = operator
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    request = type("Request", (), {"user": admin_user})()
+    assert site._registry[Household].has_change_permission(request, household) is False
+
+    client.force_login(operator)
+    body = client.get(reverse("pages:household_data", args=[household.pk, "json"])).content
+    text = body.decode()
+    assert "王秀兰" not in text and "13700001111" not in text
+    assert json.loads(body)["workshops.HouseholdEvent"][0]["kind"] == "erased"
