@@ -330,3 +330,25 @@ def test_two_confirmations_racing_write_the_rows_once(operator, workshop):
     assert results == [40, 40]
     assert Household.objects.filter(workshop=workshop).count() == 40
     assert HouseholdEvent.objects.filter(kind="imported").count() == 40
+
+
+def test_the_lead_households_page_lists_its_own_and_another_lead_cannot_open_its_preview(
+    client, workshop, lead
+):
+    mine = make_household(workshop, name="甲户")
+    make_household(make_workshop(), name="别户")
+    client.force_login(lead)
+    page = client.get(reverse("workshops:my_households"))
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "甲户" in text and "别户" not in text
+    assert reverse("workshops:roster_upload", args=[workshop.pk]) in text
+    assert reverse("workshops:household_consent", args=[mine.pk]) in text
+    preview = household_import_preview(
+        actor=lead, workshop_id=workshop.pk, file_name="a.xlsx", content=_xlsx([_good(1)])
+    )
+    client.force_login(make_workshop().lead)
+    url = reverse("workshops:roster_preview", args=[preview.token])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"file_sha256": preview.file_sha256}).status_code == 404
+    assert not Household.objects.filter(name="农户1").exists()
