@@ -23,6 +23,7 @@ from workshops.services import (
     household_consent_record,
     household_consent_withdraw,
     household_erase,
+    household_import_preview,
     household_update,
 )
 
@@ -237,6 +238,12 @@ def test_an_erased_household_is_read_only_in_the_admin_and_its_export_has_no_nam
     from django.contrib.admin.sites import site
 
     household = make_household(workshop, name="王秀兰", phone="13700001111")
+    pending = household_import_preview(
+        actor=operator,
+        workshop_id=workshop.pk,
+        file_name="a.csv",
+        content="户主姓名,手机号\n王秀兰,13700001111\n李四,13700002222\n".encode(),
+    )
     household_erase(actor=operator, household_id=household.pk, reason="本人申请")
     household.refresh_from_db()
     admin_user = operator
@@ -250,3 +257,5 @@ def test_an_erased_household_is_read_only_in_the_admin_and_its_export_has_no_nam
     text = body.decode()
     assert "王秀兰" not in text and "13700001111" not in text
     assert json.loads(body)["workshops.HouseholdEvent"][0]["kind"] == "erased"
+    pending.refresh_from_db()
+    assert [row["name"] for row in pending.rows] == ["李四"]

@@ -12,7 +12,8 @@
   stay, without the photo). Amounts, tickets, lots, outcomes, statements and the ledger are
   not touched: they refer to the household by its id. An ``erased`` event records who, when and
   why. An erased household is 409 ``household_erased`` to every later edit or consent, and is
-  deactivated. Each of these writes a ``HouseholdEvent``.
+  deactivated. Roster previews not yet confirmed lose the rows of its name. Each of these
+  writes a ``HouseholdEvent``.
 """
 
 import logging
@@ -28,6 +29,7 @@ from accounts.permissions import ensure_role, is_operator
 from core.errors import BadRequest, Conflict, NotFound
 from core.photos import photo_clean
 
+from ..import_models import HouseholdImport
 from ..models import Household, HouseholdConsent, HouseholdEvent
 from ._common import Role
 
@@ -189,6 +191,18 @@ def _placeholders(household: Household) -> dict:
     return values
 
 
+def _scrub_pending_imports(household: Household) -> None:
+    """Previews not yet confirmed keep their rows' values: drop the rows naming this household
+    (a confirmed import keeps none, see ``services/imports.py``)."""
+    pending = HouseholdImport.objects.select_for_update().filter(
+        workshop_id=household.workshop_id, status=HouseholdImport.Status.PREVIEWED
+    )
+    for preview in pending:
+        kept = [row for row in preview.rows if row.get("name") != household.name]
+        if len(kept) != len(preview.rows):
+            HouseholdImport.objects.filter(pk=preview.pk).update(rows=kept)
+
+
 @transaction.atomic
 def household_erase(*, actor: User, household_id: int, reason: str) -> Household:
     """Anonymise a household on its request (see the module docstring). Operators only."""
@@ -198,6 +212,7 @@ def household_erase(*, actor: User, household_id: int, reason: str) -> Household
         raise ErasureReasonRequired()
     household = _household_for_update(actor=actor, household_id=household_id)
     now = timezone.now()
+    _scrub_pending_imports(household)
     won = Household.objects.filter(pk=household.pk, erased_at__isnull=True).update(
         erased_at=now, **_placeholders(household)
     )
