@@ -36,6 +36,7 @@ from core.media import media_signature_valid
 from orders.selectors import order_photo_by_file, order_photo_visible
 from quality.selectors import inspection_photo_by_file, inspection_photo_visible
 from trainees.selectors import progress_photo_by_file, progress_photo_visible
+from workshops.selectors import consent_by_evidence, consent_photo_visible
 
 MAX_AGE = 24 * 60 * 60
 
@@ -49,6 +50,8 @@ def _visibility(name: str) -> Callable[[User], bool] | None:
         return lambda viewer: inspection_photo_visible(viewer=viewer, photo=defect)
     if (log := progress_photo_by_file(name=name)) is not None:
         return lambda viewer: progress_photo_visible(viewer=viewer, log=log)
+    if (consent := consent_by_evidence(name=name)) is not None:
+        return lambda viewer: consent_photo_visible(viewer=viewer, consent=consent)
     return None
 
 

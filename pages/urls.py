@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import inbox, media, views
+from . import household_data, inbox, media, views
 
 app_name = "pages"
 
@@ -17,4 +17,9 @@ urlpatterns = [
     path("ops/", views.impact, name="impact"),
     # Uploaded photos, each checked by its app (never served as plain files).
     path("media/<path:name>", media.media, name="media"),
+    path(
+        "households/<int:household_id>/data.<str:shape>",
+        household_data.household_data_export,
+        name="household_data",
+    ),
 ]

@@ -11,6 +11,7 @@ from .models import (
     Household,
     HouseholdConsent,
     HouseholdEvent,
+    HouseholdImport,
     HouseholdSkill,
     RetiredCard,
     Skill,
@@ -70,8 +71,14 @@ class HouseholdAdmin(admin.ModelAdmin):
     list_filter = ("is_active", "workshop")
     search_fields = ("name", "card_code")
     list_select_related = ("workshop__organisation",)
-    readonly_fields = ("card_code", "card_issued_at")
+    readonly_fields = ("card_code", "card_issued_at", "erased_at")
     inlines = [HouseholdSkillInline]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Erased on the household's request: never edited back, not even here.
+        if obj is not None and obj.erased_at is not None:
+            return False
+        return super().has_change_permission(request, obj)
 
 
 @admin.register(WorkshopSkillChange)
@@ -158,3 +165,17 @@ class HouseholdConsentAdmin(ReadOnlyAdmin):
     list_filter = ("purpose", "method")
     list_select_related = ("household", "recorded_by")
     search_fields = ("household__name",)
+
+
+@admin.register(HouseholdImport)
+class HouseholdImportAdmin(ReadOnlyAdmin):
+    list_display = (
+        "workshop",
+        "file_name",
+        "status",
+        "uploaded_by",
+        "uploaded_at",
+        "created_count",
+    )
+    list_filter = ("status",)
+    exclude = ("rows",)  # the roster's personal data: the import's page shows it to its people

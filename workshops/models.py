@@ -142,6 +142,11 @@ class Household(models.Model):
         _("卡号"), max_length=cards.CODE_LENGTH, unique=True, default=new_card_code, editable=False
     )
     card_issued_at = models.DateTimeField(_("发卡时间"), default=timezone.now, editable=False)
+    # The last four characters of the head's ID card (never the whole number): tells apart two
+    # households of one name when a roster is imported.
+    id_tail = models.CharField(_("身份证后四位"), max_length=4, blank=True)
+    # Erased on the household's request (PIPL): personal fields are placeholders, for good.
+    erased_at = models.DateTimeField(_("匿名化时间"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("农户")
@@ -461,6 +466,10 @@ class HouseholdEvent(models.Model):
         DEACTIVATED = "deactivated", _("停用")
         REACTIVATED = "reactivated", _("恢复")
         CARD_REISSUED = "card_reissued", _("补发农户卡")
+        IMPORTED = "imported", _("从名册导入")
+        CONSENT_GIVEN = "consent_given", _("记录授权")
+        CONSENT_WITHDRAWN = "consent_withdrawn", _("撤回授权")
+        ERASED = "erased", _("按本人要求匿名化")
 
     household = models.ForeignKey(
         Household, verbose_name=_("农户"), on_delete=models.PROTECT, related_name="events"
@@ -483,3 +492,6 @@ class HouseholdEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id} · {self.kind} · {self.at:%Y-%m-%d}"
+
+
+from .import_models import HouseholdImport  # noqa: E402, F401  (kept apart: models.py is long)

@@ -193,3 +193,19 @@ def consent_in_force(*, household_ids: list[int], purpose: str) -> dict[int, Hou
 def consenting_household_ids(*, household_ids: list[int], purpose: str) -> set[int]:
     """Those of ``household_ids`` whose consent to ``purpose`` is in force."""
     return set(consent_in_force(household_ids=household_ids, purpose=purpose))
+
+
+def consent_by_evidence(*, name: str) -> HouseholdConsent | None:
+    """The consent whose signed paper's photo is stored under ``name`` (pages.media asks)."""
+    if not name:
+        return None
+    return HouseholdConsent.objects.filter(evidence=name).first()
+
+
+def consent_photo_visible(*, viewer: User, consent: HouseholdConsent) -> bool:
+    """The household's workshop lead and operators see the photographed consent."""
+    try:
+        household_get(viewer=viewer, household_id=consent.household_id)
+    except NotFound:
+        return False
+    return True

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import household_views, views
 
 app_name = "workshops"
 
@@ -42,6 +42,32 @@ urlpatterns = [
         "ops/region/households/<int:household_id>/active/",
         views.household_active,
         name="household_active",
+    ),
+    path(
+        "ops/region/households/<int:household_id>/erase/",
+        household_views.household_erase_page,
+        name="household_erase",
+    ),
+    path("workshop/households/", household_views.my_households, name="my_households"),
+    path(
+        "workshop/households/<int:household_id>/consent/",
+        household_views.household_consent,
+        name="household_consent",
+    ),
+    path(
+        "workshops/<int:workshop_id>/households/import/",
+        household_views.roster_upload,
+        name="roster_upload",
+    ),
+    path(
+        "workshops/households/import/template.xlsx",
+        household_views.roster_template,
+        name="roster_template",
+    ),
+    path(
+        "workshops/households/import/<str:token>/",
+        household_views.roster_preview,
+        name="roster_preview",
     ),
     path("ops/skills/", views.skills, name="skills"),
     path("ops/skills/<slug:skill_code>/", views.skill, name="skill"),

@@ -9,6 +9,8 @@
 - ``capacity``: daily capacity changes, a lead's large increase waiting for an operator;
 - ``catalogue``: the skill catalogue (``skills_by_code``; adding, renaming, retiring skills);
 - ``cards``: re-issuing a household's card (the old code dies at once, never reused);
+- ``imports``: households from a roster (.xlsx/.csv): a preview, then one confirmation;
+- ``privacy``: a household's consent and its withdrawal, erasure by anonymising;
 - ``_common``: helpers the others share.
 
 Each submodule's docstring states the rules it keeps.
@@ -49,6 +51,17 @@ from .households import (
     household_set_active,
     household_update,
 )
+from .imports import (
+    ImportFileChanged,
+    ImportHeaderInvalid,
+    ImportNotFound,
+    ImportRowNotDuplicate,
+    ImportStale,
+    ImportUnreadable,
+    household_import_confirm,
+    household_import_get,
+    household_import_preview,
+)
 from .leads import (
     LeadChangeReasonRequired,
     LeadChoice,
@@ -56,6 +69,17 @@ from .leads import (
     LeadUnchanged,
     workshop_assign_lead,
     workshop_lead_replace,
+)
+from .privacy import (
+    ConsentAlreadyGiven,
+    ConsentInvalid,
+    ConsentNotInForce,
+    ConsentPhotoRequired,
+    ErasureReasonRequired,
+    HouseholdErased,
+    household_consent_record,
+    household_consent_withdraw,
+    household_erase,
 )
 from .skills import (
     LeadCannotChangeSkills,
@@ -87,9 +111,21 @@ __all__ = [
     "CapacityDecisionReasonRequired",
     "CapacityInvalid",
     "CardReasonRequired",
+    "ConsentAlreadyGiven",
+    "ConsentInvalid",
+    "ConsentNotInForce",
+    "ConsentPhotoRequired",
+    "ErasureReasonRequired",
+    "HouseholdErased",
     "HouseholdNotFound",
     "HouseholdReasonRequired",
     "HouseholdStatusUnchanged",
+    "ImportFileChanged",
+    "ImportHeaderInvalid",
+    "ImportNotFound",
+    "ImportRowNotDuplicate",
+    "ImportStale",
+    "ImportUnreadable",
     "LeadCannotChangeSkills",
     "LeadChangeReasonRequired",
     "LeadChoice",
@@ -108,7 +144,13 @@ __all__ = [
     "capacity_bound",
     "certified_skill_levels",
     "household_card_reissue",
+    "household_consent_record",
+    "household_consent_withdraw",
     "household_create",
+    "household_erase",
+    "household_import_confirm",
+    "household_import_get",
+    "household_import_preview",
     "household_set_active",
     "household_skill_certify",
     "household_skill_decertify",

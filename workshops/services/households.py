@@ -24,6 +24,7 @@ from ..models import (
 )
 from ._common import Role, _plain
 from .catalogue import skills_by_code
+from .privacy import HouseholdErased
 
 
 @transaction.atomic
@@ -100,6 +101,8 @@ def _household_for_update(*, household_id: int) -> Household:
     household = Household.objects.select_for_update().filter(pk=household_id).first()
     if household is None:
         raise HouseholdNotFound(detail={"household_id": household_id})
+    if household.erased_at is not None:  # anonymised on request: never edited back
+        raise HouseholdErased(detail={"household_id": household_id})
     return household
 
 
