@@ -91,6 +91,12 @@ class User(AbstractUser):
     session_epoch = models.PositiveIntegerField(_("登录代次"), default=0, editable=False)
     # The key of the operator's form (or API call) that created it: a repeat returns this user.
     creation_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    # The language notices are written in and the time zone pages show, blank = the site's.
+    # A lead's follows their workshop's (set by an operator) unless they chose their own
+    # (``locale_own``); see accounts.services.user_locale_set / user_locale_follow.
+    language = models.CharField(_("语言"), max_length=15, blank=True)
+    time_zone = models.CharField(_("时区"), max_length=40, blank=True)
+    locale_own = models.BooleanField(_("自选语言与时区"), default=False)
 
     class Meta:
         verbose_name = _("用户")

@@ -10,7 +10,8 @@ Services never talk to an SMS provider directly: they call ``notify_user`` (usua
 - ``accounts.notifications.MemoryBackend``: keeps notices in ``outbox`` (tests, like Django's
   locmem mail backend).
 
-Leads read in Chinese on their phones, so texts are rendered in the site's default language.
+A text is rendered in the person's language (``User.language``, which for a lead follows their
+workshop's), else in the site's default language: a phone browser's settings say nothing here.
 Every notice is also kept in the person's inbox (``accounts.inbox``), text message or not.
 """
 
@@ -22,9 +23,10 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 
+from core.locales import zone
 from core.privacy import mask_phone
 
 from .models import InboxItem, User
@@ -156,18 +158,25 @@ def notify_user(
     link: str = "",
     backend: NotifierBackend | None = None,
 ) -> bool:
-    """Tell ``user`` something; ``text`` may be a lazy translation, rendered in Chinese.
+    """Tell ``user`` something; ``text`` may be a lazy translation, rendered in the person's
+    language (``User.language``; blank, or one the site no longer offers: the default).
 
     The notice is kept in the person's inbox (``InboxItem``) first, so it can be read on the
     /inbox/ page whatever becomes of the text message; ``link`` is the page it leads to.
     """
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(user_language(user)), timezone.override(zone(user.time_zone)):
         rendered = str(text)
     InboxItem.objects.create(user=user, kind=kind, text=rendered, link=link[:300], data=data or {})
     return notify(
         Notice(phone=user.phone, text=rendered, kind=kind, user_id=user.pk, data=data),
         backend=backend,
     )
+
+
+def user_language(user: User) -> str:
+    """The language to write to ``user`` in: theirs if the site offers it, else the default."""
+    codes = {code for code, _name in settings.LANGUAGES}
+    return user.language if user.language in codes else settings.LANGUAGE_CODE
 
 
 def notice_as_dict(notice: Notice) -> dict[str, Any]:

@@ -10,12 +10,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -23,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from core.access import error_text, page
 from core.errors import ApplicationError, NotFound
+from core.locales import language_codes, zone
 from jobs.models import Job
 from jobs.selectors import job_is_stalled
 from orders.models import OrderPhoto
@@ -395,7 +397,14 @@ def statement(request: HttpRequest, token: str) -> HttpResponse:
         "adjustments": adjustments,
         "paid": detail.status == "paid",
     }
-    return _not_stored(render(request, "payouts/statement.html", context))
+    # In the household's language (unless the reader picked one with the switch: the cookie
+    # wins) and at the household's local time.
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    language = translation.get_language() if chosen in language_codes() else detail.language
+    with translation.override(language), timezone.override(zone(detail.time_zone)):
+        response = render(request, "payouts/statement.html", context)
+    response["Content-Language"] = language
+    return _not_stored(response)
 
 
 def _qr_svg(url: str) -> str:

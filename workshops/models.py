@@ -4,6 +4,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.locales import default_language, default_time_zone
 from core.privacy import mask_account, mask_phone
 
 from . import cards
@@ -65,6 +66,10 @@ class Workshop(models.Model):
     )
     skills = models.ManyToManyField(Skill, through="WorkshopSkill", verbose_name=_("技能"))
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    # What its households read (statements, notices) and where its clocks are: one of
+    # settings.LANGUAGES and an IANA time zone, checked by the services (core.locales).
+    language = models.CharField(_("语言"), max_length=15, default=default_language)
+    time_zone = models.CharField(_("时区"), max_length=40, default=default_time_zone)
 
     class Meta:
         verbose_name = _("共富工坊")
@@ -147,6 +152,9 @@ class Household(models.Model):
     id_tail = models.CharField(_("身份证后四位"), max_length=4, blank=True)
     # Erased on the household's request (PIPL): personal fields are placeholders, for good.
     erased_at = models.DateTimeField(_("匿名化时间"), null=True, blank=True, editable=False)
+    # Blank: the workshop's (workshops.selectors.household_language / household_time_zone).
+    language = models.CharField(_("语言"), max_length=15, blank=True)
+    time_zone = models.CharField(_("时区"), max_length=40, blank=True)
 
     class Meta:
         verbose_name = _("农户")

@@ -57,6 +57,8 @@ class WorkshopOut(Schema):
     status_label: str
     household_count: int
     skills: list[SkillLevelOut]
+    language: str
+    time_zone: str
 
     @staticmethod
     def resolve_name(obj) -> str:
@@ -118,6 +120,12 @@ class HouseholdPatch(InSchema):
     phone: str | None = Field(None, pattern=r"^(1\d{10})?$")
     payment_account: str | None = Field(None, max_length=40, pattern=r"^[0-9A-Za-z]*$")
     payment_account_name: str | None = Field(None, max_length=60)
+    language: str | None = Field(
+        None, max_length=15, description='one of the site\'s languages; "" = the workshop\'s'
+    )
+    time_zone: str | None = Field(
+        None, max_length=40, description='an IANA time zone (Asia/Tashkent); "" = the workshop\'s'
+    )
     reason: str = Field("", max_length=200)
 
 
@@ -173,6 +181,9 @@ class HouseholdOut(Schema):
     joined_on: date
     is_active: bool
     skills: list[SkillLevelOut]
+    # Blank: the workshop's.
+    language: str
+    time_zone: str
 
     @staticmethod
     def resolve_phone(obj) -> str:
@@ -199,6 +210,12 @@ class WorkshopPatch(InSchema):
         None,
         description="operator only, with a reason: replaces the profile (code → 1..3); "
         "certified skills stay",
+    )
+    language: str | None = Field(
+        None, max_length=15, description="operator only: one of the site's languages"
+    )
+    time_zone: str | None = Field(
+        None, max_length=40, description="operator only: an IANA time zone (Africa/Dakar)"
     )
     reason: str = Field("", max_length=200, description="why (required with skills)")
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.permissions import scope
 from core.errors import BadRequest, NotFound
+from core.locales import default_language, default_time_zone, language_codes, time_zone_names
 
 from . import cards
 from .models import (
@@ -209,3 +210,44 @@ def consent_photo_visible(*, viewer: User, consent: HouseholdConsent) -> bool:
     except NotFound:
         return False
     return True
+
+
+# --- language and time zone ------------------------------------------------------------------
+# What a household reads and the clock it lives by: its own if set, else its workshop's; a
+# value the site no longer offers falls back to the defaults (never an error on a page).
+
+
+def workshop_language(workshop: Workshop) -> str:
+    return workshop.language if workshop.language in language_codes() else default_language()
+
+
+def workshop_time_zone(workshop: Workshop) -> str:
+    return workshop.time_zone if workshop.time_zone in time_zone_names() else default_time_zone()
+
+
+def household_language(household: Household) -> str:
+    if household.language in language_codes():
+        return household.language
+    return workshop_language(household.workshop)
+
+
+def household_time_zone(household: Household) -> str:
+    if household.time_zone in time_zone_names():
+        return household.time_zone
+    return workshop_time_zone(household.workshop)
+
+
+def user_time_zone(user: User) -> str:
+    """The zone a signed-in person's pages show times in: their own preference, else their
+    workshop's (a lead's), else the site's."""
+    if user.time_zone in time_zone_names():
+        return user.time_zone
+    if user.organisation_id and user.role == User.Role.LEAD:
+        zone = (
+            Workshop.objects.filter(organisation_id=user.organisation_id)
+            .values_list("time_zone", flat=True)
+            .first()
+        )
+        if zone in time_zone_names():
+            return zone
+    return default_time_zone()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import household_views, views
+from . import household_views, locale_views, views
 
 app_name = "workshops"
 
@@ -32,6 +32,16 @@ urlpatterns = [
         name="workshop_status",
     ),
     path("ops/region/workshops/<int:workshop_id>/lead/", views.workshop_lead, name="workshop_lead"),
+    path(
+        "ops/region/workshops/<int:workshop_id>/locale/",
+        locale_views.workshop_locale,
+        name="workshop_locale",
+    ),
+    path(
+        "ops/region/households/<int:household_id>/locale/",
+        locale_views.household_locale,
+        name="household_locale",
+    ),
     path(
         "ops/region/workshops/<int:workshop_id>/households/new/",
         views.household_new,

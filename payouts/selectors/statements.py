@@ -3,7 +3,7 @@ else), its lines per order, and the operator's list of a period's statements.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -15,6 +15,7 @@ from accounts.models import User
 from accounts.permissions import ensure_role, is_operator, scope
 from core import currency
 from core.errors import BadRequest, NotFound
+from workshops.selectors import household_language, household_time_zone
 
 from ..models import PayoutAdjustment, PayoutLine, Statement
 from ..money import apportion
@@ -97,6 +98,11 @@ class StatementDetail:
     rate: str = ""
     rate_source: str = ""
     rate_date: str = ""
+    # Read in the household's language and time zone (its own, else its workshop's).
+    language: str = settings.LANGUAGE_CODE
+    time_zone: str = settings.TIME_ZONE
+    approved_at: datetime | None = None
+    paid_at: datetime | None = None
 
     @property
     def pieces(self) -> int:
@@ -196,6 +202,10 @@ def statement_get(*, token: str) -> StatementDetail:
         lines=lines,
         adjustments=adjustments,
         total_fen=statement.total_fen,
+        language=household_language(household),
+        time_zone=household_time_zone(household),
+        approved_at=period.approved_at,
+        paid_at=period.paid_at,
         **abroad,
     )
 

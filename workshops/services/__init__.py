@@ -8,6 +8,7 @@
   an operator's replacement;
 - ``capacity``: daily capacity changes, a lead's large increase waiting for an operator;
 - ``catalogue``: the skill catalogue (``skills_by_code``; adding, renaming, retiring skills);
+- ``locales``: a workshop's and a household's language and time zone (the lead's follows);
 - ``cards``: re-issuing a household's card (the old code dies at once, never reused);
 - ``imports``: households from a roster (.xlsx/.csv): a preview, then one confirmation;
 - ``privacy``: a household's consent and its withdrawal, erasure by anonymising;
@@ -70,6 +71,7 @@ from .leads import (
     workshop_assign_lead,
     workshop_lead_replace,
 )
+from .locales import household_locale_set, workshop_locale_set
 from .privacy import (
     ConsentAlreadyGiven,
     ConsentInvalid,
@@ -169,4 +171,6 @@ __all__ = [
     "workshop_set_status",
     "workshop_skills_set",
     "workshop_update",
+    "workshop_locale_set",
+    "household_locale_set",
 ]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.permissions import ensure_role, is_operator
 from core.errors import BadRequest, Conflict, Forbidden, NotFound
+from core.locales import check_language, check_time_zone
 from core.privacy import mask_account, mask_phone
 
 from ..models import (
@@ -79,6 +80,7 @@ def household_create(
 
 
 HOUSEHOLD_FIELDS = ("name", "members", "phone", "payment_account", "payment_account_name")
+HOUSEHOLD_LOCALE_FIELDS = ("language", "time_zone")
 _MASKED = {"phone": mask_phone, "payment_account": mask_account}
 
 
@@ -110,15 +112,20 @@ def _household_for_update(*, household_id: int) -> Household:
 def household_update(
     *, actor: User, household_id: int, reason: str = "", **fields: Any
 ) -> Household:
-    """An operator corrects a household's name, members, phone or payment account.
+    """An operator corrects a household's name, members, phone or payment account, or sets its
+    language or time zone ("": its workshop's; an unknown one is a 400, see core.locales).
 
     Each change is a ``HouseholdEvent`` with the fields' before and after (phone and account
     masked: the event is a record of the change, not a second copy of the numbers).
     """
     ensure_role(actor, Role.OPERATOR)
-    unknown = set(fields) - set(HOUSEHOLD_FIELDS)
+    unknown = set(fields) - set(HOUSEHOLD_FIELDS) - set(HOUSEHOLD_LOCALE_FIELDS)
     if unknown:
         raise BadRequest(detail={"unknown_fields": sorted(unknown)})
+    if "language" in fields:
+        check_language(fields["language"], blank=True)
+    if "time_zone" in fields:
+        check_time_zone(fields["time_zone"], blank=True)
     household = _household_for_update(household_id=household_id)
     values = {k: v.strip() if isinstance(v, str) else v for k, v in fields.items()}
     before = {name: getattr(household, name) for name in values}

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import ensure_role
+from accounts.preferences import user_locale_follow
 from accounts.services import user_deactivate, user_invite
 from core.errors import BadRequest, Conflict, NotFound
 
@@ -76,6 +77,9 @@ def workshop_assign_lead(*, actor: User, workshop_id: int, lead: User, reason: s
     )
     if previous is not None:
         user_deactivate(user=previous)
+    # The new lead reads notices in the workshop's language, in its time zone (unless they set
+    # their own).
+    user_locale_follow(user_id=lead.pk, language=workshop.language, time_zone=workshop.time_zone)
     workshop.lead = lead
     return workshop
 

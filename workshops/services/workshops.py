@@ -23,6 +23,7 @@ from ..models import (
 from ._common import Role, _plain, _workshop_for_update
 from .capacity import workshop_capacity_request
 from .catalogue import skills_by_code
+from .locales import workshop_locale_set
 from .skills import LeadCannotChangeSkills, workshop_skills_set
 
 
@@ -146,10 +147,13 @@ def workshop_update(
     daily_capacity: int | None = None,
     skills: dict[str, int] | None = None,
     reason: str = "",
+    language: str | None = None,
+    time_zone: str | None = None,
     **profile: Any,
 ) -> Workshop:
     """An operator, or the workshop's own lead, updates its daily capacity; an operator its skills
-    and particulars (``profile``: name, place, service center; ``workshop_profile_update``).
+    and particulars (``profile``: name, place, service center; ``workshop_profile_update``),
+    language and time zone (``workshop_locale_set``).
 
     The capacity goes through ``workshop_capacity_request`` (recorded; a lead's large increase
     waits for an operator). ``skills`` is an operator's replacement of the profile, with a
@@ -160,6 +164,10 @@ def workshop_update(
     if skills is not None and not is_operator(actor):
         raise LeadCannotChangeSkills(detail={"workshop_id": workshop_id})
     profile = {name: value for name, value in profile.items() if value is not None}
+    if language is not None or time_zone is not None:
+        workshop_locale_set(
+            actor=actor, workshop_id=workshop.pk, language=language, time_zone=time_zone
+        )
     if profile:
         ensure_role(actor, Role.OPERATOR)
         workshop_profile_update(actor=actor, workshop_id=workshop.pk, **profile)
