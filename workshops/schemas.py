@@ -121,7 +121,7 @@ class HouseholdPatch(InSchema):
     payment_account: str | None = Field(None, max_length=40, pattern=r"^[0-9A-Za-z]*$")
     payment_account_name: str | None = Field(None, max_length=60)
     language: str | None = Field(
-        None, max_length=15, description='one of the site\'s languages; "" = the workshop\'s'
+        None, max_length=15, description="one of the site's languages; \"\" = the workshop's"
     )
     time_zone: str | None = Field(
         None, max_length=40, description='an IANA time zone (Asia/Tashkent); "" = the workshop\'s'

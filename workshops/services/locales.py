@@ -70,5 +70,8 @@ def household_locale_set(
     """An operator sets a household's language and/or time zone ("": its workshop's); recorded
     like any correction (``household_update``)."""
     return household_update(
-        actor=actor, household_id=household_id, reason=reason, **_given(language=language, time_zone=time_zone)
+        actor=actor,
+        household_id=household_id,
+        reason=reason,
+        **_given(language=language, time_zone=time_zone),
     )
