@@ -9,10 +9,13 @@ from core.pagination import LimitOffsetPagination, paginate
 from core.schemas import ErrorOut
 
 from .inbox import inbox_mark_read, inbox_page, inbox_unread_count
+from .preferences import user_locale_set
 from .schemas import (
     InboxOut,
     InboxReadIn,
     InboxReadOut,
+    MeLocaleIn,
+    MeLocaleOut,
     MeOut,
     PasswordLinkIn,
     PasswordLinkOut,
@@ -73,6 +76,16 @@ def logout_all(request: HttpRequest):
 @router.get("/me", response=MeOut, summary="Who am I: role and organisation")
 def me(request: HttpRequest):
     return me_get(viewer=request.user)
+
+
+@router.put(
+    "/me/locale",
+    response=MeLocaleOut,
+    summary="Choose my own language (notices) and time zone (pages); a workshop's change "
+    "then leaves them alone",
+)
+def set_my_locale(request: HttpRequest, payload: MeLocaleIn):
+    return user_locale_set(user=request.user, **payload.dict())
 
 
 @router.get("/inbox", response=InboxOut, tags=["inbox"], summary="My notices, newest first")

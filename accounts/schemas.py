@@ -39,6 +39,20 @@ class MeOut(Schema):
     language: str
 
 
+class MeLocaleIn(InSchema):
+    language: str = Field("", max_length=15, description='a site language; "" = the default')
+    time_zone: str = Field("", max_length=40, description='an IANA time zone; "" = the default')
+
+
+class MeLocaleOut(Schema):
+    """A person's own language (their notices) and time zone (their pages' times); ``own``:
+    chosen by them, so an operator's change to their workshop's leaves it alone."""
+
+    language: str
+    time_zone: str
+    own: bool = Field(..., alias="locale_own")
+
+
 class InboxItemOut(Schema):
     id: int
     kind: str

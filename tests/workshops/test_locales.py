@@ -218,3 +218,20 @@ def test_notices_to_a_lead_are_in_their_language(operator):
     notify_user(user=lead, kind="test", text=_("已保存。"))
     texts = InboxItem.objects.filter(user=lead).order_by("pk").values_list("text", flat=True)
     assert list(texts) == ["已保存。", "Saved."]
+
+
+def test_a_lead_chooses_their_own_by_api_and_the_workshops_change_leaves_it(api, operator):
+    workshop = make_workshop()
+    client = api.as_user(workshop.lead)
+    bad = client.put("/me/locale", {"language": "en", "time_zone": "Asia/Urumqii"})
+    assert (bad.status_code, bad.json()["code"]) == (400, "unknown_time_zone")
+    assert User.objects.get(pk=workshop.lead_id).locale_own is False
+    response = client.put("/me/locale", {"language": "en", "time_zone": "Asia/Urumqi"})
+    assert response.status_code == 200, response.content
+    assert response.json() == {"language": "en", "time_zone": "Asia/Urumqi", "own": True}
+    api.as_user(operator).patch(
+        f"/workshops/{workshop.pk}", {"language": "zh-hans", "time_zone": "Africa/Dakar"}
+    )
+    lead = User.objects.get(pk=workshop.lead_id)
+    assert (lead.language, lead.time_zone) == ("en", "Asia/Urumqi")
+    assert user_time_zone(lead) == "Asia/Urumqi"
