@@ -167,7 +167,7 @@ class ApiToken(models.Model):
 class InboxItem(models.Model):
     """One notice as its person reads it later: every ``notify_user`` call leaves one.
 
-    The text is rendered when the notice is made (in the site's language, like the SMS), so
+    The text is rendered when the notice is made (in the person's language, like the SMS), so
     the inbox says exactly what the phone was told, even after the wording changes.
     """
 
