@@ -12,11 +12,13 @@ from .models import (
     LedgerEntry,
     PayoutAdjustment,
     PayoutClaim,
+    PayoutConversion,
     PayoutLine,
     PayoutPeriod,
     PayoutPeriodEvent,
     PayoutPool,
     PayoutShareConfig,
+    PeriodRate,
     Statement,
     StatementLinkEvent,
 )
@@ -150,3 +152,17 @@ class ImpactMonthAdmin(ReadOnlyAdmin):
 @admin.register(ImpactTotals)
 class ImpactTotalsAdmin(ReadOnlyAdmin):
     list_display = ("pk", "households_earning")
+
+
+@admin.register(PeriodRate)
+class PeriodRateAdmin(ReadOnlyAdmin):
+    list_display = ("period", "currency", "rate", "source", "rate_date", "entered_by")
+    list_filter = ("currency",)
+    list_select_related = ("period", "entered_by")
+
+
+@admin.register(PayoutConversion)
+class PayoutConversionAdmin(ReadOnlyAdmin):
+    list_display = ("period", "household", "currency", "net_fen", "amount_minor")
+    list_filter = ("currency",)
+    list_select_related = ("period", "household")
