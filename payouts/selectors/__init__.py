@@ -11,10 +11,12 @@ By subject (import them from here, not from the submodules):
 - ``statements``: households' statements by token, and a period's list of them;
 - ``impact``: locked money per province and month, fees settled per order;
 - ``merchant``: a merchant's statement of an approved period;
+- ``balance``: a household's settled money at a glance (the SMS ``余额`` reply);
 - ``_common``: the shorthands and the period-not-found error the others share.
 """
 
 from ._common import LOCKED_STATUSES, PeriodNotFound, Role, Status
+from .balance import HouseholdBalance, household_balance
 from .exports import PeriodNotExportable, TransferRow, transfer_rows
 from .impact import EarningsByRegionMonth, PayoutImpact, fees_settled_by_order
 from .lines import line_list
@@ -48,6 +50,7 @@ from .statements import (
 __all__ = [
     "LOCKED_STATUSES",
     "EarningsByRegionMonth",
+    "HouseholdBalance",
     "MerchantRequired",
     "MerchantStatement",
     "MerchantStatementRow",
@@ -63,6 +66,7 @@ __all__ = [
     "TransferRow",
     "adjustment_list",
     "fees_settled_by_order",
+    "household_balance",
     "line_list",
     "merchant_period_list",
     "merchant_statement_get",
