@@ -23,6 +23,7 @@ import json
 import logging
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
@@ -162,15 +163,28 @@ def get_backend() -> NotifierBackend:
     return import_string(path)()
 
 
+# Told of every notice handed to a backend, sent or not: the sms app keeps its log of texts
+# out this way (accounts sits below sms and cannot import it). Registered at start-up.
+NoticeRecorder = Callable[[Notice, bool, str], None]
+_recorders: list[NoticeRecorder] = []
+
+
+def notice_recorder_register(recorder: NoticeRecorder) -> None:
+    if recorder not in _recorders:
+        _recorders.append(recorder)
+
+
 def deliver(notice: Notice, *, backend: NotifierBackend | None = None) -> tuple[bool, str]:
     """Send one notice: whether the backend accepted it, and the gateway's id for it ("" when
     the backend gives none). A failure is logged, not raised (a notice never undoes the work)."""
     try:
-        gateway_id = (backend or get_backend()).send(notice)
+        sent, gateway_id = True, (backend or get_backend()).send(notice) or ""
     except NotificationFailed:
         log.warning("notice %s to user %s failed", notice.kind, notice.user_id, exc_info=True)
-        return False, ""
-    return True, gateway_id or ""
+        sent, gateway_id = False, ""
+    for recorder in _recorders:
+        recorder(notice, sent, gateway_id)
+    return sent, gateway_id
 
 
 def notify(notice: Notice, *, backend: NotifierBackend | None = None) -> bool:

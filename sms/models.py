@@ -60,7 +60,7 @@ class SmsMessage(models.Model):
     household = models.ForeignKey(
         "workshops.Household",
         verbose_name=_("农户"),
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
@@ -68,7 +68,7 @@ class SmsMessage(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("用户"),
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",

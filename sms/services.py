@@ -107,6 +107,27 @@ def sms_reply_send(*, message_id: int, phone: str) -> SmsMessage | None:
     return message
 
 
+def sms_notice_record(notice: Notice, sent: bool, gateway_id: str) -> SmsMessage | None:
+    """Log a notice another app sent to a person's phone (``notify_user``: a lead told of a
+    new order, say): every text out is in the log, not only replies. Replies are logged by
+    ``sms_inbound_receive`` already (they carry our ``ref``); a notice without a phone is not
+    a text, one without a user is not to a person on file. Registered with the notifier in
+    ``SmsConfig.ready``."""
+    if notice.ref or not notice.phone or notice.user_id is None:
+        return None
+    number = normalise(notice.phone)
+    return SmsMessage.objects.create(
+        direction=Direction.OUT,
+        number_masked=mask_phone(number),
+        number_key=number_key(number),
+        body=notice.text[:BODY_MAX],
+        status=Status.SENT if sent else Status.FAILED,
+        gateway_id=gateway_id[:64],
+        user_id=notice.user_id,
+        detail={"kind": notice.kind},
+    )
+
+
 DELIVERED = {"delivered"}
 UNDELIVERED = {"undelivered", "failed", "expired", "rejected"}
 

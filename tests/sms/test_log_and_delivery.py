@@ -114,3 +114,23 @@ def test_sms_phone_command_plays_the_phone_and_prints_the_reply(db, outbox, work
     call_command("sms_phone", "13812345673", "余额", stdout=out)
     assert out.getvalue().startswith(f"卡号尾号 {household.card_code[-4:]}：")
     assert SmsMessage.objects.filter(direction="in", household=household).exists()
+
+
+def test_notices_other_apps_text_to_a_lead_are_logged_too(outbox, lead):
+    from accounts.notifications import notify_user
+
+    lead.phone = "13900000031"
+    lead.save(update_fields=["phone"])
+    assert notify_user(user=lead, kind="batch_published", text="新订单")
+    logged = SmsMessage.objects.get()
+    assert (logged.direction, logged.number_masked, logged.body, logged.status) == (
+        "out",
+        "139****0031",
+        "新订单",
+        "sent",
+    )
+    assert (logged.user_id, logged.gateway_id, logged.detail) == (
+        lead.pk,
+        "mem-1",
+        {"kind": "batch_published"},
+    )
