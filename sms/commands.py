@@ -42,7 +42,8 @@ Status = SmsMessage.Status
 LIST_SIZE = 5
 CARD_TAIL = 4
 
-_BALANCE = re.compile(r"^(?:余额|YE)(?:\s*([0-9A-Z-]{1,12}))?$")
+_BALANCE = re.compile(r"^余额\s*([0-9A-Z-]{1,12})?$")
+_BALANCE_LATIN = re.compile(r"^YE(?:\s+([0-9A-Z-]{1,12}))?$")  # "YES" is not "YE S"
 _LIST = re.compile(r"^查$")
 _CLAIM = re.compile(r"^接\s*(\S+)$")
 _RELEASE = re.compile(r"^放\s*(\S+)$")
@@ -63,6 +64,7 @@ def parse(text: str) -> tuple[str, str]:
     cleaned = " ".join(text.replace("\u3000", " ").split()).upper()
     for pattern, command in (
         (_BALANCE, Command.BALANCE),
+        (_BALANCE_LATIN, Command.BALANCE),
         (_LIST, Command.LIST),
         (_CLAIM, Command.CLAIM),
         (_RELEASE, Command.RELEASE),

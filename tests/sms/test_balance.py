@@ -121,3 +121,22 @@ def test_anything_else_gets_the_help_text(gateway):
     answer = gateway.text("13812340005", "你好")
     assert (answer.body["command"], answer.body["status"]) == ("help", "done")
     assert "余额" in answer.reply and "接 批次码" in answer.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("余额", ("balance", "")),
+        ("余额7k2m", ("balance", "7K2M")),
+        ("ye 7K2M", ("balance", "7K2M")),
+        ("YES", ("help", "")),
+        ("查", ("list", "")),
+        ("接\u30001024", ("claim", "1024")),
+        ("放 1024", ("release", "1024")),
+        ("查查", ("help", "")),
+    ],
+)
+def test_texts_are_read_without_regard_to_case_or_spaces(text, expected):
+    from sms.commands import parse
+
+    assert parse(text) == expected
