@@ -134,3 +134,13 @@ def test_notices_other_apps_text_to_a_lead_are_logged_too(outbox, lead):
         "mem-1",
         {"kind": "batch_published"},
     )
+
+
+def test_the_demo_says_how_to_play_a_leads_phone(lead):
+    from sms.demo import logins_note
+
+    lead.phone = "13900000041"
+    lead.save(update_fields=["phone"])
+    assert logins_note() == [
+        f'短信 SMS (lead {lead.username}): python manage.py sms_phone 13900000041 "查"'
+    ]
