@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "payouts",
     "trainees",
     "stories",
+    "sms",
+    "django_ratelimit",
     "pages",
     "config.apps.ProjectConfig",
 ]
@@ -302,6 +304,13 @@ SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
 SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")
 SMS_GATEWAY_SIGN = os.environ.get("SMS_GATEWAY_SIGN", "手创")
 SMS_GATEWAY_TIMEOUT = float(os.environ.get("SMS_GATEWAY_TIMEOUT", "5"))
+# Texts in (sms app): the gateway signs each post with this shared secret (HMAC-SHA256 over
+# timestamp and body). Unset with DJANGO_DEBUG=0: every inbound post is refused.
+SMS_INBOUND_SECRET = os.environ.get("SMS_INBOUND_SECRET", "dev-only-sms-secret" if DEBUG else "")
+# A signed post older or newer than this is refused (its message id is remembered for good).
+SMS_INBOUND_MAX_SKEW_SECONDS = int(os.environ.get("SMS_INBOUND_MAX_SKEW_SECONDS", "300"))
+# Texts one number may send (django-ratelimit's count/period, e.g. "10/10m").
+SMS_INBOUND_RATE = os.environ.get("SMS_INBOUND_RATE", "10/10m")
 
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
@@ -321,6 +330,9 @@ else:
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # django-ratelimit (the SMS per-number limit) refuses a per-process cache as not shared
+    # between processes: true, and without Redis there is one process (runserver, the tests).
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", "django_ratelimit.E003"]
 
 # --- Production hardening (DJANGO_DEBUG=0) ---------------------------------------------
 if not DEBUG:

@@ -12,10 +12,12 @@ By subject (import them from here, not from the submodules):
 - ``impact``: locked money per province and month, fees settled per order;
 - ``merchant``: a merchant's statement of an approved period;
 - ``currency``: payouts abroad: a period's rates and converted pools, a household's conversion;
+- ``balance``: a household's settled money at a glance (the SMS ``余额`` reply);
 - ``_common``: the shorthands and the period-not-found error the others share.
 """
 
 from ._common import LOCKED_STATUSES, PeriodNotFound, Role, Status
+from .balance import HouseholdBalance, household_balance
 from .currency import (
     CurrencySummary,
     conversions_by_household,
@@ -56,6 +58,7 @@ __all__ = [
     "LOCKED_STATUSES",
     "CurrencySummary",
     "EarningsByRegionMonth",
+    "HouseholdBalance",
     "MerchantRequired",
     "MerchantStatement",
     "MerchantStatementRow",
@@ -72,6 +75,7 @@ __all__ = [
     "adjustment_list",
     "conversions_by_household",
     "fees_settled_by_order",
+    "household_balance",
     "household_conversion",
     "line_list",
     "merchant_period_list",
