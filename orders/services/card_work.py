@@ -139,12 +139,13 @@ def ticket_return_by_card(
     """Record pieces the card's household handed back of a batch (and lost, with a reason),
     over its tickets oldest first. Returns (household, hand-back rows, created)."""
     ensure_role(actor, Role.LEAD, Role.OPERATOR)
+    # Another workshop's batch is 404 before anything about the body is said.
+    batch = _held_batch(actor=actor, batch_id=batch_id)
     if returned < 0 or lost < 0 or returned + lost == 0:
         raise errors.ReturnEmpty(detail={"returned": returned, "lost": lost})
     loss_reason = loss_reason.strip()
     if lost > 0 and not loss_reason:
         raise errors.LossReasonRequired()
-    batch = _held_batch(actor=actor, batch_id=batch_id)
     code = _code(card_code)
     replay_args = {"batch_id": batch.pk, "code": code, "returned": returned, "lost": lost}
     if idempotency_key is not None:
