@@ -3,6 +3,7 @@ from ninja import Query, Router, Schema, Status
 
 from core.pagination import LimitOffsetPagination, paginate
 
+from .card_sheets import card_pdf_response
 from .schemas import (
     CapacityChangeOut,
     CapacityConfirmIn,
@@ -23,7 +24,6 @@ from .schemas import (
     WorkshopOut,
     WorkshopPatch,
 )
-from .card_sheets import card_pdf_response
 from .selectors import (
     capacity_change_list,
     card_holder_get,

@@ -108,7 +108,9 @@ def _draw_card(canvas, content: CardContent, x0, y0, w, h, font: str) -> None:
     canvas.setFont(font, 8)
     canvas.drawString(text_x, y0 + h - 22 * MM, _fit(canvas, content.workshop, font, 8, text_w))
     if content.village:
-        canvas.drawString(text_x, y0 + h - 26.5 * MM, _fit(canvas, content.village, font, 8, text_w))
+        canvas.drawString(
+            text_x, y0 + h - 26.5 * MM, _fit(canvas, content.village, font, 8, text_w)
+        )
     canvas.setFont(font, 6.5)
     canvas.drawRightString(x0 + w - 5 * MM, y0 + 9.5 * MM, "扫码看账本")
     # The code for people: big, grouped, along the bottom of the card.

@@ -44,9 +44,7 @@ def cards(request: HttpRequest, workshop_id: int | None = None) -> HttpResponse:
     """The workshop's households with their codes; print all cards, or re-issue one."""
     workshop = workshop_get(viewer=request.user, workshop_id=_workshop_id(request, workshop_id))
     households = list(card_holders(viewer=request.user, workshop_id=workshop.pk))
-    return render(
-        request, "workshops/cards.html", {"workshop": workshop, "households": households}
-    )
+    return render(request, "workshops/cards.html", {"workshop": workshop, "households": households})
 
 
 @page(LEAD)

@@ -99,7 +99,7 @@ __all__ = [
     "split_quantity",
     "ticket_issue",
     "ticket_issue_by_card",
+    "ticket_return_by_card",
     "ticket_return_correct",
     "ticket_return_record",
-    "ticket_return_by_card",
 ]

@@ -54,7 +54,9 @@ def test_a_typed_code_with_its_groups_and_lower_case_is_read(api, workshop, batc
     assert Ticket.objects.get().household == household
 
 
-def test_a_ticket_names_the_household_by_number_or_by_card_not_both(api, workshop, batch, household):
+def test_a_ticket_names_the_household_by_number_or_by_card_not_both(
+    api, workshop, batch, household
+):
     lead = api.as_user(workshop.lead)
     both = {"household_id": household.pk, "card_code": household.card_code, "quantity": 5}
     assert lead.post(f"/batches/{batch.pk}/tickets", both).status_code == 422
@@ -85,9 +87,7 @@ def test_another_workshops_card_is_404_and_nothing_is_issued(api, workshop, batc
     assert not Ticket.objects.exists()
 
 
-def test_an_operator_cannot_issue_a_batch_to_a_card_of_another_workshop(
-    api, operator, batch
-):
+def test_an_operator_cannot_issue_a_batch_to_a_card_of_another_workshop(api, operator, batch):
     stranger = make_household(make_workshop())
     response = api.as_user(operator).post(
         f"/batches/{batch.pk}/tickets", {"card_code": stranger.card_code, "quantity": 5}

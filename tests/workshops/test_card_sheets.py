@@ -16,9 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def households(workshop):
-    return [
-        make_household(workshop, name=f"农户{i:02d}", village="甲居二村") for i in range(12)
-    ]
+    return [make_household(workshop, name=f"农户{i:02d}", village="甲居二村") for i in range(12)]
 
 
 def test_a_workshops_card_sheet_prints_every_code_ten_cards_a_page(
@@ -81,9 +79,7 @@ def test_a_checker_may_not_print_cards(api, workshop):
         assert response.json()["code"] == "role_not_allowed"
 
 
-def test_reissuing_by_the_api_kills_the_old_code_and_prints_the_new_one(
-    api, workshop, tmp_path
-):
+def test_reissuing_by_the_api_kills_the_old_code_and_prints_the_new_one(api, workshop, tmp_path):
     household = make_household(workshop)
     old = household.card_code
     response = api.as_user(workshop.lead).post(
