@@ -352,11 +352,12 @@ class CardWorkItemIn(InSchema):
 
     key: UUID = Field(..., description="made on the phone when it was recorded")
     kind: Literal["issue", "return"]
-    batch_id: int
+    batch_id: int = Field(..., ge=1, le=2**63 - 1)
     card_code: str = Field(..., max_length=200)
-    quantity: int = 0
-    returned: int = 0
-    lost: int = 0
+    # Bounded to what the columns hold: a number no row can store is refused in its result.
+    quantity: int = Field(0, ge=-(2**31), le=2**31 - 1)
+    returned: int = Field(0, ge=-(2**31), le=2**31 - 1)
+    lost: int = Field(0, ge=-(2**31), le=2**31 - 1)
     loss_reason: str = Field("", max_length=200)
     device_time: datetime | None = Field(None, description="when the phone recorded it")
 

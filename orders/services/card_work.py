@@ -24,13 +24,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import DataError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.permissions import ensure_role
-from core.errors import ApplicationError
+from core.errors import ApplicationError, InvalidInput
 from workshops import cards
 from workshops.models import Household
 from workshops.selectors import CardCodeInvalid, CardNotFound, household_by_card
@@ -262,6 +262,10 @@ def card_work_record(*, actor: User, items: list[CardWorkItem]) -> list[CardWork
                 pieces = sum(row.returned for row in rows)
         except ApplicationError as exc:
             results.append(rejected(item.index, str(item.key), exc, item.kind))
+            continue
+        except (DataError, OverflowError):
+            # A value the database refused: this item's answer, not the whole queue's.
+            results.append(rejected(item.index, str(item.key), InvalidInput(), item.kind))
             continue
         results.append(
             CardWorkResult(

@@ -295,6 +295,18 @@ def test_each_queued_item_is_judged_on_its_own(api, workshop, batch, household):
     assert Ticket.objects.count() == 1
 
 
+def test_a_queued_number_no_column_holds_is_refused_in_its_result(api, workshop, batch, household):
+    huge = _item("issue", batch, household.card_code, quantity=10)
+    huge["batch_id"] = 2**70
+    good = _item("issue", batch, household.card_code, quantity=10)
+    response = api.as_user(workshop.lead).post("/card-work/bulk", {"items": [huge, good]})
+    assert response.status_code == 200, response.content
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["rejected", "created"]
+    assert results[0]["error"]["detail"]["errors"][0]["loc"] == ["batch_id"]
+    assert Ticket.objects.count() == 1
+
+
 def test_a_queue_above_the_limit_is_413_and_nothing_is_recorded(api, workshop, batch, household):
     items = [_item("issue", batch, household.card_code, quantity=1) for _ in range(201)]
     response = api.as_user(workshop.lead).post("/card-work/bulk", {"items": items})
