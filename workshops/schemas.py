@@ -272,3 +272,29 @@ class SkillChangeOut(Schema):
     @staticmethod
     def resolve_actor(obj) -> str | None:
         return str(obj.actor) if obj.actor_id else None
+
+
+class HouseholdCardOut(Schema):
+    """A household's card: its code as the machine reads it and as it is printed."""
+
+    household_id: int
+    name: str
+    village: str
+    card_code: str
+    card_display: str
+    card_issued_at: datetime
+    passbook_url: str
+
+    @staticmethod
+    def resolve_household_id(obj) -> int:
+        return obj.pk
+
+    @staticmethod
+    def resolve_passbook_url(obj) -> str:
+        from .card_sheets import passbook_url
+
+        return passbook_url(obj.card_code)
+
+
+class CardReissueIn(InSchema):
+    reason: str = Field(..., max_length=200, description="why (lost, damaged): required")
