@@ -13,7 +13,6 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import get_language, to_language
 
-
 # The switch's buttons are short so that one per other language fits a 360 px header; each
 # carries the language's full name in itself as its accessible name.
 SHORT_NAMES = {"zh-hans": "中文"}
