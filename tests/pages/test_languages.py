@@ -67,3 +67,10 @@ def test_pages_ignore_a_french_browser_until_the_person_chooses():
     html = Client().get("/login/", headers={"Accept-Language": "fr"}).content.decode()
     assert '<html lang="zh-Hans">' in html
     assert NOTICE not in html
+
+
+def test_admin_in_french_carries_the_notice_too():
+    operator = make_user(User.Role.OPERATOR, is_staff=True)
+    html = _client("fr", operator).get("/admin/").content.decode()
+    assert NOTICE in html
+    assert 'id="site-name"' in html  # still the admin's own header

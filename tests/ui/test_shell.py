@@ -9,9 +9,7 @@ from accounts.models import User
 from tests.factories import PASSWORD, make_user
 
 
-def test_sign_in_lands_on_role_home_and_the_switch_translates_the_page(
-    page, site, sign_in, shot
-):
+def test_sign_in_lands_on_role_home_and_the_switch_translates_the_page(page, site, sign_in, shot):
     trainer = make_user(User.Role.TRAINER, display_name="王老师")
     page.goto(f"{site}/login/")
     expect(page.locator("h1")).to_have_text("登录")
