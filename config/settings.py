@@ -14,7 +14,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SHOUCHUANG_VAR_DIR", BASE_DIR / "var"))
@@ -91,7 +90,8 @@ MIDDLEWARE = [
     # Pages and JSON compressed for slow links (Django ≥ 4.2 pads gzip against BREACH).
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    # Pages speak Chinese unless the person chose English (the API follows Accept-Language).
+    # Pages speak Chinese unless the person chose another language (the API follows
+    # Accept-Language).
     "core.middleware.ChineseFirstPagesMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Inside LocaleMiddleware, so that their messages are in the request's language.
@@ -123,6 +123,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "pages.inbox.unread_count",
+                "pages.i18n.language_review",
             ],
         },
     },
@@ -183,7 +184,14 @@ API_TOKEN_TTL = timedelta(days=int(os.environ.get("API_TOKEN_TTL_DAYS", "30")))
 API_TOKEN_PURGE_GRACE = timedelta(days=1)
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+# Each language is named in itself (the switch shows the name a reader of it recognises).
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English"), ("fr", "Français")]
+# Catalogues made by machine and not yet read by a speaker of the language: every page in one of
+# these shows a notice saying so (pages.i18n), and its .po carries "X-Review-Status: unreviewed".
+# A reviewer removes the language here once the catalogue is reviewed (docs/i18n.md).
+UNREVIEWED_LANGUAGES = ["fr"]
+# Where readers report a wrong translation (the notice's mailto link).
+TRANSLATION_FEEDBACK_EMAIL = os.environ.get("TRANSLATION_FEEDBACK_EMAIL", "i18n@shouchuang.org")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
