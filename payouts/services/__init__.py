@@ -6,7 +6,8 @@
   (and a statement's link replaced when its paper slip is lost);
 - ``totals``: what a period and each household in it add up to;
 - ``adjustments``: a household's bonus or deduction in an open period;
-- ``shares``: a workshop's lead and service-center cuts.
+- ``shares``: a workshop's lead and service-center cuts;
+- ``payments``: each household's payment of a paid period, its answer, and disputes.
 
 Import from here (``from payouts.services import period_approve``); the modules are the layout.
 The compute limits (``SYNC_COMPUTE_LIMIT``, ``STALE_COMPUTE_AFTER``) stay in ``periods``, where
@@ -23,6 +24,19 @@ from .adjustments import (
     household_in_period_scope,
 )
 from .approval import period_approve, period_approve_request, period_approve_run
+from .payments import (
+    AnswerResult,
+    PaymentAnswerKeyReused,
+    PaymentMethodInvalid,
+    PaymentNotDisputed,
+    PaymentNotFound,
+    PaymentNothingToAnswer,
+    PaymentResolutionRequired,
+    PaymentSlipRequired,
+    payment_answer_record,
+    payment_dispute_resolve,
+    payments_record,
+)
 from .periods import (
     PaymentReferenceRequired,
     PeriodEmpty,
@@ -48,6 +62,17 @@ from .statements import StatementReissueReasonRequired, statement_link_reissue
 from .totals import household_period_total
 
 __all__ = [
+    "AnswerResult",
+    "PaymentAnswerKeyReused",
+    "PaymentMethodInvalid",
+    "PaymentNotDisputed",
+    "PaymentNotFound",
+    "PaymentNothingToAnswer",
+    "PaymentResolutionRequired",
+    "PaymentSlipRequired",
+    "payment_answer_record",
+    "payment_dispute_resolve",
+    "payments_record",
     "AdjustmentAmountInvalid",
     "AdjustmentCorrectsInvalid",
     "AdjustmentHouseholdOutOfScope",
