@@ -11,6 +11,7 @@ By subject (import them from here, not from the submodules):
 - ``statements``: households' statements by token, and a period's list of them;
 - ``impact``: locked money per province and month, fees settled per order;
 - ``merchant``: a merchant's statement of an approved period;
+- ``payments``: households' payments, the overdue unconfirmed ones and open disputes;
 - ``_common``: the shorthands and the period-not-found error the others share.
 """
 
@@ -24,6 +25,12 @@ from .merchant import (
     MerchantStatementRow,
     merchant_period_list,
     merchant_statement_get,
+)
+from .payments import (
+    household_payment_list,
+    payment_attention_count,
+    payment_dispute_list,
+    payment_unconfirmed_list,
 )
 from .periods import (
     adjustment_list,
@@ -46,6 +53,10 @@ from .statements import (
 )
 
 __all__ = [
+    "household_payment_list",
+    "payment_attention_count",
+    "payment_dispute_list",
+    "payment_unconfirmed_list",
     "LOCKED_STATUSES",
     "EarningsByRegionMonth",
     "MerchantRequired",
