@@ -11,6 +11,7 @@ NAV: dict[str, list[tuple[str, object]]] = {
         ("orders:open_batches", _("接单")),
         ("orders:my_batches", _("我的批次")),
         ("quality:scan", _("扫码")),
+        ("payouts:payment_confirm", _("收款")),
     ],
     Role.CHECKER: [
         ("quality:scan", _("扫码")),

@@ -113,9 +113,7 @@ def _periods(household: Household) -> list[PassbookPeriod]:
         )
     payments = {
         p.statement_id: p
-        for p in HouseholdPayment.objects.filter(statement__in=statements).select_related(
-            "answer"
-        )
+        for p in HouseholdPayment.objects.filter(statement__in=statements).select_related("answer")
     }
     rows = []
     for statement in statements:

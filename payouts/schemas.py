@@ -374,6 +374,9 @@ class StatementOut(Schema):
     total: str
     lines: list[StatementLineOut]
     adjustments: list[StatementAdjustmentOut]
+    payment_status: str = Field(
+        "", description="once paid: unconfirmed | confirmed | disputed | resolved (the household's)"
+    )
 
     @staticmethod
     def resolve_pdf_url(obj) -> str:

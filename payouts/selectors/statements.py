@@ -15,7 +15,7 @@ from accounts.models import User
 from accounts.permissions import ensure_role, is_operator, scope
 from core.errors import BadRequest, NotFound
 
-from ..models import PayoutAdjustment, PayoutLine, Statement
+from ..models import HouseholdPayment, PayoutAdjustment, PayoutLine, Statement
 from ..money import apportion
 from ._common import Role, Status
 from .periods import period_get
@@ -88,6 +88,9 @@ class StatementDetail:
     lines: list[StatementLine]
     adjustments: list[dict]
     total_fen: int
+    # the household's payment once the period is paid: its status and label ("" before)
+    payment_status: str = ""
+    payment_status_label: str = ""
 
     @property
     def pieces(self) -> int:
@@ -176,7 +179,18 @@ def statement_get(*, token: str) -> StatementDetail:
         lines=lines,
         adjustments=adjustments,
         total_fen=statement.total_fen,
+        **_payment_status(statement),
     )
+
+
+def _payment_status(statement: Statement) -> dict[str, str]:
+    payment = HouseholdPayment.objects.filter(statement=statement).only("status").first()
+    if payment is None:
+        return {}
+    return {
+        "payment_status": payment.status,
+        "payment_status_label": str(payment.get_status_display()),
+    }
 
 
 def statement_tokens(

@@ -30,9 +30,7 @@ from .payment_factories import make_paid_period, payment_of
 Status = HouseholdPayment.Status
 
 
-def test_mark_paid_records_one_payment_per_household_with_method_and_reference(
-    operator, workshop
-):
+def test_mark_paid_records_one_payment_per_household_with_method_and_reference(operator, workshop):
     period, households = make_paid_period(operator, workshop, pieces=(100, 40), method="mobile")
     payments = HouseholdPayment.objects.filter(period=period).order_by("household_id")
     assert [(p.household_id, p.amount_fen) for p in payments] == [
@@ -47,7 +45,7 @@ def test_mark_paid_records_one_payment_per_household_with_method_and_reference(
 
 def test_mark_paid_takes_a_method_and_reference_per_household(operator, workshop):
     households = [workshop.households.create(name=n, phone="13800001111") for n in ("甲", "乙")]
-    period, _ = make_paid_period(
+    _period, _ = make_paid_period(
         operator,
         workshop,
         households=households,
@@ -219,7 +217,7 @@ def test_unconfirmed_payments_older_than_the_setting_go_before_the_operator(
     operator, workshop, settings
 ):
     settings.PAYMENT_CONFIRM_DAYS = 7
-    _period, (old, fresh) = make_paid_period(operator, workshop)
+    _period, (old, _fresh) = make_paid_period(operator, workshop)
     HouseholdPayment.objects.filter(household=old).update(
         paid_at=timezone.now() - timedelta(days=8)
     )
