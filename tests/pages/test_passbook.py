@@ -151,3 +151,18 @@ def test_a_household_cannot_answer_for_another(client, operator, workshop):
     client.post(answer_url, form)
     assert payment_of(theirs).status == HouseholdPayment.Status.UNCONFIRMED
     assert payment_of(mine).status == HouseholdPayment.Status.UNCONFIRMED
+
+
+def test_the_operator_records_a_birth_year_kept_out_of_the_event(api, operator, household):
+    from tests.factories import bearer
+    from workshops.models import HouseholdEvent
+
+    response = api.patch(
+        f"/households/{household.pk}", {"birth_year": 1971}, headers=bearer(operator)
+    )
+    assert response.status_code == 200, response.content
+    household.refresh_from_db()
+    assert household.birth_year == 1971
+    assert "birth_year" not in response.json()
+    event = HouseholdEvent.objects.get(household=household)
+    assert event.changes == {"birth_year": ["****", "****"]}
