@@ -5,7 +5,7 @@ the viewer (an operator sees all; a lead its own workshop's)."""
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -54,10 +54,13 @@ def payment_dispute_list(*, viewer: User, open_only: bool = True) -> QuerySet:
 
 
 def payment_attention_count(*, viewer: User) -> int:
-    """What the operator's dashboard shows: overdue unconfirmed payments plus open disputes."""
+    """What the operator's dashboard shows (one query): overdue unconfirmed payments plus open
+    disputes."""
+    cutoff = timezone.now() - timedelta(days=confirm_days())
     return (
-        payment_unconfirmed_list(viewer=viewer).count()
-        + payment_dispute_list(viewer=viewer).count()
+        _scoped(viewer)
+        .filter(Q(status=Status.UNCONFIRMED, paid_at__lte=cutoff) | Q(status=Status.DISPUTED))
+        .count()
     )
 
 
