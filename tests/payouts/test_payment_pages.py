@@ -55,7 +55,7 @@ def test_operator_sees_overdue_and_disputes_and_resolves(client, operator, works
     assert "待处理的农户收款：2 笔" in ops
     page = client.get(reverse("payouts:payments")).content.decode()
     assert late.name in page and disputing.name in page
-    assert page.count('class="payment-unconfirmed"') == 1
+    assert page.count('class="card payment-unconfirmed"') == 1
     response = client.post(
         reverse("payouts:payment_resolve", args=[payment_of(disputing).pk]),
         {"resolution": "已补发现金"},
