@@ -159,6 +159,10 @@ def payment_answer_record(
     answered_at = min(answered_at or now, now)  # a phone's clock ahead of ours counts as now
     # Lock the household's row: its answers take turns, so two answers never split a payment.
     Household.objects.select_for_update().filter(pk=household_id).first()
+    # The same key may have been committed while we waited for the lock (a phone sending twice)
+    existing = PaymentAnswer.objects.filter(key=key).first()
+    if existing is not None:
+        return _replay(existing, household_id)
     open_payments = HouseholdPayment.objects.filter(
         household_id=household_id, status=Status.UNCONFIRMED, paid_at__lte=answered_at
     )
