@@ -176,6 +176,15 @@ AXES_VERBOSE = False
 # The pages' wrapper renders a locked-out page and defers to accounts.auth for the API.
 AXES_LOCKOUT_CALLABLE = "pages.views.lockout_response"
 
+# The household passbook (/p/<card>/, pages/passbook.py): wrong second factors before a card's
+# passbook locks, for how long, and how many a client address may get wrong across cards.
+PASSBOOK_MAX_FAILS = int(os.environ.get("PASSBOOK_MAX_FAILS", "5"))
+PASSBOOK_LOCK_MINUTES = int(os.environ.get("PASSBOOK_LOCK_MINUTES", "30"))
+PASSBOOK_ADDRESS_MAX_FAILS = int(os.environ.get("PASSBOOK_ADDRESS_MAX_FAILS", "20"))
+PASSBOOK_SESSION_MINUTES = int(os.environ.get("PASSBOOK_SESSION_MINUTES", "15"))
+# Payments no household confirmed this many days after they were paid go before the operator.
+PAYMENT_CONFIRM_DAYS = int(os.environ.get("PAYMENT_CONFIRM_DAYS", "14"))
+
 # Bearer tokens for phone clients.
 # A one-time set-password link (an operator's new user, or a reset) works this long, once.
 SET_PASSWORD_LINK_TTL = timedelta(hours=int(os.environ.get("SET_PASSWORD_LINK_TTL_HOURS", "72")))

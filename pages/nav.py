@@ -13,6 +13,7 @@ NAV: dict[str, list[tuple[str, object]]] = {
         ("quality:scan", _("扫码")),
         ("workshops:my_households", _("农户")),
         ("workshops:cards", _("农户卡")),
+        ("payouts:payment_confirm", _("收款")),
     ],
     Role.CHECKER: [
         ("quality:scan", _("扫码")),

@@ -7,9 +7,11 @@ from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from core.errors import ApplicationError
 
 from .models import (
+    HouseholdPayment,
     ImpactMonth,
     ImpactTotals,
     LedgerEntry,
+    PaymentAnswer,
     PayoutAdjustment,
     PayoutClaim,
     PayoutConversion,
@@ -166,3 +168,18 @@ class PayoutConversionAdmin(ReadOnlyAdmin):
     list_display = ("period", "household", "currency", "net_fen", "amount_minor")
     list_filter = ("currency",)
     list_select_related = ("period", "household")
+
+
+@admin.register(HouseholdPayment)
+class HouseholdPaymentAdmin(ReadOnlyAdmin):
+    list_display = ("period", "household", "amount_fen", "method", "reference", "status")
+    list_filter = ("status", "method")
+    list_select_related = ("period", "household")
+    search_fields = ("household__name", "reference")
+
+
+@admin.register(PaymentAnswer)
+class PaymentAnswerAdmin(ReadOnlyAdmin):
+    list_display = ("household", "answer", "via", "answered_at", "recorded_by")
+    list_filter = ("answer", "via")
+    list_select_related = ("household", "recorded_by")

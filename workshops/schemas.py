@@ -107,6 +107,7 @@ class HouseholdIn(InSchema):
     phone: str = Field("", pattern=r"^(1\d{10})?$")
     payment_account: str = Field("", max_length=40, pattern=r"^[0-9A-Za-z]*$")
     payment_account_name: str = Field("", max_length=60)
+    birth_year: int | None = Field(None, ge=1900, le=2100, description="the passbook's factor")
     skills: dict[str, int] = Field(default_factory=dict)
     joined_on: date | None = None
     key: UUID | None = Field(None, description="client-made UUID: a repeat returns the same one")
@@ -118,6 +119,7 @@ class HouseholdPatch(InSchema):
     phone: str | None = Field(None, pattern=r"^(1\d{10})?$")
     payment_account: str | None = Field(None, max_length=40, pattern=r"^[0-9A-Za-z]*$")
     payment_account_name: str | None = Field(None, max_length=60)
+    birth_year: int | None = Field(None, ge=1900, le=2100)
     reason: str = Field("", max_length=200)
 
 

@@ -13,6 +13,7 @@ By subject (import them from here, not from the submodules):
 - ``merchant``: a merchant's statement of an approved period;
 - ``currency``: payouts abroad: a period's rates and converted pools, a household's conversion;
 - ``balance``: a household's settled money at a glance (the SMS ``余额`` reply);
+- ``payments``: households' payments, the overdue unconfirmed ones and open disputes;
 - ``_common``: the shorthands and the period-not-found error the others share.
 """
 
@@ -33,6 +34,16 @@ from .merchant import (
     MerchantStatementRow,
     merchant_period_list,
     merchant_statement_get,
+)
+from .payments import (
+    household_payment_list,
+    payment_attention_count,
+    payment_dispute_list,
+    payment_slip_by_file,
+    payment_slip_visible,
+    payment_unconfirmed_list,
+    period_payment_counts,
+    statement_payment,
 )
 from .periods import (
     adjustment_list,
@@ -77,19 +88,27 @@ __all__ = [
     "fees_settled_by_order",
     "household_balance",
     "household_conversion",
+    "household_payment_list",
     "line_list",
     "merchant_period_list",
     "merchant_statement_get",
+    "payment_attention_count",
+    "payment_dispute_list",
+    "payment_slip_by_file",
+    "payment_slip_visible",
+    "payment_unconfirmed_list",
     "period_currency_summary",
     "period_detail",
     "period_get",
     "period_household",
     "period_household_count",
     "period_list",
+    "period_payment_counts",
     "period_reconciliation",
     "period_workshop_totals",
     "statement_get",
     "statement_list",
+    "statement_payment",
     "statement_tokens",
     "statement_url",
     "transfer_rows",

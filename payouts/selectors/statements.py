@@ -16,7 +16,7 @@ from accounts.permissions import ensure_role, is_operator, scope
 from core import currency
 from core.errors import BadRequest, NotFound
 
-from ..models import PayoutAdjustment, PayoutLine, Statement
+from ..models import HouseholdPayment, PayoutAdjustment, PayoutLine, Statement
 from ..money import apportion
 from ._common import Role, Status
 from .currency import household_conversion
@@ -97,6 +97,9 @@ class StatementDetail:
     rate: str = ""
     rate_source: str = ""
     rate_date: str = ""
+    # the household's payment once the period is paid: its status and label ("" before)
+    payment_status: str = ""
+    payment_status_label: str = ""
 
     @property
     def pieces(self) -> int:
@@ -197,7 +200,18 @@ def statement_get(*, token: str) -> StatementDetail:
         adjustments=adjustments,
         total_fen=statement.total_fen,
         **abroad,
+        **_payment_status(statement),
     )
+
+
+def _payment_status(statement: Statement) -> dict[str, str]:
+    payment = HouseholdPayment.objects.filter(statement=statement).only("status").first()
+    if payment is None:
+        return {}
+    return {
+        "payment_status": payment.status,
+        "payment_status_label": str(payment.get_status_display()),
+    }
 
 
 def statement_tokens(

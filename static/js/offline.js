@@ -21,10 +21,13 @@
  */
 (function () {
   "use strict";
-  var DB = "shouchuang", STORE = "scans", RESULTS = "shouchuang-scan-results", MAX_RESULTS = 20;
-  var REFUSED = "shouchuang-scan-refused", MAX_REFUSED = 200, CHUNK = 200;
   var box = document.querySelector("[data-scan-queue]");
   if (!box || !window.indexedDB) return;
+  // A queue other than the lot scans' (data-queue-name, e.g. households' payment answers) keeps
+  // its own database and lists, so that its items never go to another queue's endpoint.
+  var name = box.dataset.queueName ? "-" + box.dataset.queueName : "";
+  var DB = "shouchuang" + name, STORE = "scans", RESULTS = "shouchuang-scan-results" + name, MAX_RESULTS = 20;
+  var REFUSED = "shouchuang-scan-refused" + name, MAX_REFUSED = 200, CHUNK = 200;
   var text = box.dataset;
   var endpoint = box.dataset.endpoint || "/api/v1/scans/bulk";
   var busy = false, chunk = CHUNK;
@@ -240,6 +243,24 @@
     });
   });
 
+  // A photo queued with its item (a signed slip): shrunk on the phone to a JPEG data: URL, so
+  // that it waits in IndexedDB like the rest and goes up in the same JSON body.
+  function photoData(file) {
+    return new Promise(function (resolve) {
+      var img = new Image(), url = URL.createObjectURL(file);
+      img.onload = function () {
+        var scale = Math.min(1, 1600 / Math.max(img.width, img.height));
+        var canvas = document.createElement("canvas");
+        canvas.width = Math.round(img.width * scale); canvas.height = Math.round(img.height * scale);
+        canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
+        URL.revokeObjectURL(url);
+        resolve(canvas.toDataURL("image/jpeg", 0.8));
+      };
+      img.onerror = function () { URL.revokeObjectURL(url); resolve(""); };
+      img.src = url;
+    });
+  }
+
   document.querySelectorAll("form[data-scan-form]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -251,7 +272,13 @@
       // Cleared at once, not after the write: the next code may be typed while it is stored.
       form.querySelector("[name=code]").value = "";
       announce(code + " · " + text.msgQueued, "");
-      put(scan).then(function () {
+      var file = form.querySelector("input[type=file][name=photo]");
+      var picked = file && file.files && file.files[0];
+      if (file) file.value = "";
+      (picked ? photoData(picked) : Promise.resolve("")).then(function (photo) {
+        if (photo) scan.photo = photo;
+        return put(scan);
+      }).then(function () {
         form.dispatchEvent(new CustomEvent("scan-queued", { bubbles: true, detail: scan }));
         return flush();
       });

@@ -100,9 +100,18 @@ def world(db):
         ),
         "lead": (
             workshop.lead,
-            ["/work/", "/work/mine/", f"/work/batches/{in_production.pk}/", "/me/"],
+            [
+                "/work/",
+                "/work/mine/",
+                f"/work/batches/{in_production.pk}/",
+                "/me/",
+                "/work/payments/",
+            ],
         ),
-        "operator": (operator, ["/ops/", "/ops/payouts/", f"/ops/payouts/{period.pk}/"]),
+        "operator": (
+            operator,
+            ["/ops/", "/ops/payouts/", f"/ops/payouts/{period.pk}/", "/ops/payouts/payments/"],
+        ),
         "checker": (checker, ["/scan/", "/lots/"]),
         "trainer": (trainer, ["/train/", f"/train/cohorts/{cohort.pk}/"]),
         "household": (None, [f"/s/{Statement.objects.filter(period=period).first().token}/"]),

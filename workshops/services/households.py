@@ -38,6 +38,7 @@ def household_create(
     phone: str = "",
     payment_account: str = "",
     payment_account_name: str = "",
+    birth_year: int | None = None,
     skills: dict[str, int] | None = None,
     joined_on: date | None = None,
     key: uuid.UUID | None = None,
@@ -66,6 +67,7 @@ def household_create(
         phone=phone,
         payment_account=payment_account,
         payment_account_name=payment_account_name or name,
+        birth_year=birth_year,
         creation_key=key,
     )
     if joined_on is not None:
@@ -78,8 +80,20 @@ def household_create(
     return household
 
 
-HOUSEHOLD_FIELDS = ("name", "members", "phone", "payment_account", "payment_account_name")
-_MASKED = {"phone": mask_phone, "payment_account": mask_account}
+HOUSEHOLD_FIELDS = (
+    "name",
+    "members",
+    "phone",
+    "payment_account",
+    "payment_account_name",
+    "birth_year",  # the passbook's second factor
+)
+# Never a second copy of a number in the events; the birth year is the passbook's factor.
+_MASKED = {
+    "phone": mask_phone,
+    "payment_account": mask_account,
+    "birth_year": lambda year: "****" if year else "",
+}
 
 
 class HouseholdNotFound(NotFound):
