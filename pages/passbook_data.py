@@ -13,11 +13,13 @@ from typing import Any
 
 from django.db.models import Sum
 
+from core import currency
 from orders.models import OrderPhoto, Ticket
 from payouts.models import (
     HouseholdPayment,
     LedgerEntry,
     PayoutAdjustment,
+    PayoutConversion,
     PayoutLine,
     PayoutPeriod,
     Statement,
@@ -49,6 +51,8 @@ class PassbookPeriod:
     total: Any
     payment: HouseholdPayment | None
     pieces: int
+    # Paid abroad: the total in the household's payout currency (converted at approval).
+    payout_amount: str = ""
 
 
 @dataclass
@@ -111,6 +115,10 @@ def _periods(household: Household) -> list[PassbookPeriod]:
                 "amount": fen_to_yuan(entry.amount_fen),
             }
         )
+    abroad = {
+        c.period_id: currency.format_minor(c.amount_minor, c.currency)
+        for c in PayoutConversion.objects.filter(household=household, period_id__in=period_ids)
+    }
     payments = {
         p.statement_id: p
         for p in HouseholdPayment.objects.filter(statement__in=statements).select_related("answer")
@@ -131,6 +139,7 @@ def _periods(household: Household) -> list[PassbookPeriod]:
                 total=fen_to_yuan(statement.total_fen),
                 payment=payments.get(statement.pk),
                 pieces=sums_row.get("pieces") or 0,
+                payout_amount=abroad.get(statement.period_id, ""),
             )
         )
     return rows
