@@ -14,7 +14,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SHOUCHUANG_VAR_DIR", BASE_DIR / "var"))
@@ -76,6 +75,8 @@ INSTALLED_APPS = [
     "payouts",
     "trainees",
     "stories",
+    "sms",
+    "django_ratelimit",
     "pages",
     "config.apps.ProjectConfig",
 ]
@@ -89,7 +90,8 @@ MIDDLEWARE = [
     # Pages and JSON compressed for slow links (Django ≥ 4.2 pads gzip against BREACH).
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    # Pages speak Chinese unless the person chose English (the API follows Accept-Language).
+    # Pages speak Chinese unless the person chose another language (the API follows
+    # Accept-Language).
     "core.middleware.ChineseFirstPagesMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Inside LocaleMiddleware, so that their messages are in the request's language.
@@ -123,6 +125,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "pages.inbox.unread_count",
+                "pages.i18n.language_review",
             ],
         },
     },
@@ -175,6 +178,15 @@ AXES_VERBOSE = False
 # The pages' wrapper renders a locked-out page and defers to accounts.auth for the API.
 AXES_LOCKOUT_CALLABLE = "pages.views.lockout_response"
 
+# The household passbook (/p/<card>/, pages/passbook.py): wrong second factors before a card's
+# passbook locks, for how long, and how many a client address may get wrong across cards.
+PASSBOOK_MAX_FAILS = int(os.environ.get("PASSBOOK_MAX_FAILS", "5"))
+PASSBOOK_LOCK_MINUTES = int(os.environ.get("PASSBOOK_LOCK_MINUTES", "30"))
+PASSBOOK_ADDRESS_MAX_FAILS = int(os.environ.get("PASSBOOK_ADDRESS_MAX_FAILS", "20"))
+PASSBOOK_SESSION_MINUTES = int(os.environ.get("PASSBOOK_SESSION_MINUTES", "15"))
+# Payments no household confirmed this many days after they were paid go before the operator.
+PAYMENT_CONFIRM_DAYS = int(os.environ.get("PAYMENT_CONFIRM_DAYS", "14"))
+
 # Bearer tokens for phone clients.
 # A one-time set-password link (an operator's new user, or a reset) works this long, once.
 SET_PASSWORD_LINK_TTL = timedelta(hours=int(os.environ.get("SET_PASSWORD_LINK_TTL_HOURS", "72")))
@@ -183,7 +195,14 @@ API_TOKEN_TTL = timedelta(days=int(os.environ.get("API_TOKEN_TTL_DAYS", "30")))
 API_TOKEN_PURGE_GRACE = timedelta(days=1)
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+# Each language is named in itself (the switch shows the name a reader of it recognises).
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English"), ("fr", "Français")]
+# Catalogues made by machine and not yet read by a speaker of the language: every page in one of
+# these shows a notice saying so (pages.i18n), and its .po carries "X-Review-Status: unreviewed".
+# A reviewer removes the language here once the catalogue is reviewed (docs/i18n.md).
+UNREVIEWED_LANGUAGES = ["fr"]
+# Where readers report a wrong translation (the notice's mailto link).
+TRANSLATION_FEEDBACK_EMAIL = os.environ.get("TRANSLATION_FEEDBACK_EMAIL", "i18n@shouchuang.org")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
@@ -304,6 +323,13 @@ SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
 SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")
 SMS_GATEWAY_SIGN = os.environ.get("SMS_GATEWAY_SIGN", "手创")
 SMS_GATEWAY_TIMEOUT = float(os.environ.get("SMS_GATEWAY_TIMEOUT", "5"))
+# Texts in (sms app): the gateway signs each post with this shared secret (HMAC-SHA256 over
+# timestamp and body). Unset with DJANGO_DEBUG=0: every inbound post is refused.
+SMS_INBOUND_SECRET = os.environ.get("SMS_INBOUND_SECRET", "dev-only-sms-secret" if DEBUG else "")
+# A signed post older or newer than this is refused (its message id is remembered for good).
+SMS_INBOUND_MAX_SKEW_SECONDS = int(os.environ.get("SMS_INBOUND_MAX_SKEW_SECONDS", "300"))
+# Texts one number may send (django-ratelimit's count/period, e.g. "10/10m").
+SMS_INBOUND_RATE = os.environ.get("SMS_INBOUND_RATE", "10/10m")
 
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
@@ -323,6 +349,9 @@ else:
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # django-ratelimit (the SMS per-number limit) refuses a per-process cache as not shared
+    # between processes: true, and without Redis there is one process (runserver, the tests).
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", "django_ratelimit.E003"]
 
 # --- Production hardening (DJANGO_DEBUG=0) ---------------------------------------------
 if not DEBUG:

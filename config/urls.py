@@ -42,6 +42,7 @@ urlpatterns = [
     path("", include("quality.urls")),
     path("", include("allocation.urls")),
     path("", include("payouts.urls")),
+    path("", include("sms.urls")),
     path("", include("workshops.urls")),
     path("", include("stories.urls")),
     path("", include("accounts.urls")),

@@ -1,9 +1,14 @@
+from typing import Any
+
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import ValidationError
 
 from core.pagination import Limit, LimitOffsetPagination, Offset, paginate
 
+from . import errors
 from .schemas import (
     BatchesCancelIn,
     BatchesCancelOut,
@@ -11,6 +16,9 @@ from .schemas import (
     BatchFilter,
     BatchOut,
     CancelIn,
+    CardWorkBulkIn,
+    CardWorkBulkOut,
+    CardWorkItemIn,
     MinimumWageIn,
     MinimumWageOut,
     OrderCancelOut,
@@ -25,6 +33,8 @@ from .schemas import (
     TicketCorrectionOut,
     TicketIn,
     TicketOut,
+    TicketReturnByCardIn,
+    TicketReturnByCardOut,
     TicketReturnIn,
     TicketReturnOut,
 )
@@ -52,9 +62,15 @@ from .services import (
     order_publish,
     order_update,
     ticket_issue,
+    ticket_issue_by_card,
+    ticket_return_by_card,
     ticket_return_correct,
     ticket_return_record,
 )
+from .services.card_work import BULK_LIMIT as CARD_WORK_BULK_LIMIT
+from .services.card_work import CardWorkItem, card_work_record
+from .services.card_work import CardWorkResult as CardWorkRecorded
+from .services.card_work import rejected as card_work_rejected
 
 router = Router(tags=["orders"])
 
@@ -239,7 +255,15 @@ def list_tickets(request: HttpRequest, batch_id: int):
     summary="Issue pieces to a household (201; 200 for a replayed idempotency key)",
 )
 def issue_ticket(request: HttpRequest, batch_id: int, payload: TicketIn):
-    ticket, created = ticket_issue(actor=request.user, batch_id=batch_id, **payload.dict())
+    data = payload.dict()
+    card_code = data.pop("card_code")
+    if card_code is not None:
+        data.pop("household_id")
+        ticket, created = ticket_issue_by_card(
+            actor=request.user, batch_id=batch_id, card_code=card_code, **data
+        )
+    else:
+        ticket, created = ticket_issue(actor=request.user, batch_id=batch_id, **data)
     return Status(201 if created else 200, ticket_get(viewer=request.user, ticket_id=ticket.pk))
 
 
@@ -256,6 +280,83 @@ def read_ticket(request: HttpRequest, ticket_id: int):
 def record_ticket_return(request: HttpRequest, ticket_id: int, payload: TicketReturnIn):
     row, created = ticket_return_record(actor=request.user, ticket_id=ticket_id, **payload.dict())
     return Status(201 if created else 200, row)
+
+
+@router.post(
+    "/batches/{batch_id}/returns",
+    response={200: TicketReturnByCardOut, 201: TicketReturnByCardOut},
+    summary="Record pieces a household handed back, by its card (over its tickets, oldest first)",
+)
+def record_return_by_card(request: HttpRequest, batch_id: int, payload: TicketReturnByCardIn):
+    household, rows, created = ticket_return_by_card(
+        actor=request.user, batch_id=batch_id, **payload.dict()
+    )
+    return Status(
+        201 if created else 200,
+        {
+            "household_id": household.pk,
+            "household": household.name,
+            "returned": sum(row.returned for row in rows),
+            "lost": sum(row.lost for row in rows),
+            "returns": rows,
+        },
+    )
+
+
+@router.post(
+    "/card-work/bulk",
+    response=CardWorkBulkOut,
+    summary="A phone's offline queue of work by card (issues and returns, ≤ 200)",
+)
+def record_card_work_bulk(request: HttpRequest, payload: CardWorkBulkIn):
+    if len(payload.items) > CARD_WORK_BULK_LIMIT:
+        raise errors.CardWorkBulkTooLarge(
+            detail={"limit": CARD_WORK_BULK_LIMIT, "received": len(payload.items)}
+        )
+    items, results = [], []
+    for index, raw in enumerate(payload.items):
+        judged = _queued_card_work(index, raw)
+        (results if isinstance(judged, CardWorkRecorded) else items).append(judged)
+    results += card_work_record(actor=request.user, items=items)
+    counts = {"created": 0, "replayed": 0, "rejected": 0}
+    out = []
+    for result in sorted(results, key=lambda r: r.index):
+        counts[result.status] += 1
+        out.append(
+            {
+                "index": result.index,
+                "key": result.key,
+                "status": result.status,
+                "kind": result.kind,
+                "household_id": result.household.pk if result.household else None,
+                "household": result.household.name if result.household else None,
+                "pieces": result.pieces,
+                "error": result.error or None,
+            }
+        )
+    return {**counts, "results": out}
+
+
+def _queued_card_work(index: int, raw: Any) -> CardWorkItem | CardWorkRecorded:
+    """One item of the queue, judged on its own: the record, or its refusal (422 with the
+    fields at fault), whatever the item is."""
+    try:
+        item = CardWorkItemIn.model_validate(raw)
+    except ValidationError as exc:
+        error = errors.CardWorkItemInvalid(
+            detail={
+                "errors": [
+                    {"loc": [str(p) for p in e["loc"]], "msg": str(e["msg"]), "type": e["type"]}
+                    for e in exc.errors()
+                ]
+            }
+        )
+        key = raw.get("key") if isinstance(raw, dict) else None
+        return card_work_rejected(index, key if isinstance(key, str) else None, error)
+    device_time = item.device_time
+    if device_time is not None and timezone.is_naive(device_time):
+        device_time = timezone.make_aware(device_time)
+    return CardWorkItem(index=index, **{**item.dict(), "device_time": device_time})
 
 
 @router.post(

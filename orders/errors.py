@@ -256,3 +256,22 @@ class CorrectionAboveIssued(Conflict):
 class CorrectionBelowPacked(Conflict):
     code = "correction_below_packed"
     message = _("这户交回的件数已打包进货批，更正后会少于已打包的件数。")
+
+
+class CardNoOpenTicket(Conflict):
+    code = "card_no_open_ticket"
+    message = _("这户在这个批次没有未交回的活：请核对是不是这张卡、这个批次。")
+
+
+class CardWorkBulkTooLarge(BadRequest):
+    status = 413
+    code = "bulk_too_large"
+    message = _("一次最多上传 200 条按卡记录。")
+
+
+class CardWorkItemInvalid(BadRequest):
+    """One item of the card-work queue that is not a record the platform can take."""
+
+    status = 422
+    code = "validation_error"
+    message = _("提交的数据有误，请检查标出的字段。")

@@ -1,9 +1,10 @@
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
+from pydantic import model_validator
 
 from core.media import media_url
 from core.schemas import FeePerPiece, HourlyWage, InSchema
@@ -314,9 +315,20 @@ class ReleaseIn(InSchema):
 
 
 class TicketIn(InSchema):
-    household_id: int
+    """The household by its number (``household_id``) or by its card (``card_code``): one."""
+
+    household_id: int | None = None
+    card_code: str | None = Field(
+        None, max_length=200, description="the household's card, typed or read from its QR"
+    )
     quantity: int
     idempotency_key: UUID | None = Field(None, description="client-generated; replays count once")
+
+    @model_validator(mode="after")
+    def household_or_card(self) -> "TicketIn":
+        if (self.household_id is None) == (self.card_code is None):
+            raise ValueError("give household_id or card_code (one of them)")
+        return self
 
 
 class TicketReturnIn(InSchema):
@@ -326,6 +338,55 @@ class TicketReturnIn(InSchema):
     idempotency_key: UUID | None = None
 
 
+class TicketReturnByCardIn(InSchema):
+    card_code: str = Field(..., max_length=200, description="the household's card")
+    returned: int = 0
+    lost: int = 0
+    loss_reason: str = Field("", max_length=200)
+    idempotency_key: UUID | None = None
+
+
+class CardWorkItemIn(InSchema):
+    """One hand-over of the phone's offline queue, by card: ``issue`` (``quantity``) or
+    ``return`` (``returned``, ``lost`` with ``loss_reason``)."""
+
+    key: UUID = Field(..., description="made on the phone when it was recorded")
+    kind: Literal["issue", "return"]
+    batch_id: int = Field(..., ge=1, le=2**63 - 1)
+    card_code: str = Field(..., max_length=200)
+    # Bounded to what the columns hold: a number no row can store is refused in its result.
+    quantity: int = Field(0, ge=-(2**31), le=2**31 - 1)
+    returned: int = Field(0, ge=-(2**31), le=2**31 - 1)
+    lost: int = Field(0, ge=-(2**31), le=2**31 - 1)
+    loss_reason: str = Field("", max_length=200)
+    device_time: datetime | None = Field(None, description="when the phone recorded it")
+
+
+class CardWorkBulkIn(InSchema):
+    # Any JSON values: each is judged on its own (CardWorkItemIn), as for /scans/bulk.
+    items: list[Any] = Field(..., description="card work as queued; at most 200")
+
+
+class CardWorkResult(Schema):
+    """One item's answer at its index: ``created``, ``replayed`` or ``rejected`` (final)."""
+
+    index: int
+    key: str | None
+    status: str
+    kind: str | None = None
+    household_id: int | None = None
+    household: str | None = None
+    pieces: int | None = None
+    error: dict[str, Any] | None = None
+
+
+class CardWorkBulkOut(Schema):
+    created: int
+    replayed: int
+    rejected: int
+    results: list[CardWorkResult]
+
+
 class TicketReturnOut(Schema):
     id: int
     ticket_id: int
@@ -333,6 +394,14 @@ class TicketReturnOut(Schema):
     lost: int
     loss_reason: str
     recorded_at: datetime
+
+
+class TicketReturnByCardOut(Schema):
+    household_id: int
+    household: str
+    returned: int
+    lost: int
+    returns: list[TicketReturnOut]
 
 
 class TicketCorrectionIn(InSchema):

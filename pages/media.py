@@ -3,8 +3,9 @@
 Nothing serves ``/media/`` as plain files: a photo of an order, an inspection or a trainee's
 work is answered here only to someone its app's selector lets see it (``orders``: the order's
 merchant, operators, the leads that hold or may claim one of its batches; ``quality``: whoever
-may see the inspected lot; ``trainees``: whoever may read the trainee's record), or to a
-*signed* address (``core.media``) that a page gave someone without a login. Anyone else gets
+may see the inspected lot; ``trainees``: whoever may read the trainee's record; ``payouts``:
+a household's signed receipt slip: operators and its workshop's lead), or to a *signed* address
+(``core.media``) that a page gave someone without a login. Anyone else gets
 404, as for a file that does not exist (no leak); a visitor with neither a login nor a
 signature is sent to sign in.
 
@@ -34,6 +35,7 @@ from accounts.services import api_token_authenticate
 from core.errors import ApplicationError
 from core.media import media_signature_valid
 from orders.selectors import order_photo_by_file, order_photo_visible
+from payouts.selectors import payment_slip_by_file, payment_slip_visible
 from quality.selectors import inspection_photo_by_file, inspection_photo_visible
 from trainees.selectors import progress_photo_by_file, progress_photo_visible
 from workshops.selectors import consent_by_evidence, consent_photo_visible
@@ -52,6 +54,8 @@ def _visibility(name: str) -> Callable[[User], bool] | None:
         return lambda viewer: progress_photo_visible(viewer=viewer, log=log)
     if (consent := consent_by_evidence(name=name)) is not None:
         return lambda viewer: consent_photo_visible(viewer=viewer, consent=consent)
+    if (slip := payment_slip_by_file(name=name)) is not None:
+        return lambda viewer: payment_slip_visible(viewer=viewer, answer=slip)
     return None
 
 

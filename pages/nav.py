@@ -12,6 +12,8 @@ NAV: dict[str, list[tuple[str, object]]] = {
         ("orders:my_batches", _("我的批次")),
         ("quality:scan", _("扫码")),
         ("workshops:my_households", _("农户")),
+        ("workshops:cards", _("农户卡")),
+        ("payouts:payment_confirm", _("收款")),
     ],
     Role.CHECKER: [
         ("quality:scan", _("扫码")),

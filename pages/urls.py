@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import household_data, inbox, media, views
+from . import household_data, inbox, media, passbook, views
 
 app_name = "pages"
 
@@ -15,6 +15,9 @@ urlpatterns = [
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/read/", inbox.inbox_read, name="inbox_read"),
     path("ops/", views.impact, name="impact"),
+    # The household's passbook behind its card (no login; second factor, pages/passbook.py).
+    path("p/<str:code>/", passbook.passbook, name="passbook"),
+    path("p/<str:code>/answer/", passbook.passbook_answer, name="passbook_answer"),
     # Uploaded photos, each checked by its app (never served as plain files).
     path("media/<path:name>", media.media, name="media"),
     path(

@@ -17,6 +17,7 @@ from accounts.auth import lockout_response as api_lockout_response
 from core.access import page
 from core.charts import hbar_chart
 from core.nav import home_url
+from payouts.selectors import payment_attention_count
 from quality.selectors import scan_exception_list
 
 from .impact import impact_summary, latest_month_by_region
@@ -107,5 +108,12 @@ def impact(request: HttpRequest) -> HttpResponse:
     chart = hbar_chart(latest, unit="", title=_("最近一个月各地户均收入（元）"))
     # Material lots that arrived after their batch moved on (docs/orders.md, "Offline truth").
     scan_exceptions = scan_exception_list(viewer=request.user, open_only=True).count()
-    context = {"impact": summary, "chart": chart, "scan_exceptions": scan_exceptions}
+    # Payments no household confirmed in time, and households saying "没收到" (payouts.payments).
+    payments_waiting = payment_attention_count(viewer=request.user)
+    context = {
+        "impact": summary,
+        "chart": chart,
+        "scan_exceptions": scan_exceptions,
+        "payments_waiting": payments_waiting,
+    }
     return render(request, "pages/impact.html", context)

@@ -7,16 +7,20 @@ from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from core.errors import ApplicationError
 
 from .models import (
+    HouseholdPayment,
     ImpactMonth,
     ImpactTotals,
     LedgerEntry,
+    PaymentAnswer,
     PayoutAdjustment,
     PayoutClaim,
+    PayoutConversion,
     PayoutLine,
     PayoutPeriod,
     PayoutPeriodEvent,
     PayoutPool,
     PayoutShareConfig,
+    PeriodRate,
     Statement,
     StatementLinkEvent,
 )
@@ -150,3 +154,32 @@ class ImpactMonthAdmin(ReadOnlyAdmin):
 @admin.register(ImpactTotals)
 class ImpactTotalsAdmin(ReadOnlyAdmin):
     list_display = ("pk", "households_earning")
+
+
+@admin.register(PeriodRate)
+class PeriodRateAdmin(ReadOnlyAdmin):
+    list_display = ("period", "currency", "rate", "source", "rate_date", "entered_by")
+    list_filter = ("currency",)
+    list_select_related = ("period", "entered_by")
+
+
+@admin.register(PayoutConversion)
+class PayoutConversionAdmin(ReadOnlyAdmin):
+    list_display = ("period", "household", "currency", "net_fen", "amount_minor")
+    list_filter = ("currency",)
+    list_select_related = ("period", "household")
+
+
+@admin.register(HouseholdPayment)
+class HouseholdPaymentAdmin(ReadOnlyAdmin):
+    list_display = ("period", "household", "amount_fen", "method", "reference", "status")
+    list_filter = ("status", "method")
+    list_select_related = ("period", "household")
+    search_fields = ("household__name", "reference")
+
+
+@admin.register(PaymentAnswer)
+class PaymentAnswerAdmin(ReadOnlyAdmin):
+    list_display = ("household", "answer", "via", "answered_at", "recorded_by")
+    list_filter = ("answer", "via")
+    list_select_related = ("household", "recorded_by")

@@ -130,7 +130,11 @@ def approve_period(request: HttpRequest, period_id: int):
 )
 def mark_period_paid(request: HttpRequest, period_id: int, payload: PaidIn):
     return period_mark_paid(
-        period_id=period_id, actor=request.user, payment_reference=payload.payment_reference
+        period_id=period_id,
+        actor=request.user,
+        payment_reference=payload.payment_reference,
+        method=payload.method,
+        household_methods={h.household_id: (h.method, h.reference) for h in payload.households},
     )
 
 

@@ -3,13 +3,15 @@ with statements, from the pieces the quality demo accepted. Skips quietly if the
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Count, Sum
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.demo import DemoContext
 from quality.models import PieceOutcome
 
-from .models import PayoutPeriod, ShareKind, Statement
+from .models import HouseholdPayment, PayoutPeriod, ShareKind, Statement
 from .selectors import statement_get
 from .services import (
     adjustment_create,
@@ -87,4 +89,14 @@ def logins_note() -> list[str]:
     if statement is None:
         return []
     detail = statement_get(token=statement.token)
-    return [f"农户结算单 Household statement ({detail.household_name}): {detail.url}"]
+    lines = [f"农户结算单 Household statement ({detail.household_name}): {detail.url}"]
+    # A paid household's passbook (pages/passbook.py) and its factor: the phone's last four.
+    payment = HouseholdPayment.objects.select_related("household").order_by("pk").first()
+    if payment is not None and len(payment.household.phone) >= 7:
+        household = payment.household
+        lines.append(
+            f"农户存折 Household passbook ({household.name}): "
+            f"{settings.SITE_URL}{reverse('pages:passbook', args=[household.card_code])} "
+            f"（手机尾号 phone's last four: {household.phone[-4:]}）"
+        )
+    return lines

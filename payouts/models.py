@@ -638,3 +638,8 @@ from .currency_models import PayoutConversion as PayoutConversion  # noqa: E402
 from .currency_models import PeriodRate as PeriodRate  # noqa: E402
 from .impact_models import ImpactMonth as ImpactMonth  # noqa: E402
 from .impact_models import ImpactTotals as ImpactTotals  # noqa: E402
+
+# Per-household payments of a paid period and the households' answers (payment_models.py).
+from .payment_models import HouseholdPayment as HouseholdPayment  # noqa: E402
+from .payment_models import PaymentAnswer as PaymentAnswer  # noqa: E402
+from .payment_models import PaymentMethod as PaymentMethod  # noqa: E402

@@ -26,8 +26,20 @@ class PeriodIn(InSchema):
     compute: bool = Field(True, description="compute at once (in the background if large)")
 
 
+class HouseholdPaidIn(InSchema):
+    household_id: int
+    method: Literal["bank", "mobile", "cash_lead"]
+    reference: str = Field("", max_length=80, description="blank: the period's reference")
+
+
 class PaidIn(InSchema):
     payment_reference: str = Field("", max_length=80)
+    method: Literal["bank", "mobile", "cash_lead"] = Field(
+        "bank", description="how the households were paid (bank transfer, mobile, cash via lead)"
+    )
+    households: list[HouseholdPaidIn] = Field(
+        default_factory=list, description="households paid otherwise than ``method``"
+    )
 
 
 class AdjustmentIn(InSchema):
@@ -362,6 +374,9 @@ class StatementOut(Schema):
     total: str
     lines: list[StatementLineOut]
     adjustments: list[StatementAdjustmentOut]
+    payment_status: str = Field(
+        "", description="once paid: unconfirmed | confirmed | disputed | resolved (the household's)"
+    )
 
     @staticmethod
     def resolve_pdf_url(obj) -> str:

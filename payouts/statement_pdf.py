@@ -66,6 +66,16 @@ def _story(detail: StatementDetail, font: str) -> list:
                         styles["body"],
                     ),
                     Paragraph(f"{_('收款账户')}：{detail.account_masked or '—'}", styles["body"]),
+                    *(
+                        [
+                            Paragraph(
+                                f"{_('农户确认')}：{escape(detail.payment_status_label)}",
+                                styles["body"],
+                            )
+                        ]
+                        if detail.payment_status
+                        else []
+                    ),
                 ],
                 _qr(detail.url),
             ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import currency_views, merchant_views, views
+from . import currency_views, merchant_views, payment_views, views
 
 app_name = "payouts"
 
@@ -20,6 +20,13 @@ urlpatterns = [
         views.statement_reissue,
         name="statement_reissue",
     ),
+    path("ops/payouts/payments/", payment_views.payment_attention, name="payments"),
+    path(
+        "ops/payouts/payments/<int:payment_id>/resolve/",
+        payment_views.payment_resolve,
+        name="payment_resolve",
+    ),
+    path("work/payments/", payment_views.payment_confirm, name="payment_confirm"),
     path("s/<str:token>/", views.statement, name="statement"),
     path("shop/payouts/", merchant_views.merchant_periods, name="merchant_periods"),
     path(

@@ -32,7 +32,7 @@ from orders.models import OrderPhoto
 from . import selectors
 from .currency_views import period_currencies_context
 from .exports import period_transfer_file
-from .models import PayoutAdjustment, PayoutPeriod
+from .models import PaymentMethod, PayoutAdjustment, PayoutPeriod
 from .money import fen_to_yuan, format_exact
 from .selectors import StatementNotFound, statement_get, statement_list, statement_tokens
 from .services import (
@@ -138,6 +138,8 @@ def _period_page(
         "statement_count": period.statements.count(),
         "adjustable": period.status in {Status.DRAFT, Status.COMPUTED},
         "exportable": period.status in {Status.APPROVED, Status.PAID},
+        "payment_methods": PaymentMethod.choices,
+        "payment_counts": selectors.period_payment_counts(period_id=period.pk),
         **_period_job(period),
         **_period_lines(request, period, form=form),
         **period_currencies_context(period),
@@ -317,6 +319,7 @@ def period_action(request: HttpRequest, period_id: int, action: str) -> HttpResp
                 period_id=period_id,
                 actor=request.user,
                 payment_reference=request.POST.get("payment_reference", ""),
+                method=request.POST.get("method") or PaymentMethod.BANK,
             )
             done = _("已记录发放，付款凭证号已保存。")
         else:

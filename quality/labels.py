@@ -26,21 +26,15 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import qrcode
 from PIL import Image, ImageDraw, ImageFont
-from qrcode.constants import ERROR_CORRECT_Q
 
 from core.pdf_fonts import pdf_font
-
-try:  # optional: a fast C++ QR encoder for big sheets
-    import zxingcpp
-except ImportError:  # pragma: no cover
-    zxingcpp = None
+from core.qr import QUIET_ZONE, qr_matrix
+from core.qr import runs as _runs
 
 DPI = 203
 LABEL_MM = (40, 30)
 LABEL_DOTS = tuple(round(mm / 25.4 * DPI) for mm in LABEL_MM)  # (320, 240)
-QUIET_ZONE = 4  # modules of white around the symbol, as ISO/IEC 18004 asks
 CJK_FONT_CANDIDATES = [
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -59,24 +53,6 @@ class LabelContent:
     batch: str
     workshop: str
     kind: str
-
-
-def qr_matrix(url: str, *, fast: bool = False) -> list[list[bool]]:
-    """The QR modules (no quiet zone), error correction Q.
-
-    ``fast`` (sheets of thousands of labels) uses zxing-cpp's C++ encoder when it is installed,
-    30× quicker than the pure-Python ``qrcode``; both pick the alphanumeric mode for an
-    uppercase URL (the 29×29 symbol of version 3 proves it: in byte mode it would not fit).
-    """
-    if fast and zxingcpp is not None and hasattr(zxingcpp, "create_barcode"):
-        symbol = zxingcpp.create_barcode(url, zxingcpp.BarcodeFormat.QRCode, ec_level="Q")
-        image = symbol.to_image(scale=1, add_quiet_zones=False)
-        data, size = bytes(image), image.shape[0]
-        return [[data[r * size + c] == 0 for c in range(size)] for r in range(size)]
-    symbol = qrcode.QRCode(error_correction=ERROR_CORRECT_Q, border=0)
-    symbol.add_data(url, optimize=0)
-    symbol.make(fit=True)
-    return symbol.get_matrix()
 
 
 @cache
@@ -177,24 +153,6 @@ def label_png(content: LabelContent) -> bytes:
 MM = 72 / 25.4  # PDF points per millimetre
 SHEET_COLUMNS, SHEET_ROWS = 5, 9  # 5 × 40 mm = 200 mm, 9 × 30 mm = 270 mm on A4
 PER_PAGE = SHEET_COLUMNS * SHEET_ROWS
-
-
-def _runs(matrix: list[list[bool]]) -> str:
-    """PDF rectangles (in module units, y up) for each horizontal run of dark modules."""
-    size = len(matrix)
-    parts: list[str] = []
-    for r, row in enumerate(matrix):
-        y = size - 1 - r
-        c = 0
-        while c < size:
-            if row[c]:
-                start = c
-                while c < size and row[c]:
-                    c += 1
-                parts.append(f"{start} {y} {c - start} 1 re")
-            else:
-                c += 1
-    return " ".join(parts)
 
 
 def label_sheet_pdf(

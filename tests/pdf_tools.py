@@ -52,8 +52,8 @@ def pdf_text(pdf: bytes, tmp_path: Path, *, page: int = 1) -> str:
     ).stdout
 
 
-def pdf_page_png(pdf: bytes, tmp_path: Path, *, page: int = 1, dpi: int = 150) -> bytes:
-    """One page rendered by ``pdftoppm`` (what a printer would put on paper), as PNG."""
+def pdf_page_image(pdf: bytes, tmp_path: Path, *, page: int = 1, dpi: int = 150) -> bytes:
+    """One page rendered by ``pdftoppm`` (what a printer would put on paper): PNG bytes."""
     path = tmp_path / "page.pdf"
     path.write_bytes(pdf)
     return subprocess.run(
@@ -61,3 +61,26 @@ def pdf_page_png(pdf: bytes, tmp_path: Path, *, page: int = 1, dpi: int = 150) -
         capture_output=True,
         check=True,
     ).stdout
+
+
+def pdf_pages(pdf: bytes, tmp_path: Path) -> int:
+    """The number of pages ``pdfinfo`` counts."""
+    path = tmp_path / "pages.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(
+        [_tool("pdfinfo"), str(path)], capture_output=True, text=True, check=True
+    ).stdout
+    return int(next(line for line in out.splitlines() if line.startswith("Pages:")).split()[1])
+
+
+def pdf_page_png(pdf: bytes, tmp_path: Path, *, page: int = 1, dpi: int = 200) -> Path:
+    """One page rendered to a PNG by ``pdftoppm`` (what a printer would put on paper)."""
+    path = tmp_path / "render.pdf"
+    path.write_bytes(pdf)
+    prefix = tmp_path / "render"
+    subprocess.run(
+        [_tool("pdftoppm"), "-f", str(page), "-l", str(page), "-r", str(dpi), "-png",
+         "-singlefile", str(path), str(prefix)],
+        check=True,
+    )  # fmt: skip
+    return prefix.with_suffix(".png")

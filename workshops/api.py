@@ -3,11 +3,14 @@ from ninja import Query, Router, Schema, Status
 
 from core.pagination import LimitOffsetPagination, paginate
 
+from .card_sheets import card_pdf_response
 from .schemas import (
     CapacityChangeOut,
     CapacityConfirmIn,
     CapacityRejectIn,
+    CardReissueIn,
     HouseholdActiveIn,
+    HouseholdCardOut,
     HouseholdIn,
     HouseholdOut,
     HouseholdPatch,
@@ -23,6 +26,8 @@ from .schemas import (
 )
 from .selectors import (
     capacity_change_list,
+    card_holder_get,
+    card_holders,
     household_get,
     household_list,
     skill_change_list,
@@ -31,6 +36,7 @@ from .selectors import (
     workshop_list,
 )
 from .services import (
+    household_card_reissue,
     household_create,
     household_set_active,
     household_update,
@@ -247,4 +253,45 @@ def deactivate_household(request: HttpRequest, household_id: int, payload: House
 def reactivate_household(request: HttpRequest, household_id: int, payload: HouseholdActiveIn):
     return household_set_active(
         actor=request.user, household_id=household_id, active=True, reason=payload.reason
+    )
+
+
+# --- household cards ------------------------------------------------------------------------
+
+
+@router.get(
+    "/workshops/{workshop_id}/cards",
+    response=list[HouseholdCardOut],
+    summary="The workshop's households with their card codes (its lead, operators)",
+)
+def list_household_cards(request: HttpRequest, workshop_id: int):
+    return card_holders(viewer=request.user, workshop_id=workshop_id)
+
+
+@router.get(
+    "/workshops/{workshop_id}/cards.pdf",
+    summary="An A4 sheet of the workshop's household cards, ten a page (its lead, operators)",
+)
+def read_household_card_sheet(request: HttpRequest, workshop_id: int):
+    households = list(card_holders(viewer=request.user, workshop_id=workshop_id))
+    return card_pdf_response(households, filename=f"cards-workshop-{workshop_id}")
+
+
+@router.get(
+    "/households/{household_id}/card.pdf",
+    summary="One household's card, to print again after a re-issue (its lead, operators)",
+)
+def read_household_card(request: HttpRequest, household_id: int):
+    household = card_holder_get(viewer=request.user, household_id=household_id)
+    return card_pdf_response([household], filename=f"card-household-{household_id}")
+
+
+@router.post(
+    "/households/{household_id}/card/reissue",
+    response=HouseholdCardOut,
+    summary="Re-issue a lost or damaged card: the old code stops working at once (reason)",
+)
+def reissue_household_card(request: HttpRequest, household_id: int, payload: CardReissueIn):
+    return household_card_reissue(
+        actor=request.user, household_id=household_id, reason=payload.reason
     )

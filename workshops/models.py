@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -137,6 +137,14 @@ class Household(models.Model):
     # Where the household lives: the lead tells apart two households of the same name by it.
     village = models.CharField(_("村"), max_length=40, blank=True)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    # The passbook's second factor (with the phone's last four digits): a year the household
+    # knows by heart and a finder of a lost card does not.
+    birth_year = models.PositiveSmallIntegerField(
+        _("户主出生年份"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1900), MaxValueValidator(2100)],
+    )
     payment_account = models.CharField(_("收款账户"), max_length=40, blank=True)
     payment_account_name = models.CharField(_("收款人"), max_length=60, blank=True)
     skills = models.ManyToManyField(Skill, through="HouseholdSkill", verbose_name=_("技能"))

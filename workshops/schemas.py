@@ -109,6 +109,7 @@ class HouseholdIn(InSchema):
     phone: str = Field("", pattern=r"^(1\d{10})?$")
     payment_account: str = Field("", max_length=40, pattern=r"^[0-9A-Za-z]*$")
     payment_account_name: str = Field("", max_length=60)
+    birth_year: int | None = Field(None, ge=1900, le=2100, description="the passbook's factor")
     skills: dict[str, int] = Field(default_factory=dict)
     joined_on: date | None = None
     key: UUID | None = Field(None, description="client-made UUID: a repeat returns the same one")
@@ -120,6 +121,7 @@ class HouseholdPatch(InSchema):
     phone: str | None = Field(None, pattern=r"^(1\d{10})?$")
     payment_account: str | None = Field(None, max_length=40, pattern=r"^[0-9A-Za-z]*$")
     payment_account_name: str | None = Field(None, max_length=60)
+    birth_year: int | None = Field(None, ge=1900, le=2100)
     language: str | None = Field(
         None, max_length=15, description="one of the site's languages; \"\" = the workshop's"
     )
@@ -289,3 +291,29 @@ class SkillChangeOut(Schema):
     @staticmethod
     def resolve_actor(obj) -> str | None:
         return str(obj.actor) if obj.actor_id else None
+
+
+class HouseholdCardOut(Schema):
+    """A household's card: its code as the machine reads it and as it is printed."""
+
+    household_id: int
+    name: str
+    village: str
+    card_code: str
+    card_display: str
+    card_issued_at: datetime
+    passbook_url: str
+
+    @staticmethod
+    def resolve_household_id(obj) -> int:
+        return obj.pk
+
+    @staticmethod
+    def resolve_passbook_url(obj) -> str:
+        from .card_sheets import passbook_url
+
+        return passbook_url(obj.card_code)
+
+
+class CardReissueIn(InSchema):
+    reason: str = Field(..., max_length=200, description="why (lost, damaged): required")

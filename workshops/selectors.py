@@ -4,7 +4,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.permissions import scope
+from accounts.permissions import ensure_role, scope
 from core.errors import BadRequest, NotFound
 from core.locales import default_language, default_time_zone, language_codes, time_zone_names
 
@@ -94,6 +94,37 @@ def household_get(*, viewer: User, household_id: int) -> Household:
     if household is None:
         raise NotFound(code="household_not_found")
     return household
+
+
+def card_holders(*, viewer: User, workshop_id: int) -> QuerySet[Household]:
+    """The households of a workshop with their cards, for printing and re-issuing: its lead
+    and operators only (a card opens a passbook; a checker has no business printing one)."""
+    ensure_role(viewer, User.Role.LEAD, User.Role.OPERATOR)
+    workshop = workshop_get(viewer=viewer, workshop_id=workshop_id)
+    return (
+        workshop.households.filter(is_active=True)
+        .select_related("workshop__organisation")
+        .order_by("name", "pk")
+    )
+
+
+def card_holder_get(*, viewer: User, household_id: int) -> Household:
+    """One household and its card (lead of its workshop, operators); else 404."""
+    ensure_role(viewer, User.Role.LEAD, User.Role.OPERATOR)
+    return household_get(viewer=viewer, household_id=household_id)
+
+
+def retired_cards(*, household: Household) -> QuerySet[RetiredCard]:
+    """A household's earlier cards, newest first (for a household the caller already holds)."""
+    return household.retired_cards.select_related("retired_by").order_by("-retired_at", "-pk")
+
+
+def lead_workshop_id(*, viewer: User) -> int:
+    """The workshop a lead leads (its organisation's); 404 for anyone without one."""
+    workshop = Workshop.objects.filter(organisation_id=viewer.organisation_id).first()
+    if viewer.organisation_id is None or workshop is None:
+        raise NotFound(code="workshop_not_found")
+    return workshop.pk
 
 
 def household_events(*, viewer: User, household_id: int) -> QuerySet[HouseholdEvent]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import household_views, locale_views, views
+from . import card_views, household_views, locale_views, views
 
 app_name = "workshops"
 
@@ -80,5 +80,16 @@ urlpatterns = [
         name="roster_preview",
     ),
     path("ops/skills/", views.skills, name="skills"),
+    # household cards: the lead's own workshop, or any workshop for operators
+    path("work/cards/", card_views.cards, name="cards"),
+    path("work/cards/sheet.pdf", card_views.card_sheet, name="card_sheet"),
+    path("work/cards/<int:household_id>/", card_views.card_reissue, name="card_reissue"),
+    path("work/cards/<int:household_id>/card.pdf", card_views.card_one, name="card_one"),
+    path("ops/region/workshops/<int:workshop_id>/cards/", card_views.cards, name="workshop_cards"),
+    path(
+        "ops/region/workshops/<int:workshop_id>/cards.pdf",
+        card_views.card_sheet,
+        name="workshop_card_sheet",
+    ),
     path("ops/skills/<slug:skill_code>/", views.skill, name="skill"),
 ]

@@ -127,6 +127,13 @@ class HouseholdForm(forms.Form):
     payment_account_name = forms.CharField(
         label=gettext_lazy("收款人"), max_length=60, required=False
     )
+    # the passbook's second factor (with the phone's last four digits)
+    birth_year = forms.IntegerField(
+        label=gettext_lazy("户主出生年份"), min_value=1900, max_value=2100, required=False
+    )
+
+
+NOT_TEXT = {"members", "birth_year"}  # the household form's fields that are not text
 
 
 class HouseholdNewForm(HouseholdForm):
@@ -511,6 +518,7 @@ def household_new(request: HttpRequest, workshop_id: int) -> HttpResponse:
                 phone=data["phone"] or "",
                 payment_account=data["payment_account"] or "",
                 payment_account_name=data["payment_account_name"],
+                birth_year=data["birth_year"],
                 key=data["key"],
             )
         except ApplicationError as exc:
@@ -534,7 +542,7 @@ def household_new(request: HttpRequest, workshop_id: int) -> HttpResponse:
 @page(OPERATOR)
 def household(request: HttpRequest, household_id: int) -> HttpResponse:
     household = household_get(viewer=request.user, household_id=household_id)
-    fields = ("name", "members", "phone", "payment_account", "payment_account_name")
+    fields = ("name", "members", "phone", "payment_account", "payment_account_name", "birth_year")
     form = HouseholdEditForm(
         request.POST or None, initial={name: getattr(household, name) for name in fields}
     )
@@ -545,8 +553,9 @@ def household(request: HttpRequest, household_id: int) -> HttpResponse:
                 actor=request.user,
                 household_id=household.pk,
                 reason=data["reason"],
-                **{name: data[name] or "" for name in fields if name != "members"},
+                **{name: data[name] or "" for name in fields if name not in NOT_TEXT},
                 members=data["members"],
+                birth_year=data["birth_year"],
             )
         except ApplicationError as exc:
             form.add_error(None, error_text(exc))

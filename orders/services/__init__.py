@@ -7,6 +7,7 @@
 - ``claims``: claiming, releasing, claim expiry, telling fitting leads of a published order;
 - ``pending_photos``: a sample photo kept between two posts of the order form;
 - ``tickets``: pieces issued to households and handed back, corrections of a hand-back;
+- ``card_work``: the same by scanning a household's card, and the phone's offline queue of it;
 - ``completion``: closing a batch and completing an order, by rule (quality decides when).
 
 Each submodule's docstring states the rules it keeps.
@@ -21,6 +22,7 @@ from .batches import (
     batch_start_production,
     batch_transition,
 )
+from .card_work import ticket_issue_by_card, ticket_return_by_card
 from .claims import (
     batch_claim,
     batch_claims_expire,
@@ -96,6 +98,8 @@ __all__ = [
     "pending_photos_purge",
     "split_quantity",
     "ticket_issue",
+    "ticket_issue_by_card",
+    "ticket_return_by_card",
     "ticket_return_correct",
     "ticket_return_record",
 ]

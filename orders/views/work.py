@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -225,6 +226,8 @@ def _batch_page(
         "materials_in_transit": [lot for lot in materials if not lot.received],
         "receive_key": uuid.uuid4(),
         "can_issue": in_production and remaining > 0,
+        "in_production": in_production,
+        "card_work_endpoint": reverse("api:record_card_work_bulk"),
         "can_correct": in_production,
         "can_finish": in_production
         and tickets

@@ -12,10 +12,13 @@ By subject (import them from here, not from the submodules):
 - ``impact``: locked money per province and month, fees settled per order;
 - ``merchant``: a merchant's statement of an approved period;
 - ``currency``: payouts abroad: a period's rates and converted pools, a household's conversion;
+- ``balance``: a household's settled money at a glance (the SMS ``余额`` reply);
+- ``payments``: households' payments, the overdue unconfirmed ones and open disputes;
 - ``_common``: the shorthands and the period-not-found error the others share.
 """
 
 from ._common import LOCKED_STATUSES, PeriodNotFound, Role, Status
+from .balance import HouseholdBalance, household_balance
 from .currency import (
     CurrencySummary,
     conversions_by_household,
@@ -31,6 +34,16 @@ from .merchant import (
     MerchantStatementRow,
     merchant_period_list,
     merchant_statement_get,
+)
+from .payments import (
+    household_payment_list,
+    payment_attention_count,
+    payment_dispute_list,
+    payment_slip_by_file,
+    payment_slip_visible,
+    payment_unconfirmed_list,
+    period_payment_counts,
+    statement_payment,
 )
 from .periods import (
     adjustment_list,
@@ -56,6 +69,7 @@ __all__ = [
     "LOCKED_STATUSES",
     "CurrencySummary",
     "EarningsByRegionMonth",
+    "HouseholdBalance",
     "MerchantRequired",
     "MerchantStatement",
     "MerchantStatementRow",
@@ -72,20 +86,29 @@ __all__ = [
     "adjustment_list",
     "conversions_by_household",
     "fees_settled_by_order",
+    "household_balance",
     "household_conversion",
+    "household_payment_list",
     "line_list",
     "merchant_period_list",
     "merchant_statement_get",
+    "payment_attention_count",
+    "payment_dispute_list",
+    "payment_slip_by_file",
+    "payment_slip_visible",
+    "payment_unconfirmed_list",
     "period_currency_summary",
     "period_detail",
     "period_get",
     "period_household",
     "period_household_count",
     "period_list",
+    "period_payment_counts",
     "period_reconciliation",
     "period_workshop_totals",
     "statement_get",
     "statement_list",
+    "statement_payment",
     "statement_tokens",
     "statement_url",
     "transfer_rows",

@@ -17,7 +17,7 @@ from core import currency
 from core.errors import BadRequest, NotFound
 from workshops.selectors import household_language, household_time_zone
 
-from ..models import PayoutAdjustment, PayoutLine, Statement
+from ..models import HouseholdPayment, PayoutAdjustment, PayoutLine, Statement
 from ..money import apportion
 from ._common import Role, Status
 from .currency import household_conversion
@@ -98,6 +98,9 @@ class StatementDetail:
     rate: str = ""
     rate_source: str = ""
     rate_date: str = ""
+    # the household's payment once the period is paid: its status and label ("" before)
+    payment_status: str = ""
+    payment_status_label: str = ""
     # Read in the household's language and time zone (its own, else its workshop's).
     language: str = settings.LANGUAGE_CODE
     time_zone: str = settings.TIME_ZONE
@@ -207,7 +210,18 @@ def statement_get(*, token: str) -> StatementDetail:
         approved_at=period.approved_at,
         paid_at=period.paid_at,
         **abroad,
+        **_payment_status(statement),
     )
+
+
+def _payment_status(statement: Statement) -> dict[str, str]:
+    payment = HouseholdPayment.objects.filter(statement=statement).only("status").first()
+    if payment is None:
+        return {}
+    return {
+        "payment_status": payment.status,
+        "payment_status_label": str(payment.get_status_display()),
+    }
 
 
 def statement_tokens(

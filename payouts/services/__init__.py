@@ -8,6 +8,7 @@
 - ``adjustments``: a household's bonus or deduction in an open period;
 - ``shares``: a workshop's lead and service-center cuts;
 - ``currency``: payouts abroad: the rates locked on a period, each household's net converted.
+- ``payments``: each household's payment of a paid period, its answer, and disputes.
 
 Import from here (``from payouts.services import period_approve``); the modules are the layout.
 The compute limits (``SYNC_COMPUTE_LIMIT``, ``STALE_COMPUTE_AFTER``) stay in ``periods``, where
@@ -31,6 +32,19 @@ from .currency import (
     period_currencies_needed,
     period_rate_set,
     period_rates_load,
+)
+from .payments import (
+    AnswerResult,
+    PaymentAnswerKeyReused,
+    PaymentMethodInvalid,
+    PaymentNotDisputed,
+    PaymentNotFound,
+    PaymentNothingToAnswer,
+    PaymentResolutionRequired,
+    PaymentSlipRequired,
+    payment_answer_record,
+    payment_dispute_resolve,
+    payments_record,
 )
 from .periods import (
     PaymentReferenceRequired,
@@ -62,7 +76,15 @@ __all__ = [
     "AdjustmentHouseholdOutOfScope",
     "AdjustmentMakesTotalNegative",
     "AdjustmentReasonRequired",
+    "AnswerResult",
+    "PaymentAnswerKeyReused",
+    "PaymentMethodInvalid",
+    "PaymentNotDisputed",
+    "PaymentNotFound",
+    "PaymentNothingToAnswer",
     "PaymentReferenceRequired",
+    "PaymentResolutionRequired",
+    "PaymentSlipRequired",
     "PeriodEmpty",
     "PeriodLocked",
     "PeriodNegativeTotals",
@@ -81,6 +103,9 @@ __all__ = [
     "adjustment_create",
     "household_in_period_scope",
     "household_period_total",
+    "payment_answer_record",
+    "payment_dispute_resolve",
+    "payments_record",
     "period_approve",
     "period_approve_request",
     "period_approve_run",

@@ -40,6 +40,7 @@ from ..compute import (
 )
 from ..models import (
     PERIOD_TRANSITIONS,
+    PaymentMethod,
     PayoutClaim,
     PayoutLine,
     PayoutPeriod,
@@ -47,6 +48,7 @@ from ..models import (
     PayoutPool,
 )
 from .ledger import ledger_record_payment
+from .payments import payments_record
 from .totals import period_totals
 
 Status = PayoutPeriod.Status
@@ -459,8 +461,17 @@ def period_compute_run(*, period_id: int, job_id: int) -> None:
 
 
 @transaction.atomic
-def period_mark_paid(*, period_id: int, actor: User, payment_reference: str = "") -> PayoutPeriod:
-    """Record that an approved period's money went out; the ledger settles every payable.
+def period_mark_paid(
+    *,
+    period_id: int,
+    actor: User,
+    payment_reference: str = "",
+    method: str = PaymentMethod.BANK,
+    household_methods: dict[int, tuple[str, str]] | None = None,
+) -> PayoutPeriod:
+    """Record that an approved period's money went out; the ledger settles every payable, and
+    each household with money gets a payment (``method``, or its own in ``household_methods``:
+    household id → (method, reference)) that it later confirms or disputes.
 
     The payment reference (the bank's batch number, the wallet's transfer id) is required: it is
     how a household's query is traced to the bank afterwards.
@@ -481,6 +492,13 @@ def period_mark_paid(*, period_id: int, actor: User, payment_reference: str = ""
         payment_reference=payment_reference[:80],
     )
     ledger_record_payment(period=period, actor=actor, at=now)
+    payments_record(
+        period=period,
+        method=method,
+        reference=period.payment_reference,
+        at=now,
+        household_methods=household_methods,
+    )
     return period
 
 

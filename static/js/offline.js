@@ -12,13 +12,22 @@
  * request fails (no signal, signed out, server error) every scan stays queued. The page shows
  * how many scans are waiting and what came back. Texts come from data-* attributes so that
  * they are translated by Django.
+ *
+ * The same queue carries the lead's work by card (a batch page's forms with data-endpoint,
+ * e.g. /api/v1/card-work/bulk, and data-body, the list's name in the request): such an item
+ * keeps every field of its form and remembers where it goes. The queue is sent in the order
+ * the phone recorded it (a card's return after the issue it answers), each part to one
+ * endpoint; items without their own endpoint go to the box's (the scans).
  */
 (function () {
   "use strict";
-  var DB = "shouchuang", STORE = "scans", RESULTS = "shouchuang-scan-results", MAX_RESULTS = 20;
-  var REFUSED = "shouchuang-scan-refused", MAX_REFUSED = 200, CHUNK = 200;
   var box = document.querySelector("[data-scan-queue]");
   if (!box || !window.indexedDB) return;
+  // A queue other than the lot scans' (data-queue-name, e.g. households' payment answers) keeps
+  // its own database and lists, so that its items never go to another queue's endpoint.
+  var name = box.dataset.queueName ? "-" + box.dataset.queueName : "";
+  var DB = "shouchuang" + name, STORE = "scans", RESULTS = "shouchuang-scan-results" + name, MAX_RESULTS = 20;
+  var REFUSED = "shouchuang-scan-refused" + name, MAX_REFUSED = 200, CHUNK = 200;
   var text = box.dataset;
   var endpoint = box.dataset.endpoint || "/api/v1/scans/bulk";
   var busy = false, chunk = CHUNK;
@@ -53,7 +62,12 @@
     });
   }
 
-  var all = function () { return tx("readonly", function (s) { return s.getAll(); }); };
+  // In the order the phone recorded them (the store keeps them by key, a random UUID).
+  var all = function () {
+    return tx("readonly", function (s) { return s.getAll(); }).then(function (items) {
+      return items.sort(function (a, b) { return String(a.device_time || "").localeCompare(String(b.device_time || "")); });
+    });
+  };
   var put = function (scan) { return tx("readwrite", function (s) { s.put(scan); }); };
   var drop = function (keys) { return tx("readwrite", function (s) { keys.forEach(function (k) { s.delete(k); }); }); };
 
@@ -80,7 +94,7 @@
   function describe(scan) {
     var t = new Date(scan.device_time), two = function (n) { return ("0" + n).slice(-2); };
     var when = isNaN(t) ? "" : two(t.getHours()) + ":" + two(t.getMinutes());
-    return [scan.code, scan.label || scan.action, when].filter(Boolean).join(" · ");
+    return [scan.code || scan.card_code, scan.label || scan.action, when].filter(Boolean).join(" · ");
   }
 
   // The latest answer goes where the eye is (above the form) and is scrolled into view: the
@@ -129,17 +143,23 @@
   }
 
   // Send one part of the queue; resolves true when the rest may be sent at once.
+  function destination(scan) {
+    return scan && scan._endpoint ? scan._endpoint : endpoint;
+  }
+
   function send(part) {
     var body = part.map(function (scan) {
       var sent = Object.assign({}, scan);
-      delete sent.label;
+      delete sent.label; delete sent._endpoint; delete sent._body;
       return sent;
     });
-    return fetch(endpoint, {
+    var request = {};
+    request[(part[0] && part[0]._body) || "scans"] = body;
+    return fetch(destination(part[0]), {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf(), "Accept-Language": document.documentElement.lang },
-      body: JSON.stringify({ scans: body })
+      body: JSON.stringify(request)
     }).then(function (response) {
       if (!response.ok) {
         // The whole request was refused (signed out, server error): keep the queue.
@@ -167,7 +187,8 @@
             return;
           }
           var flag = r.scan && r.scan.flag ? "（" + (flags[r.scan.flag] || r.scan.flag) + "）" : "";
-          shown.push({ ok: true, code: scan.code, message: (r.status === "replayed" ? text.msgReplayed : text.msgCreated) + flag });
+          var who = r.household ? r.household + " · " + (scan.label || "") + " · " : "";
+          shown.push({ ok: true, code: scan.code || scan.card_code, message: who + (r.status === "replayed" ? text.msgReplayed : text.msgCreated) + flag });
         });
         if (parked.length) announce(parked[parked.length - 1].scan + " · " + parked[parked.length - 1].message, "bad");
         else if (shown.length) announce(shown[shown.length - 1].code + " · " + shown[shown.length - 1].message, "ok");
@@ -184,12 +205,60 @@
     function next() {
       return all().then(function (waiting) {
         if (!waiting.length) return;
-        return send(waiting.slice(0, chunk)).then(function (answered) {
+        // One endpoint a request: the first waiting item's, and those after it going there too.
+        var to = destination(waiting[0]), part = [];
+        for (var i = 0; i < waiting.length && part.length < chunk && destination(waiting[i]) === to; i++) part.push(waiting[i]);
+        return send(part).then(function (answered) {
           if (answered) return show().then(next);
         });
       });
     }
     return next().then(function () { busy = false; return show(); }, function () { busy = false; return show(); });
+  }
+
+  // A card-work form: every field of the form (numbers as numbers), its endpoint and a label.
+  function cardWork(form) {
+    var item = { key: uuid(), device_time: new Date().toISOString(), _endpoint: form.dataset.endpoint, _body: form.dataset.body || "items" };
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (!field.name || field.name === "csrfmiddlewaretoken" || field.value === "") return;
+      item[field.name] = field.type === "number" || field.dataset.number !== undefined ? Number(field.value) : field.value.trim();
+    });
+    var count = item[form.dataset.countField || "quantity"];
+    item.label = (form.dataset.label || "").replace("{n}", count === undefined ? "" : count);
+    return item;
+  }
+
+  document.querySelectorAll("form[data-card-work]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var item = cardWork(form);
+      if (!item.card_code) return;
+      item.card_code = item.card_code.toUpperCase();
+      form.querySelectorAll("[data-clear]").forEach(function (field) { field.value = field.defaultValue; });
+      announce(item.card_code + " · " + item.label + " · " + text.msgQueued, "");
+      put(item).then(function () {
+        form.dispatchEvent(new CustomEvent("scan-queued", { bubbles: true, detail: item }));
+        return flush();
+      });
+    });
+  });
+
+  // A photo queued with its item (a signed slip): shrunk on the phone to a JPEG data: URL, so
+  // that it waits in IndexedDB like the rest and goes up in the same JSON body.
+  function photoData(file) {
+    return new Promise(function (resolve) {
+      var img = new Image(), url = URL.createObjectURL(file);
+      img.onload = function () {
+        var scale = Math.min(1, 1600 / Math.max(img.width, img.height));
+        var canvas = document.createElement("canvas");
+        canvas.width = Math.round(img.width * scale); canvas.height = Math.round(img.height * scale);
+        canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
+        URL.revokeObjectURL(url);
+        resolve(canvas.toDataURL("image/jpeg", 0.8));
+      };
+      img.onerror = function () { URL.revokeObjectURL(url); resolve(""); };
+      img.src = url;
+    });
   }
 
   document.querySelectorAll("form[data-scan-form]").forEach(function (form) {
@@ -203,7 +272,13 @@
       // Cleared at once, not after the write: the next code may be typed while it is stored.
       form.querySelector("[name=code]").value = "";
       announce(code + " · " + text.msgQueued, "");
-      put(scan).then(function () {
+      var file = form.querySelector("input[type=file][name=photo]");
+      var picked = file && file.files && file.files[0];
+      if (file) file.value = "";
+      (picked ? photoData(picked) : Promise.resolve("")).then(function (photo) {
+        if (photo) scan.photo = photo;
+        return put(scan);
+      }).then(function () {
         form.dispatchEvent(new CustomEvent("scan-queued", { bubbles: true, detail: scan }));
         return flush();
       });

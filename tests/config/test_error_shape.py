@@ -105,6 +105,18 @@ def test_403_message_in_english(api, lead):
     assert response.json()["message"] == "Your role is not allowed to do this."
 
 
+def test_messages_in_french_for_accept_language_fr(api, lead):
+    assert api.get("/me", headers={"Accept-Language": "fr"}).json()["message"] == (
+        "Veuillez d'abord vous connecter."
+    )
+    center_id = lead.organisation.service_center_id
+    response = api.as_user(lead).post(
+        "/workshops", workshop_body(center_id), headers={"Accept-Language": "fr-FR,fr;q=0.9"}
+    )
+    body = assert_error_shape(response, 403, "role_not_allowed")
+    assert body["message"] == "Votre rôle ne permet pas de faire ceci."
+
+
 def test_500_is_json_without_traceback(api, operator, monkeypatch, settings):
     settings.DEBUG = False
     import workshops.api

@@ -315,3 +315,17 @@ def test_a_service_centre_is_given_a_known_currency_or_refused(api, operator):
     refused = client.post("/service-centers", {**body, "name": "另一个", "payout_currency": "QQQ"})
     assert refused.status_code == 400
     assert not Organisation.objects.filter(name="另一个").exists()
+
+
+def test_the_passbook_shows_the_payout_currency_beside_cny(client, operator, cross_border):
+    period, households = cross_border
+    _rates(operator, period)
+    period_approve(period_id=period.pk, actor=operator)
+    xof = households["XOF"][0]
+    url = f"/p/{xof.card_code}/"
+    response = client.post(url, {"factor": xof.phone[-4:]}, follow=True)
+    assert response.status_code == 200
+    page = response.content.decode()
+    amount = PayoutConversion.objects.get(household=xof).amount_minor
+    assert f"{amount:,}" in page
+    assert "¥" in page  # the CNY total beside it

@@ -105,8 +105,9 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(
     client.force_login(operator)
     client.get("/ops/")  # the session's first request may touch more
     # session, user, periods' gross, households earning, months, two trainee counts,
-    # workshops, scan exceptions, the inbox badge: none grows with statements or periods
-    with django_assert_num_queries(10):
+    # workshops, scan exceptions, household payments waiting, the inbox badge: none grows with
+    # statements or periods
+    with django_assert_num_queries(11):
         response = client.get("/ops/")
     assert response.status_code == 200
     assert payout_impact(viewer=operator).households_earning == 12

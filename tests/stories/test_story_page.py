@@ -11,7 +11,7 @@ from accounts.models import User
 from stories.models import OrderStory, StoryTag, StoryViewDay
 from stories.services import order_story_set
 from tests.factories import make_user
-from tests.pdf_tools import pdf_page_png, pdf_text
+from tests.pdf_tools import pdf_page_image, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -153,7 +153,7 @@ def test_hang_tags_carry_the_story_qr_and_code(client, story_lot, tmp_path):
     assert response["Content-Type"] == "application/pdf"
     text = pdf_text(response.content, tmp_path, page=2)
     assert f"{tag.code[:4]} {tag.code[4:]}" in text
-    png = pdf_page_png(response.content, tmp_path, page=2)
+    png = pdf_page_image(response.content, tmp_path, page=2)
     found = {r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)).convert("L"))}
     assert found == {f"HTTP://127.0.0.1:8000/T/{tag.code}"}
     refused = client.get(url + "?copies=0")

@@ -1,4 +1,4 @@
-"""The pages fit a 360 px phone, in Chinese and in English, and every tap target is big enough
+"""The pages fit a 360 px phone, in Chinese, English and French, and every tap target is big enough
 (issue 12: the English order page was 413 px wide, dates broke in the middle, the name link
 that is the only way to sign out was 43×22 px and "打印农户结算单" 106×18 px).
 
@@ -100,9 +100,18 @@ def world(db):
         ),
         "lead": (
             workshop.lead,
-            ["/work/", "/work/mine/", f"/work/batches/{in_production.pk}/", "/me/"],
+            [
+                "/work/",
+                "/work/mine/",
+                f"/work/batches/{in_production.pk}/",
+                "/me/",
+                "/work/payments/",
+            ],
         ),
-        "operator": (operator, ["/ops/", "/ops/payouts/", f"/ops/payouts/{period.pk}/"]),
+        "operator": (
+            operator,
+            ["/ops/", "/ops/payouts/", f"/ops/payouts/{period.pk}/", "/ops/payouts/payments/"],
+        ),
         "checker": (checker, ["/scan/", "/lots/"]),
         "trainer": (trainer, ["/train/", f"/train/cohorts/{cohort.pk}/"]),
         "household": (None, [f"/s/{Statement.objects.filter(period=period).first().token}/"]),
@@ -119,7 +128,7 @@ def _problems(page) -> dict[str, list[str]]:
     }
 
 
-@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("language", ["zh-hans", "en", "fr"])
 def test_key_pages_fit_the_phone_with_big_targets_and_whole_dates(
     page, site, sign_in, world, language
 ):

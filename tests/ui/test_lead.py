@@ -44,9 +44,11 @@ def test_lead_claims_a_batch_issues_pieces_and_records_returns(page, site, sign_
     # The materials arrive (the arrival scan starts production).
     batch_start_production(batch_id=first.pk, actor=None)
     page.click(f"#batch-{first.pk} a.button")
-    # Each household is named with its number and phone tail (two may share a name).
+    # Work goes out by card (tests/ui/test_work_by_card.py); without the card, by the list,
+    # where each household is named with its number and phone tail (two may share a name).
+    page.click("text=农户没带卡？按名单发活")
     page.select_option("select[name=household]", label=f"卓玛家 · {zhuoma.pk}号 · 尾号5678")
-    page.fill("input[name=quantity]", "60")
+    page.fill("#issue-by-name input[name=quantity]", "60")
     page.click("button:text-is('发放')")
     expect(page.locator(".msg-success")).to_have_text("已发给 卓玛家 60 件。")
 

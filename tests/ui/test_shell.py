@@ -9,9 +9,7 @@ from accounts.models import User
 from tests.factories import PASSWORD, make_user
 
 
-def test_sign_in_lands_on_role_home_and_english_switch_translates_the_page(
-    page, site, sign_in, shot
-):
+def test_sign_in_lands_on_role_home_and_the_switch_translates_the_page(page, site, sign_in, shot):
     trainer = make_user(User.Role.TRAINER, display_name="王老师")
     page.goto(f"{site}/login/")
     expect(page.locator("h1")).to_have_text("登录")
@@ -20,12 +18,20 @@ def test_sign_in_lands_on_role_home_and_english_switch_translates_the_page(
     sign_in(page, trainer)
     expect(page.locator(".who")).to_have_text("王老师")
 
-    page.click("form.lang button")
-    expect(page.locator("form.lang button")).to_have_text("中文")
+    page.click("form.lang button[value=en]")
+    expect(page.locator("form.lang button[value=zh-hans]")).to_have_text("中文")
     expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator(".unreviewed")).to_have_count(0)
     page.goto(f"{site}/me/")
     expect(page.locator("dl.facts")).to_contain_text("Trainer")
     shot(page, "trainer", "account-en")
+
+    # French is offered too; its machine-made catalogue is shown with the notice saying so.
+    page.click("form.lang button[value=fr]")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.locator("dl.facts")).to_contain_text("Formateur")
+    expect(page.locator(".unreviewed")).to_contain_text("traduite automatiquement")
+    shot(page, "trainer", "account-fr")
 
 
 def test_wrong_password_says_so_and_keeps_the_person_out(page, site, shot):

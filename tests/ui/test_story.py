@@ -13,7 +13,7 @@ from accounts.models import User
 from orders.services import order_photo_add
 from stories.services import order_story_set
 from tests.factories import make_user, make_workshop
-from tests.pdf_tools import pdf_page_png
+from tests.pdf_tools import pdf_page_image
 from tests.stories.factories import make_story_lot
 
 
@@ -43,7 +43,7 @@ def test_a_hang_tag_qr_opens_the_story_without_personal_data(
     merchant = Client()
     merchant.force_login(order.created_by)
     pdf = merchant.get(f"/shop/orders/{order.pk}/story/{lot.code}/hangtags.pdf?copies=4").content
-    png = pdf_page_png(pdf, tmp_path)
+    png = pdf_page_image(pdf, tmp_path)
     decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)).convert("L"))
     assert len(decoded) == 4  # four tags of the one lot on the page
     [url] = {r.text for r in decoded}

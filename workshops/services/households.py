@@ -39,6 +39,7 @@ def household_create(
     phone: str = "",
     payment_account: str = "",
     payment_account_name: str = "",
+    birth_year: int | None = None,
     skills: dict[str, int] | None = None,
     joined_on: date | None = None,
     key: uuid.UUID | None = None,
@@ -67,6 +68,7 @@ def household_create(
         phone=phone,
         payment_account=payment_account,
         payment_account_name=payment_account_name or name,
+        birth_year=birth_year,
         creation_key=key,
     )
     if joined_on is not None:
@@ -79,9 +81,21 @@ def household_create(
     return household
 
 
-HOUSEHOLD_FIELDS = ("name", "members", "phone", "payment_account", "payment_account_name")
+HOUSEHOLD_FIELDS = (
+    "name",
+    "members",
+    "phone",
+    "payment_account",
+    "payment_account_name",
+    "birth_year",  # the passbook's second factor
+)
+# Never a second copy of a number in the events; the birth year is the passbook's factor.
+_MASKED = {
+    "phone": mask_phone,
+    "payment_account": mask_account,
+    "birth_year": lambda year: "****" if year else "",
+}
 HOUSEHOLD_LOCALE_FIELDS = ("language", "time_zone")
-_MASKED = {"phone": mask_phone, "payment_account": mask_account}
 
 
 class HouseholdNotFound(NotFound):

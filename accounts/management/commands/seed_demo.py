@@ -16,7 +16,7 @@ from django.db import transaction
 from accounts.demo import DemoContext
 from accounts.models import Organisation
 
-DEMO_APPS = ["accounts", "workshops", "orders", "quality", "payouts", "trainees", "stories"]
+DEMO_APPS = ["accounts", "workshops", "orders", "quality", "payouts", "trainees", "stories", "sms"]
 MARKER = "义乌市手创共富服务基地"
 
 

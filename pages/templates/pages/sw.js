@@ -2,8 +2,11 @@
    that scans can be made with no signal (they wait in IndexedDB; see static/js/offline.js). */
 const CACHE = "shouchuang-{{ version }}";
 const ASSETS = [{% for url in assets %}"{{ url|escapejs }}", {% endfor %}"{{ offline_url }}"];
-// Pages worth keeping for use without signal once they have been opened.
+// Pages worth keeping for use without signal once they have been opened: the scan page, and a
+// batch page (the lead hands out and takes back work by card there, walking the village).
 const OFFLINE_PAGES = ["/scan/"];
+const OFFLINE_PATTERNS = [/^\/work\/batches\/\d+\/$/];
+const keptOffline = (path) => OFFLINE_PAGES.includes(path) || OFFLINE_PATTERNS.some((p) => p.test(path));
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(ASSETS)).then(() => self.skipWaiting()));
@@ -27,7 +30,7 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(
       fetch(request)
         .then((response) => {
-          if (response.ok && !response.redirected && OFFLINE_PAGES.includes(url.pathname)) {
+          if (response.ok && !response.redirected && keptOffline(url.pathname)) {
             const copy = response.clone();
             caches.open(CACHE).then((cache) => cache.put(url.pathname, copy));
           }

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workshops', '0009_household_import_consent_erasure'),
+        ('workshops', '0010_household_birth_year'),
     ]
 
     operations = [
