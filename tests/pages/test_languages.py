@@ -25,7 +25,7 @@ def _client(language: str | None = None, user: User | None = None) -> Client:
 def test_french_page_is_in_french_and_says_the_translation_is_unreviewed():
     trainer = make_user(User.Role.TRAINER, display_name="王老师")
     html = _client("fr", trainer).get("/me/").content.decode()
-    assert '<html lang="fr">' in html
+    assert '<html lang="fr" dir="ltr">' in html
     assert "Formateur" in html  # the role label
     assert "Se déconnecter" in html
     assert "实训老师" not in html and "退出登录" not in html
@@ -65,7 +65,7 @@ def test_switch_offers_french_and_english_and_choosing_french_sticks():
 
 def test_pages_ignore_a_french_browser_until_the_person_chooses():
     html = Client().get("/login/", headers={"Accept-Language": "fr"}).content.decode()
-    assert '<html lang="zh-Hans">' in html
+    assert '<html lang="zh-Hans" dir="ltr">' in html
     assert NOTICE not in html
 
 
