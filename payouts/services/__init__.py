@@ -6,7 +6,8 @@
   (and a statement's link replaced when its paper slip is lost);
 - ``totals``: what a period and each household in it add up to;
 - ``adjustments``: a household's bonus or deduction in an open period;
-- ``shares``: a workshop's lead and service-center cuts.
+- ``shares``: a workshop's lead and service-center cuts;
+- ``advances``: advances paid to households, and orders' premium rules.
 
 Import from here (``from payouts.services import period_approve``); the modules are the layout.
 The compute limits (``SYNC_COMPUTE_LIMIT``, ``STALE_COMPUTE_AFTER``) stay in ``periods``, where
@@ -21,6 +22,14 @@ from .adjustments import (
     AdjustmentReasonRequired,
     adjustment_create,
     household_in_period_scope,
+)
+from .advances import (
+    AdvanceAmountInvalid,
+    AdvancePaidAtInvalid,
+    AdvanceReasonRequired,
+    PremiumRuleInvalid,
+    advance_create,
+    premium_rule_set,
 )
 from .approval import period_approve, period_approve_request, period_approve_run
 from .periods import (
@@ -53,6 +62,9 @@ __all__ = [
     "AdjustmentHouseholdOutOfScope",
     "AdjustmentMakesTotalNegative",
     "AdjustmentReasonRequired",
+    "AdvanceAmountInvalid",
+    "AdvancePaidAtInvalid",
+    "AdvanceReasonRequired",
     "PaymentReferenceRequired",
     "PeriodEmpty",
     "PeriodLocked",
@@ -64,9 +76,11 @@ __all__ = [
     "PeriodOverlaps",
     "PeriodRangeInvalid",
     "PeriodScopeInvalid",
+    "PremiumRuleInvalid",
     "ShareInvalid",
     "StatementReissueReasonRequired",
     "adjustment_create",
+    "advance_create",
     "household_in_period_scope",
     "household_period_total",
     "period_approve",
@@ -79,6 +93,7 @@ __all__ = [
     "period_create",
     "period_mark_paid",
     "period_open",
+    "premium_rule_set",
     "share_config_set",
     "statement_link_reissue",
 ]
