@@ -143,13 +143,14 @@ def household_nets(*, period_id: int, household_ids: list[int]) -> dict[int, int
     return nets
 
 
-def compute_recoveries(*, period: PayoutPeriod) -> int:
+def compute_recoveries(*, period: PayoutPeriod, household_ids: list[int] | None = None) -> int:
+    """Recover open advances from the period's households (only ``household_ids`` if given,
+    whose recoveries in this period the caller has just deleted)."""
     _start, end = period_bounds(period)
-    candidates = set(
-        Advance.objects.filter(closed_at__isnull=True, paid_at__lt=end).values_list(
-            "household_id", flat=True
-        )
-    )
+    open_advances = Advance.objects.filter(closed_at__isnull=True, paid_at__lt=end)
+    if household_ids is not None:
+        open_advances = open_advances.filter(household_id__in=household_ids)
+    candidates = set(open_advances.values_list("household_id", flat=True))
     if not candidates:
         return 0
     nets = household_nets(period_id=period.pk, household_ids=sorted(candidates))
@@ -188,6 +189,13 @@ def compute_recoveries(*, period: PayoutPeriod) -> int:
                 )
     AdvanceRecovery.objects.bulk_create(recoveries)
     return len(recoveries)
+
+
+def recoveries_refresh(*, period: PayoutPeriod, household_ids: list[int]) -> int:
+    """Recover again for these households of a computed period (an adjustment changed their
+    net): a deduction lowers what is recovered, a bonus may recover more."""
+    AdvanceRecovery.objects.filter(period_id=period.pk, household_id__in=household_ids).delete()
+    return compute_recoveries(period=period, household_ids=household_ids)
 
 
 def compute_extras(*, period: PayoutPeriod) -> None:

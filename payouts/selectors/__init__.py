@@ -11,11 +11,20 @@ By subject (import them from here, not from the submodules):
 - ``statements``: households' statements by token, and a period's list of them;
 - ``impact``: locked money per province and month, fees settled per order;
 - ``merchant``: a merchant's statement of an approved period;
+- ``extras``: advances and premiums (a household's, the outstanding ones, their reconciliation);
 - ``_common``: the shorthands and the period-not-found error the others share.
 """
 
 from ._common import LOCKED_STATUSES, PeriodNotFound, Role, Status
 from .exports import PeriodNotExportable, TransferRow, transfer_rows
+from .extras import (
+    AdvanceView,
+    HouseholdExtras,
+    advance_list,
+    extras_reconciliation,
+    household_extras,
+    period_household_extras,
+)
 from .impact import EarningsByRegionMonth, PayoutImpact, fees_settled_by_order
 from .lines import line_list
 from .merchant import (
@@ -47,7 +56,9 @@ from .statements import (
 
 __all__ = [
     "LOCKED_STATUSES",
+    "AdvanceView",
     "EarningsByRegionMonth",
+    "HouseholdExtras",
     "MerchantRequired",
     "MerchantStatement",
     "MerchantStatementRow",
@@ -62,7 +73,10 @@ __all__ = [
     "Status",
     "TransferRow",
     "adjustment_list",
+    "advance_list",
+    "extras_reconciliation",
     "fees_settled_by_order",
+    "household_extras",
     "line_list",
     "merchant_period_list",
     "merchant_statement_get",
@@ -70,6 +84,7 @@ __all__ = [
     "period_get",
     "period_household",
     "period_household_count",
+    "period_household_extras",
     "period_list",
     "period_reconciliation",
     "period_workshop_totals",

@@ -1,6 +1,7 @@
 """A period's reconciliation, per order and per merchant: pieces × fee = owed by the merchant =
 households + lead + center, the expected side read independently of the stored pools and lines;
-every difference is listed (there must be none).
+every difference is listed (there must be none). Premiums and advance recoveries are checked
+apart (``extras.extras_reconciliation``) and their differences join the list.
 """
 
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from django.db.models import Q, Sum
 
 from ..compute import table_name
 from ..models import PayoutAdjustment, PayoutLine, PayoutPeriod, PayoutPool
+from .extras import extras_reconciliation
 
 
 def _expected_by_order(period: PayoutPeriod) -> dict[int, tuple[int, int]]:
@@ -111,6 +113,8 @@ def period_reconciliation(*, period: PayoutPeriod) -> dict:
         bonus=Sum("amount_fen", filter=Q(kind=PayoutAdjustment.Kind.BONUS)),
         deduction=Sum("amount_fen", filter=Q(kind=PayoutAdjustment.Kind.DEDUCTION)),
     )
+    extras = extras_reconciliation(period=period)
+    differences += extras["differences"]
     return {
         "orders": [_row_out(row) for _, row in sorted(orders.items())],
         "merchants": [_row_out(row) for _, row in sorted(merchants.items())],
@@ -118,6 +122,10 @@ def period_reconciliation(*, period: PayoutPeriod) -> dict:
         "balanced": not differences,
         "bonus_fen": adjustments["bonus"] or 0,
         "deduction_fen": adjustments["deduction"] or 0,
+        "premiums": extras["premiums"],
+        "premium_fen": extras["premium_fen"],
+        "recovery_fen": extras["recovery_fen"],
+        "ledger_extras": extras["ledger"],
     }
 
 
