@@ -7,6 +7,7 @@ from ninja import Field, Schema
 
 from core.schemas import InSchema, Money
 
+from .extras_schemas import PremiumReconciliationOut
 from .money import format_yuan
 from .selectors import statement_url
 
@@ -190,6 +191,19 @@ class ReconciliationOut(Schema):
     differences: list[dict]
     bonus: str
     deduction: str
+    premiums: list[PremiumReconciliationOut] = Field(
+        description="per order and kind, counted again from the outcomes = the premium lines"
+    )
+    premium: str = Field(description="premiums, charged to merchants apart from the fees")
+    advance_recovery: str = Field(description="advances recovered from households")
+
+    @staticmethod
+    def resolve_premium(obj) -> str:
+        return yuan(obj["premium_fen"])
+
+    @staticmethod
+    def resolve_advance_recovery(obj) -> str:
+        return yuan(obj["recovery_fen"])
 
     @staticmethod
     def resolve_bonus(obj) -> str:

@@ -20,6 +20,7 @@ from .exports import PeriodNotExportable, TransferRow, transfer_rows
 from .extras import (
     AdvanceView,
     HouseholdExtras,
+    advance_get,
     advance_list,
     extras_reconciliation,
     household_extras,
@@ -73,6 +74,7 @@ __all__ = [
     "Status",
     "TransferRow",
     "adjustment_list",
+    "advance_get",
     "advance_list",
     "extras_reconciliation",
     "fees_settled_by_order",

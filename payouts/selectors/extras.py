@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet, Sum
 
 from accounts.models import User
 from accounts.permissions import ensure_role, is_operator
+from core.errors import NotFound
 from quality.models import PieceOutcome
 
 from ..compute_extras import deadline_bound
@@ -197,6 +198,17 @@ def advance_list(*, viewer: User, open_only: bool = True) -> list[AdvanceView]:
     if open_only:
         advances = advances.filter(closed_at__isnull=True)
     return _advance_views(advances)
+
+
+def advance_get(*, viewer: User, advance_id: int) -> AdvanceView:
+    ensure_role(viewer, Role.OPERATOR, Role.LEAD)
+    advances = Advance.objects.filter(pk=advance_id)
+    if not is_operator(viewer):
+        advances = advances.filter(workshop__organisation_id=viewer.organisation_id)
+    views = _advance_views(advances)
+    if not views:
+        raise NotFound(code="advance_not_found", detail={"advance_id": advance_id})
+    return views[0]
 
 
 # --- reconciliation -----------------------------------------------------------------------
