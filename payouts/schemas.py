@@ -376,6 +376,10 @@ class StatementOut(Schema):
     total: str
     lines: list[StatementLineOut]
     adjustments: list[StatementAdjustmentOut]
+    extras: list[StatementAdjustmentOut] = Field(
+        description="premiums (first_pass, on_time) and advance recoveries (advance_recovery, "
+        "negative), apart from the fee"
+    )
 
     @staticmethod
     def resolve_pdf_url(obj) -> str:
@@ -464,6 +468,16 @@ class MerchantStatementRowOut(Schema):
     fee: str
     rework_fee: str
     owed: str = Field(description="what the merchant owes for the order: its pools")
+    premium: str = Field(description="premiums by rule on the order, apart from the fee")
+    total: str = Field(description="owed + premium")
+
+    @staticmethod
+    def resolve_premium(obj) -> str:
+        return yuan(obj.premium_fen)
+
+    @staticmethod
+    def resolve_total(obj) -> str:
+        return yuan(obj.total_fen)
 
     @staticmethod
     def resolve_fee(obj) -> str:
@@ -490,7 +504,17 @@ class MerchantStatementOut(Schema):
     merchant: str
     accepted: int
     owed: str
+    premium: str
+    total: str
     orders: list[MerchantStatementRowOut]
+
+    @staticmethod
+    def resolve_premium(obj) -> str:
+        return yuan(obj.premium_fen)
+
+    @staticmethod
+    def resolve_total(obj) -> str:
+        return yuan(obj.total_fen)
 
     @staticmethod
     def resolve_period_id(obj) -> int:

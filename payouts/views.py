@@ -385,7 +385,18 @@ def statement(request: HttpRequest, token: str) -> HttpResponse:
         }
         for a in detail.adjustments
     ]
+    extras = [
+        {
+            "kind": a["kind"],
+            "label": a["kind_label"],
+            "reason": a["reason"],
+            "amount": fen_to_yuan(abs(a["amount_fen"])),
+            "negative": a["amount_fen"] < 0,
+        }
+        for a in detail.extras
+    ]
     context = {
+        "extras": extras,
         "statement": detail,
         "total": fen_to_yuan(detail.total_fen),
         "net": fen_to_yuan(detail.net_fen),
