@@ -7,15 +7,19 @@ from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from core.errors import ApplicationError
 
 from .models import (
+    Advance,
+    AdvanceRecovery,
     ImpactMonth,
     ImpactTotals,
     LedgerEntry,
+    OrderPremiumRule,
     PayoutAdjustment,
     PayoutClaim,
     PayoutLine,
     PayoutPeriod,
     PayoutPeriodEvent,
     PayoutPool,
+    PayoutPremium,
     PayoutShareConfig,
     Statement,
     StatementLinkEvent,
@@ -150,3 +154,26 @@ class ImpactMonthAdmin(ReadOnlyAdmin):
 @admin.register(ImpactTotals)
 class ImpactTotalsAdmin(ReadOnlyAdmin):
     list_display = ("pk", "households_earning")
+
+
+@admin.register(Advance)
+class AdvanceAdmin(ReadOnlyAdmin):
+    list_display = ("household", "amount_fen", "paid_at", "reason", "recorded_by", "closed_at")
+    list_filter = ("closed_at",)
+    search_fields = ("household__name", "reason")
+
+
+@admin.register(AdvanceRecovery)
+class AdvanceRecoveryAdmin(ReadOnlyAdmin):
+    list_display = ("period", "advance", "household", "amount_fen")
+
+
+@admin.register(OrderPremiumRule)
+class OrderPremiumRuleAdmin(ReadOnlyAdmin):
+    list_display = ("order", "first_pass_per_piece", "on_time_per_piece", "updated_by")
+
+
+@admin.register(PayoutPremium)
+class PayoutPremiumAdmin(ReadOnlyAdmin):
+    list_display = ("period", "household", "order", "kind", "pieces", "rate", "amount_fen")
+    list_filter = ("kind",)
