@@ -1,6 +1,7 @@
 """Schemas of advances and premium rules (amounts as strings with two decimals, never floats)."""
 
 from datetime import datetime
+from decimal import Decimal
 from uuid import UUID
 
 from ninja import Field, Schema
@@ -59,10 +60,10 @@ class AdvanceOut(Schema):
 
 class PremiumRuleIn(InSchema):
     first_pass_per_piece: FeePerPiece = Field(
-        0, description="yuan per piece in lots accepted at their first inspection"
+        Decimal("0"), description="yuan per piece in lots accepted at their first inspection"
     )
     on_time_per_piece: FeePerPiece = Field(
-        0, description="yuan per piece accepted by the end of the order's deadline day"
+        Decimal("0"), description="yuan per piece accepted by the end of the order's deadline day"
     )
 
 
