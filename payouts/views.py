@@ -127,6 +127,9 @@ def _period_page(
             "bonus": fen_to_yuan(period.bonus_fen),
             "deduction": fen_to_yuan(period.deduction_fen),
             "payable": fen_to_yuan(period.payable_fen),
+            "premium": fen_to_yuan(period.extras_fen["premium_fen"]),
+            "recovery": fen_to_yuan(period.extras_fen["recovery_fen"]),
+            "has_extras": any(period.extras_fen.values()),
         },
         "workshops": [
             {**row, "amount": fen_to_yuan(row["amount_fen"])}

@@ -103,3 +103,29 @@ def test_another_merchants_order_is_404_and_a_lead_is_403(merchant, lead):
     assert response.status_code == 404
     assert signed_in(lead).get(f"/shop/orders/{other.pk}/premiums/").status_code == 403
     assert not OrderPremiumRule.objects.exists()
+
+
+def test_period_page_shows_premiums_and_recoveries_apart(operator, workshop):
+    from datetime import date
+
+    from payouts.services import advance_create, period_compute, period_create, premium_rule_set
+
+    from .factories import at, make_outcome
+
+    household = make_household(workshop)
+    order = make_order(fee="1.0000")
+    premium_rule_set(
+        actor=operator, order_id=order.pk, first_pass_per_piece="0.1", on_time_per_piece="0"
+    )
+    make_outcome(household, order, accepted=10)
+    advance_create(
+        actor=operator, household_id=household.pk, amount="3", reason="预支", paid_at=at()
+    )
+    period = period_create(
+        actor=operator, name="三月", starts_on=date(2026, 3, 1), ends_on=date(2026, 3, 31)
+    )
+    period_compute(period_id=period.pk, actor=operator)
+    page = signed_in(operator).get(f"/ops/payouts/{period.pk}/").content.decode()
+    assert 'id="period-premium">¥1.00<' in page
+    assert 'id="period-recovery">-¥3.00<' in page
+    assert 'id="period-payable">¥8.00<' in page
