@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -204,3 +204,20 @@ class PayoutPremium(models.Model):
     def __str__(self) -> str:
         amount = fen_to_yuan(self.amount_fen)
         return f"{self.period_id} · {self.household_id} · {self.kind}: {amount}"
+
+
+def period_extras(period) -> dict[str, int]:
+    """A period's premiums and advance recoveries in fen, and their net (read once per period
+    instance: ``PayoutPeriod.payable_fen`` and the period page use it)."""
+    if not hasattr(period, "_extras_fen"):
+        premium = PayoutPremium.objects.filter(period_id=period.pk).aggregate(t=Sum("amount_fen"))
+        recovery = AdvanceRecovery.objects.filter(period_id=period.pk).aggregate(
+            t=Sum("amount_fen")
+        )
+        premium_fen, recovery_fen = premium["t"] or 0, recovery["t"] or 0
+        period._extras_fen = {
+            "premium_fen": premium_fen,
+            "recovery_fen": recovery_fen,
+            "net_fen": premium_fen - recovery_fen,
+        }
+    return period._extras_fen

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -209,25 +209,10 @@ class PayoutPeriod(models.Model):
 
     @property
     def payable_fen(self) -> int:
-        """What households receive: their pool parts plus bonuses minus deductions, plus
-        premiums less advance recoveries (those two are summed from their rows: one query)."""
-        extras = self.extras_fen
-        return (
-            self.households_fen
-            + self.bonus_fen
-            - self.deduction_fen
-            + extras["premium_fen"]
-            - extras["recovery_fen"]
-        )
-
-    @property
-    def extras_fen(self) -> dict[str, int]:
-        """Premiums and advance recoveries of the period, in fen (read once per instance)."""
-        if not hasattr(self, "_extras_fen"):
-            premium = self.premiums.aggregate(t=Sum("amount_fen"))["t"] or 0
-            recovery = self.advance_recoveries.aggregate(t=Sum("amount_fen"))["t"] or 0
-            self._extras_fen = {"premium_fen": premium, "recovery_fen": recovery}
-        return self._extras_fen
+        """What households receive: pool parts, bonuses less deductions, premiums less advance
+        recoveries (those two summed from their rows: ``advance_models.period_extras``)."""
+        extras = period_extras(self)
+        return self.households_fen + self.bonus_fen - self.deduction_fen + extras["net_fen"]
 
     @property
     def is_empty(self) -> bool:
@@ -521,10 +506,8 @@ class LedgerEntry(models.Model):
         HOUSEHOLD_PAYMENT = "household_payment", _("已付农户")
         LEAD_PAYMENT = "lead_payment", _("已付带头人")
         CENTER_PAYMENT = "center_payment", _("已付服务中心")
-        # premiums by rule: charged to the merchant per order and kind, owed to each household
         PREMIUM_CHARGE = "premium_charge", _("商家应付奖励")
         PREMIUM_PAYABLE = "premium_payable", _("应付农户奖励")
-        # one line per advance a period recovers (negative: less to pay the household)
         ADVANCE_RECOVERY = "advance_recovery", _("预支扣回")
 
     period = models.ForeignKey(
@@ -661,5 +644,6 @@ from .advance_models import AdvanceRecovery as AdvanceRecovery  # noqa: E402
 from .advance_models import OrderPremiumRule as OrderPremiumRule  # noqa: E402
 from .advance_models import PayoutPremium as PayoutPremium  # noqa: E402
 from .advance_models import PremiumKind as PremiumKind  # noqa: E402
+from .advance_models import period_extras  # noqa: E402
 from .impact_models import ImpactMonth as ImpactMonth  # noqa: E402
 from .impact_models import ImpactTotals as ImpactTotals  # noqa: E402

@@ -29,7 +29,7 @@ from orders.models import OrderPhoto
 
 from . import selectors
 from .exports import period_transfer_file
-from .models import PayoutAdjustment, PayoutPeriod
+from .models import PayoutAdjustment, PayoutPeriod, period_extras
 from .money import fen_to_yuan, format_exact
 from .selectors import StatementNotFound, statement_get, statement_list, statement_tokens
 from .services import (
@@ -127,9 +127,11 @@ def _period_page(
             "bonus": fen_to_yuan(period.bonus_fen),
             "deduction": fen_to_yuan(period.deduction_fen),
             "payable": fen_to_yuan(period.payable_fen),
-            "premium": fen_to_yuan(period.extras_fen["premium_fen"]),
-            "recovery": fen_to_yuan(period.extras_fen["recovery_fen"]),
-            "has_extras": any(period.extras_fen.values()),
+            "premium": fen_to_yuan(period_extras(period)["premium_fen"]),
+            "recovery": fen_to_yuan(period_extras(period)["recovery_fen"]),
+            "has_extras": bool(
+                period_extras(period)["premium_fen"] or period_extras(period)["recovery_fen"]
+            ),
         },
         "workshops": [
             {**row, "amount": fen_to_yuan(row["amount_fen"])}
