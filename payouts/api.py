@@ -7,6 +7,7 @@ from core.pagination import LimitOffsetPagination, paginate
 from core.schemas import ErrorOut
 
 from .exports import period_transfer_file
+from .extras_schemas import AdvanceIn, AdvanceOut, PremiumRuleIn, PremiumRuleOut
 from .schemas import (
     AdjustmentIn,
     AdjustmentOut,
@@ -27,6 +28,8 @@ from .schemas import (
 from .selectors import (
     StatementNotFound,
     adjustment_list,
+    advance_get,
+    advance_list,
     line_list,
     merchant_statement_get,
     period_detail,
@@ -36,10 +39,12 @@ from .selectors import (
 )
 from .services import (
     adjustment_create,
+    advance_create,
     period_approve_request,
     period_compute_request,
     period_mark_paid,
     period_open,
+    premium_rule_set,
     share_config_set,
     statement_link_reissue,
 )
@@ -59,6 +64,10 @@ class LineFilter(Schema):
 
 class StatementFilter(Schema):
     search: str = ""
+
+
+class AdvanceFilter(Schema):
+    open: bool = Field(True, description="only advances not yet fully recovered")
 
 
 # Whatever answers behind a statement token (the statement, its PDF, or that it is gone) is
@@ -217,6 +226,36 @@ def create_adjustment(request: HttpRequest, period_id: int, payload: AdjustmentI
 )
 def set_shares(request: HttpRequest, workshop_id: int, payload: ShareIn):
     return share_config_set(actor=request.user, workshop_id=workshop_id, **payload.dict())
+
+
+@router.post(
+    "/payouts/advances",
+    response={201: AdvanceOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Record an advance paid to a household (its lead or an operator); idempotent by key",
+)
+def create_advance(request: HttpRequest, payload: AdvanceIn):
+    advance = advance_create(actor=request.user, **payload.dict())
+    return Status(201, advance_get(viewer=request.user, advance_id=advance.pk))
+
+
+@router.get(
+    "/payouts/advances",
+    response=list[AdvanceOut],
+    summary="Advances and what is still outstanding on each (operator: all; lead: its workshop)",
+)
+@paginate(LimitOffsetPagination)
+def list_advances(request: HttpRequest, filters: Query[AdvanceFilter]):
+    return advance_list(viewer=request.user, open_only=filters.open)
+
+
+@router.put(
+    "/payouts/orders/{order_id}/premium-rule",
+    response={200: PremiumRuleOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="An order's premiums per piece: first-inspection acceptance, on time (its merchant "
+    "or an operator; periods computed from now on)",
+)
+def set_premium_rule(request: HttpRequest, order_id: int, payload: PremiumRuleIn):
+    return premium_rule_set(actor=request.user, order_id=order_id, **payload.dict())
 
 
 @router.get(

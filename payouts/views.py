@@ -30,7 +30,7 @@ from orders.models import OrderPhoto
 from . import selectors
 from .currency_views import period_currencies_context
 from .exports import period_transfer_file
-from .models import PaymentMethod, PayoutAdjustment, PayoutPeriod
+from .models import PaymentMethod, PayoutAdjustment, PayoutPeriod, period_extras
 from .money import fen_to_yuan, format_exact
 from .selectors import StatementNotFound, statement_get, statement_list, statement_tokens
 from .services import (
@@ -128,6 +128,11 @@ def _period_page(
             "bonus": fen_to_yuan(period.bonus_fen),
             "deduction": fen_to_yuan(period.deduction_fen),
             "payable": fen_to_yuan(period.payable_fen),
+            "premium": fen_to_yuan(period_extras(period)["premium_fen"]),
+            "recovery": fen_to_yuan(period_extras(period)["recovery_fen"]),
+            "has_extras": bool(
+                period_extras(period)["premium_fen"] or period_extras(period)["recovery_fen"]
+            ),
         },
         "workshops": [
             {**row, "amount": fen_to_yuan(row["amount_fen"])}
@@ -390,7 +395,18 @@ def statement(request: HttpRequest, token: str) -> HttpResponse:
         }
         for a in detail.adjustments
     ]
+    extras = [
+        {
+            "kind": a["kind"],
+            "label": a["kind_label"],
+            "reason": a["reason"],
+            "amount": fen_to_yuan(abs(a["amount_fen"])),
+            "negative": a["amount_fen"] < 0,
+        }
+        for a in detail.extras
+    ]
     context = {
+        "extras": extras,
         "statement": detail,
         "total": fen_to_yuan(detail.total_fen),
         "net": fen_to_yuan(detail.net_fen),

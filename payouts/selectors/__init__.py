@@ -14,6 +14,7 @@ By subject (import them from here, not from the submodules):
 - ``currency``: payouts abroad: a period's rates and converted pools, a household's conversion;
 - ``balance``: a household's settled money at a glance (the SMS ``余额`` reply);
 - ``payments``: households' payments, the overdue unconfirmed ones and open disputes;
+- ``extras``: advances and premiums (a household's, the outstanding ones, their reconciliation);
 - ``_common``: the shorthands and the period-not-found error the others share.
 """
 
@@ -26,6 +27,15 @@ from .currency import (
     period_currency_summary,
 )
 from .exports import PeriodNotExportable, TransferRow, transfer_rows
+from .extras import (
+    AdvanceView,
+    HouseholdExtras,
+    advance_get,
+    advance_list,
+    extras_reconciliation,
+    household_extras,
+    period_household_extras,
+)
 from .impact import EarningsByRegionMonth, PayoutImpact, fees_settled_by_order
 from .lines import line_list
 from .merchant import (
@@ -67,9 +77,11 @@ from .statements import (
 
 __all__ = [
     "LOCKED_STATUSES",
+    "AdvanceView",
     "CurrencySummary",
     "EarningsByRegionMonth",
     "HouseholdBalance",
+    "HouseholdExtras",
     "MerchantRequired",
     "MerchantStatement",
     "MerchantStatementRow",
@@ -84,10 +96,14 @@ __all__ = [
     "Status",
     "TransferRow",
     "adjustment_list",
+    "advance_get",
+    "advance_list",
     "conversions_by_household",
+    "extras_reconciliation",
     "fees_settled_by_order",
     "household_balance",
     "household_conversion",
+    "household_extras",
     "household_payment_list",
     "line_list",
     "merchant_period_list",
@@ -102,6 +118,7 @@ __all__ = [
     "period_get",
     "period_household",
     "period_household_count",
+    "period_household_extras",
     "period_list",
     "period_payment_counts",
     "period_reconciliation",
