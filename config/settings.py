@@ -7,9 +7,11 @@ TRUSTED_PROXIES  addresses/networks of our TLS proxy; unset = forwarded headers 
 SHOUCHUANG_PDF_FONT  the CJK TrueType font PDFs embed (default: Debian's fonts-wqy-microhei)
 """
 
+import importlib.util
 import ipaddress
 import logging
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -103,6 +105,18 @@ MIDDLEWARE = [
     # Last, as django-axes asks: it turns a lock-out into a response.
     "axes.middleware.AxesMiddleware",
 ]
+
+# N+1 detector (django-zeal, dev extra): on in the test run, so that a page or API call that
+# reads a relation per row fails its test. Each allowlisted entry says why it is not an N+1.
+SHOUCHUANG_ZEAL = env_bool("SHOUCHUANG_ZEAL", "pytest" in sys.modules) and bool(
+    importlib.util.find_spec("zeal")
+)
+if SHOUCHUANG_ZEAL:
+    INSTALLED_APPS.append("zeal")
+    # Outermost after the session and user are known: the whole request is one context.
+    MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1, "zeal.middleware.zeal_middleware")
+    ZEAL_RAISE = True
+    ZEAL_ALLOWLIST: list[dict[str, str]] = []
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
