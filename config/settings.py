@@ -114,7 +114,8 @@ SHOUCHUANG_ZEAL = env_bool("SHOUCHUANG_ZEAL", "pytest" in sys.modules) and bool(
 if SHOUCHUANG_ZEAL:
     INSTALLED_APPS.append("zeal")
     # Outermost after the session and user are known: the whole request is one context.
-    MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1, "zeal.middleware.zeal_middleware")
+    after_auth = MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1
+    MIDDLEWARE.insert(after_auth, "zeal.middleware.zeal_middleware")
     ZEAL_RAISE = True
     ZEAL_ALLOWLIST: list[dict[str, str]] = []
 

@@ -129,10 +129,9 @@ def _period_page(
             "payable": fen_to_yuan(period.payable_fen),
         },
         "workshops": [
-            {**row, "amount": fen_to_yuan(row["amount_fen"])}
-            for row in selectors.period_workshop_totals(viewer=request.user, period_id=period.pk)
+            {**row, "amount": fen_to_yuan(row["amount_fen"])} for row in period.workshop_totals
         ],
-        "statement_count": period.statements.count(),
+        "statement_count": period.statement_count,
         "adjustable": period.status in {Status.DRAFT, Status.COMPUTED},
         "exportable": period.status in {Status.APPROVED, Status.PAID},
         **_period_job(period),

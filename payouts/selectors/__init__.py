@@ -11,11 +11,13 @@ By subject (import them from here, not from the submodules):
 - ``statements``: households' statements by token, and a period's list of them;
 - ``impact``: locked money per province and month, fees settled per order;
 - ``merchant``: a merchant's statement of an approved period;
+- ``figures``: a period's page figures, kept at approval for a locked period.
 - ``_common``: the shorthands and the period-not-found error the others share.
 """
 
 from ._common import LOCKED_STATUSES, PeriodNotFound, Role, Status
 from .exports import PeriodNotExportable, TransferRow, transfer_rows
+from .figures import period_figures, period_figures_compute
 from .impact import EarningsByRegionMonth, PayoutImpact, fees_settled_by_order
 from .lines import line_list
 from .merchant import (
@@ -67,6 +69,8 @@ __all__ = [
     "merchant_period_list",
     "merchant_statement_get",
     "period_detail",
+    "period_figures",
+    "period_figures_compute",
     "period_get",
     "period_household",
     "period_household_count",
