@@ -11,7 +11,6 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,9 +19,11 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from pydantic import ValidationError as PydanticValidationError
 
 from core.access import error_text, page
 from core.errors import ApplicationError, NotFound
+from core.pagination import KeysetPagination
 from jobs.models import Job
 from jobs.selectors import job_is_stalled
 from orders.models import OrderPhoto
@@ -155,14 +156,21 @@ def _period_lines(request: HttpRequest, period: PayoutPeriod, form=None) -> dict
     adjustment form for the household chosen from its line (``?adjust=<id>``)."""
     query = request.GET.get("q", "").strip()[:60]
     lines = selectors.line_list(viewer=request.user, period_id=period.pk, search=query)
-    page_of_lines = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
+    # Paged by cursor (?after=, the last line's key): a deep page is an index seek and no page
+    # counts the period's lines (the household count is on the page already).
+    after = request.GET.get("after", "")
+    try:
+        wanted = KeysetPagination.Input(limit=LINES_PER_PAGE, after=after or None)
+    except PydanticValidationError:
+        wanted, after = KeysetPagination.Input(limit=LINES_PER_PAGE), ""
+    page_of_lines = KeysetPagination(keys=selectors.LINE_KEYS).paginate_queryset(lines, wanted)
     rows = [
         {
             "line": line,
             "accepted": line.pieces + line.rework_pieces,
             "amount": fen_to_yuan(line.amount_fen),
         }
-        for line in page_of_lines
+        for line in page_of_lines["items"]
     ]
     adjustments = [
         {"adjustment": adjustment, "amount": fen_to_yuan(adjustment.amount_fen)}
@@ -181,7 +189,8 @@ def _period_lines(request: HttpRequest, period: PayoutPeriod, form=None) -> dict
         )
     return {
         "lines": rows,
-        "lines_page": page_of_lines,
+        "lines_after": after,
+        "lines_next": page_of_lines["next"],
         "line_query": query,
         "adjustments": adjustments,
         "adjust_form": form if chosen else None,

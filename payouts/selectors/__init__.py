@@ -19,7 +19,7 @@ from ._common import LOCKED_STATUSES, PeriodNotFound, Role, Status
 from .exports import PeriodNotExportable, TransferRow, transfer_rows
 from .figures import period_figures, period_figures_compute
 from .impact import EarningsByRegionMonth, PayoutImpact, fees_settled_by_order
-from .lines import line_list
+from .lines import LINE_KEYS, line_list
 from .merchant import (
     MerchantRequired,
     MerchantStatement,
@@ -48,6 +48,7 @@ from .statements import (
 )
 
 __all__ = [
+    "LINE_KEYS",
     "LOCKED_STATUSES",
     "EarningsByRegionMonth",
     "MerchantRequired",
