@@ -128,6 +128,14 @@ if SHOUCHUANG_ZEAL:
             "(UPDATE, read-back, event); a set-based cancel is the move if orders of "
             "thousands of batches are cancelled often (docs/scaling.md).",
         },
+        {
+            "model": "payouts.PayoutPeriod",
+            "field": "get()",
+            "why": "the admin's compute and approve actions run the period's service once "
+            "for each selected period (payouts/admin.py _run_on_each): each is its own "
+            "guarded transition and background job, read back by _transition. An operator "
+            "selects a few periods; this is a loop of writes, not a read per row of a page.",
+        },
     ]
 
 ROOT_URLCONF = "config.urls"

@@ -71,12 +71,14 @@ class KeysetPagination(PaginationBase):
     """``limit``/``offset`` as every list, plus ``after`` (a cursor) for deep lists; ``keys``
     are the list's unique sort key, integer fields with an index in that order."""
 
-    class Input(Schema):
+    class KeysetInput(Schema):  # its own name in the OpenAPI document
         limit: Limit = DEFAULT_LIMIT
         offset: Offset = 0
         after: Cursor | None = None
 
-    class Output(Schema):
+    Input = KeysetInput
+
+    class KeysetOutput(Schema):
         items: list[Any]
         count: int | None = Field(
             description="rows in the whole list on the first page (offset 0, no cursor); "
@@ -86,12 +88,14 @@ class KeysetPagination(PaginationBase):
             description="send as ?after= for the next page; null on the last page"
         )
 
+    Output = KeysetOutput
+
     def __init__(self, *, keys: tuple[str, ...], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.keys = keys
 
     def paginate_queryset(
-        self, queryset: QuerySet, pagination: Input, request: Any = None, **params: Any
+        self, queryset: QuerySet, pagination: KeysetInput, request: Any = None, **params: Any
     ) -> dict[str, Any]:
         ordered = queryset.order_by(*self.keys)
         limit = pagination.limit
