@@ -34,6 +34,8 @@ PINNED = {
     "/scan/": 3,
     "/s/{token}/": 4,
 }
+# Where PostgreSQL runs one query fewer than SQLite (the inspection's locking path differs).
+PINNED_ON_POSTGRES = {"POST /api/v1/lots/{code}/inspections": 26}
 
 
 def count(run) -> int:
@@ -52,7 +54,10 @@ def signed_in(user: User) -> Client:
 
 def pinned(name: str, small: int, large: int) -> None:
     assert small == large, f"{name}: {small} queries with 2 rows, {large} with 20"
-    assert large == PINNED[name], f"{name}: {large} queries, pinned at {PINNED[name]}"
+    expected = PINNED[name]
+    if connection.vendor == "postgresql":
+        expected = PINNED_ON_POSTGRES.get(name, expected)
+    assert large == expected, f"{name}: {large} queries, pinned at {expected}"
 
 
 def test_lead_open_batches_page(db):
