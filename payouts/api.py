@@ -3,7 +3,7 @@
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
-from core.pagination import LimitOffsetPagination, paginate
+from core.pagination import KeysetPagination, LimitOffsetPagination, paginate
 from core.schemas import ErrorOut
 
 from .exports import period_transfer_file
@@ -26,6 +26,7 @@ from .schemas import (
     StatementSummaryOut,
 )
 from .selectors import (
+    LINE_KEYS,
     StatementNotFound,
     adjustment_list,
     advance_get,
@@ -160,9 +161,10 @@ def read_merchant_statement(request: HttpRequest, period_id: int, merchant_id: i
 @router.get(
     "/payouts/periods/{period_id}/lines",
     response=list[LineOut],
-    summary="Per-household lines (a lead sees its own workshop's only)",
+    summary="Per-household lines (a lead sees its own workshop's only), in (pool, household) "
+    "order; deep pages by cursor: send the answer's `next` as ?after=",
 )
-@paginate(LimitOffsetPagination)
+@paginate(KeysetPagination, keys=LINE_KEYS)
 def list_lines(request: HttpRequest, period_id: int, filters: Query[LineFilter]):
     return line_list(
         viewer=request.user,

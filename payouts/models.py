@@ -176,6 +176,10 @@ class PayoutPeriod(models.Model):
         related_name="+",
     )
     approved_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    # The figures of the period's page (counts, reconciliation, top workshops), kept in the
+    # transaction that approves it: a locked period cannot change, so its views read these
+    # instead of re-aggregating its outcomes (payouts.selectors.figures). Null until approved.
+    figures = models.JSONField(_("审核时的汇总数字"), null=True, blank=True, editable=False)
     paid_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("发放登记人"),

@@ -15,6 +15,7 @@ By subject (import them from here, not from the submodules):
 - ``balance``: a household's settled money at a glance (the SMS ``余额`` reply);
 - ``payments``: households' payments, the overdue unconfirmed ones and open disputes;
 - ``extras``: advances and premiums (a household's, the outstanding ones, their reconciliation);
+- ``figures``: a period's page figures, kept at approval for a locked period.
 - ``_common``: the shorthands and the period-not-found error the others share.
 """
 
@@ -36,8 +37,9 @@ from .extras import (
     household_extras,
     period_household_extras,
 )
+from .figures import period_figures, period_figures_compute
 from .impact import EarningsByRegionMonth, PayoutImpact, fees_settled_by_order
-from .lines import line_list
+from .lines import LINE_KEYS, line_list
 from .merchant import (
     MerchantRequired,
     MerchantStatement,
@@ -76,6 +78,7 @@ from .statements import (
 )
 
 __all__ = [
+    "LINE_KEYS",
     "LOCKED_STATUSES",
     "AdvanceView",
     "CurrencySummary",
@@ -115,6 +118,8 @@ __all__ = [
     "payment_unconfirmed_list",
     "period_currency_summary",
     "period_detail",
+    "period_figures",
+    "period_figures_compute",
     "period_get",
     "period_household",
     "period_household_count",
