@@ -13,7 +13,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 from ninja.renderers import JSONRenderer
 
 from accounts.api import router as accounts_router
-from accounts.auth import api_auth
+from integrations.auth import api_auth
 from core.errors import (
     ApplicationError,
     InvalidCharacters,
@@ -23,6 +23,7 @@ from core.errors import (
 )
 from core.openapi import document_errors
 from core.parser import ApiParser
+from integrations.api import router as integrations_router
 from jobs.api import router as jobs_router
 from orders.api import router as orders_router
 from payouts.api import router as payouts_router
@@ -184,4 +185,5 @@ api.add_router("", quality_router)
 api.add_router("", payouts_router)
 api.add_router("", trainees_router)
 api.add_router("", jobs_router)
+api.add_router("", integrations_router)
 api.add_router("", "allocation.api.router")
