@@ -13,7 +13,6 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 from ninja.renderers import JSONRenderer
 
 from accounts.api import router as accounts_router
-from integrations.auth import api_auth
 from core.errors import (
     ApplicationError,
     InvalidCharacters,
@@ -24,6 +23,8 @@ from core.errors import (
 from core.openapi import document_errors
 from core.parser import ApiParser
 from integrations.api import router as integrations_router
+from integrations.auth import api_auth
+from integrations.openapi import document_webhooks
 from jobs.api import router as jobs_router
 from orders.api import router as orders_router
 from payouts.api import router as payouts_router
@@ -43,7 +44,7 @@ class Utf8JSONRenderer(JSONRenderer):
 class ShouchuangAPI(NinjaAPI):
     def get_openapi_schema(self, **kwargs):
         """The generated document, with every operation's possible errors (core.openapi)."""
-        return document_errors(super().get_openapi_schema(**kwargs))
+        return document_webhooks(document_errors(super().get_openapi_schema(**kwargs)))
 
 
 api = ShouchuangAPI(

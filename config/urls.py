@@ -44,6 +44,7 @@ urlpatterns = [
     path("", include("payouts.urls")),
     path("", include("workshops.urls")),
     path("", include("accounts.urls")),
+    path("", include("integrations.urls")),
 ]
 
 

@@ -116,9 +116,7 @@ def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float) -> i
     """POST ``body`` to ``url`` (checked as above); the response's status code. Raises
     ``WebhookUrl…`` for a refused URL and ``OSError``/``http.client.HTTPException`` on failure."""
     target = resolve_target(url)
-    connection_class = (
-        _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
-    )
+    connection_class = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
     connection = connection_class(target, timeout)
     try:
         connection.request("POST", target.path, body=body, headers=headers)

@@ -63,7 +63,8 @@ def max_attempts() -> int:
 def backoff(attempts: int) -> timedelta:
     """The wait after the ``attempts``-th failed attempt: base × 2^(attempts−1), capped."""
     base = _setting("WEBHOOK_BACKOFF_SECONDS", 30)
-    return timedelta(seconds=min(base * 2 ** (attempts - 1), _setting("WEBHOOK_BACKOFF_MAX", 21600)))
+    cap = _setting("WEBHOOK_BACKOFF_MAX_SECONDS", 6 * 3600)
+    return timedelta(seconds=min(base * 2 ** (attempts - 1), cap))
 
 
 # --- endpoints --------------------------------------------------------------------------------
@@ -193,11 +194,10 @@ def _claim(delivery_id: int, now: datetime) -> bool:
     due = Q(status=Status.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
     stale = Q(status=Status.SENDING, lease_until__lt=now)
     lease = timedelta(seconds=_setting("WEBHOOK_TIMEOUT_SECONDS", 10) + 60)
-    return bool(
-        WebhookDelivery.objects.filter(due | stale, pk=delivery_id, endpoint__is_active=True).update(
-            status=Status.SENDING, attempts=F("attempts") + 1, lease_until=now + lease
-        )
-    )
+    claimed = WebhookDelivery.objects.filter(
+        due | stale, pk=delivery_id, endpoint__is_active=True
+    ).update(status=Status.SENDING, attempts=F("attempts") + 1, lease_until=now + lease)
+    return bool(claimed)
 
 
 def webhook_delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> WebhookDelivery:
@@ -233,7 +233,7 @@ def webhook_delivery_attempt(*, delivery_id: int, now: datetime | None = None) -
         error = str(exc.message)
     except ssrf.WebhookUrlUnresolvable:
         error = "host not resolvable"
-    except Exception as exc:  # noqa: BLE001 - any failure to reach the receiver is a failed attempt
+    except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"[:300]
     return _record_outcome(delivery=delivery, code=code, error=error, now=now)
 

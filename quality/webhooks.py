@@ -1,0 +1,54 @@
+"""The webhook events quality owns (lot.shipped, lot.inspected): payloads built from the lots
+and inspections just recorded, sent to the order's merchant once the write commits."""
+
+from datetime import datetime
+
+from integrations.events import (
+    LOT_INSPECTED,
+    LOT_SHIPPED,
+    LotInspectedData,
+    LotShippedData,
+    webhook_event_emit,
+)
+
+from .models import Inspection, Lot
+
+
+def emit_lots_shipped(*, shipped: dict[int, datetime]) -> None:
+    """``shipped``: lot id → when the scan that moved it to shipped was recorded."""
+    if not shipped:
+        return
+    lots = Lot.objects.filter(pk__in=list(shipped)).select_related("batch__order")
+    for lot in lots:
+        webhook_event_emit(
+            merchant_id=lot.batch.order.merchant_id,
+            event=LOT_SHIPPED,
+            data=LotShippedData(
+                code=lot.code,
+                kind=lot.kind,
+                order_id=lot.batch.order_id,
+                batch_id=lot.batch_id,
+                quantity=lot.quantity,
+                shipped_at=shipped[lot.pk],
+            ),
+        )
+
+
+def emit_lot_inspected(*, lot: Lot, inspection: Inspection) -> None:
+    """``lot`` with its batch and order at hand."""
+    webhook_event_emit(
+        merchant_id=lot.batch.order.merchant_id,
+        event=LOT_INSPECTED,
+        data=LotInspectedData(
+            code=lot.code,
+            order_id=lot.batch.order_id,
+            batch_id=lot.batch_id,
+            quantity=lot.quantity,
+            verdict=inspection.verdict,
+            round=inspection.round,
+            sample_size=inspection.sample_size,
+            nonconforming=inspection.nonconforming,
+            critical=inspection.critical,
+            inspected_at=inspection.created_at,
+        ),
+    )
