@@ -25,7 +25,7 @@ def _act(request: HttpRequest) -> None:
     target = request.POST.get("id", "")
     target_id = int(target) if target.isdigit() else 0
     if action == "key_create":
-        key, raw = api_key_create(
+        _key, raw = api_key_create(
             actor=request.user,
             name=request.POST.get("name", ""),
             scopes=request.POST.getlist("scopes"),
@@ -35,7 +35,7 @@ def _act(request: HttpRequest) -> None:
         api_key_revoke(actor=request.user, key_id=target_id)
         messages.success(request, _("密钥已吊销，立即失效。"))
     elif action == "endpoint_create":
-        endpoint, secret = webhook_endpoint_create(
+        _endpoint, secret = webhook_endpoint_create(
             actor=request.user,
             url=request.POST.get("url", ""),
             events=request.POST.getlist("events"),
