@@ -8,12 +8,11 @@ sent. Every delivery's body is ``WebhookEnvelope``: ``{"id", "type", "created_at
 
 import uuid
 from datetime import date, datetime
-from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from ninja import Schema
+from ninja import Field, Schema
 
 ORDER_PUBLISHED = "order.published"
 BATCH_CLAIMED = "batch.claimed"
@@ -36,7 +35,7 @@ class OrderPublishedData(Schema):
     order_id: int
     product_name: str
     quantity: int
-    fee_per_piece: Decimal
+    fee_per_piece: str = Field(description='yuan per piece, a string decimal e.g. "0.35"')
     deadline: date
     batches: int
     published_at: datetime
@@ -83,7 +82,7 @@ class OrderCompletedData(Schema):
 class PayoutOrderLine(Schema):
     order_id: int
     accepted_pieces: int
-    owed: Decimal  # yuan, exact to the fen
+    owed: str = Field(description='yuan, exact to the fen, e.g. "12.50"')
 
 
 class PayoutApprovedData(Schema):
@@ -91,7 +90,7 @@ class PayoutApprovedData(Schema):
     starts_on: date
     ends_on: date
     approved_at: datetime
-    owed: Decimal  # what this merchant owes for the period, yuan
+    owed: str = Field(description="what this merchant owes for the period, yuan")
     orders: list[PayoutOrderLine]
 
 

@@ -12,6 +12,7 @@ from integrations.events import (
 )
 
 from .models import Batch, Order
+from .schemas import money
 
 
 def emit_order_published(*, order: Order, batches: int) -> None:
@@ -22,7 +23,7 @@ def emit_order_published(*, order: Order, batches: int) -> None:
             order_id=order.pk,
             product_name=order.product_name,
             quantity=order.quantity,
-            fee_per_piece=order.fee_per_piece,
+            fee_per_piece=money(order.fee_per_piece),
             deadline=order.deadline,
             batches=batches,
             published_at=order.published_at,

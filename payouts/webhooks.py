@@ -33,12 +33,12 @@ def emit_payout_approved(*, period: PayoutPeriod) -> None:
                 starts_on=period.starts_on,
                 ends_on=period.ends_on,
                 approved_at=period.approved_at,
-                owed=fen_to_yuan(sum(row["fen"] for row in orders)),
+                owed=str(fen_to_yuan(sum(row["fen"] for row in orders))),
                 orders=[
                     PayoutOrderLine(
                         order_id=row["order_id"],
                         accepted_pieces=row["pieces"] + row["rework"],
-                        owed=fen_to_yuan(row["fen"]),
+                        owed=str(fen_to_yuan(row["fen"])),
                     )
                     for row in orders
                 ],

@@ -35,9 +35,7 @@ def order_body(**fields):
 
 
 def test_key_is_shown_once_and_stored_hashed(api, merchant):
-    response = api.as_user(merchant).post(
-        "/api-keys", {"name": "ERP", "scopes": ["orders:read"]}
-    )
+    response = api.as_user(merchant).post("/api-keys", {"name": "ERP", "scopes": ["orders:read"]})
     assert response.status_code == 201, response.content
     raw = response.json()["key"]
     assert raw.startswith("sck_")
