@@ -3,9 +3,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from accounts.models import User
-from tests.factories import make_user
-
 
 class Receiver:
     """A merchant's system on the loopback: records each delivery, answers ``statuses`` in turn
@@ -48,8 +45,3 @@ def receiver(settings):
     server = Receiver()
     yield server
     server.close()
-
-
-@pytest.fixture
-def merchant(db) -> User:
-    return make_user(User.Role.MERCHANT)

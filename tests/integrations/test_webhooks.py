@@ -1,3 +1,4 @@
+import itertools
 import json
 from datetime import timedelta
 
@@ -97,7 +98,7 @@ def test_failing_endpoint_is_retried_with_backoff_and_switched_off(
         assert not_yet.attempts == delivery.attempts  # not due: nothing sent
         attempted_at.append(delivery.next_attempt_at)
         delivery = webhook_delivery_attempt(delivery_id=delivery.pk, now=delivery.next_attempt_at)
-    gaps = [round((b - a).total_seconds()) for a, b in zip(attempted_at, attempted_at[1:])]
+    gaps = [round((b - a).total_seconds()) for a, b in itertools.pairwise(attempted_at)]
     assert gaps == [30, 60, 120]  # 30 s × 2^(n−1) after the n-th failure
     assert delivery.status == Status.FAILED
     assert (delivery.attempts, delivery.response_code) == (4, 500)
