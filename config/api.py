@@ -52,7 +52,8 @@ api = ShouchuangAPI(
     version="1.0.0",
     description=(
         "Order distribution for cross-region handicraft cooperation (手创共富). "
-        "Sign in with POST /auth/token and send `Authorization: Bearer <token>`; "
+        "Sign in with POST /auth/token and send `Authorization: Bearer <token>` (a merchant's "
+        "systems send a scoped API key, `Bearer sck_…`; webhooks are under `webhooks`); "
         "errors are always {code, message, detail}. Lists take limit (1–200) and offset "
         "(0–10,000,000); JSON bodies must be sent as application/json; no text may contain "
         "the NUL character."

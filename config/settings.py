@@ -289,8 +289,11 @@ WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "8"))
 WEBHOOK_BACKOFF_SECONDS = int(os.environ.get("WEBHOOK_BACKOFF_SECONDS", "30"))
 WEBHOOK_DISABLE_AFTER_FAILURES = int(os.environ.get("WEBHOOK_DISABLE_AFTER_FAILURES", "10"))
 WEBHOOK_TIMEOUT_SECONDS = int(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
-# Only for tests (a receiver on the loopback): never call a private address otherwise (SSRF).
-WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+# Only for tests (a receiver on the loopback; a test's Celery worker gets it by the environment):
+# never call a private address otherwise (SSRF). Refused outside DEBUG.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = os.environ.get("SHOUCHUANG_TEST_PRIVATE_WEBHOOKS") == "1"
+if WEBHOOK_ALLOW_PRIVATE_ADDRESSES and not DEBUG:
+    raise RuntimeError("SHOUCHUANG_TEST_PRIVATE_WEBHOOKS is for tests only (DJANGO_DEBUG=1)")
 
 # --- Background jobs (jobs/) -----------------------------------------------------------------
 # A running job whose heartbeat (every progress step, seconds apart) is older than this lost

@@ -7,23 +7,20 @@ the handler runs: 403 with a code for an endpoint outside the key's scopes.
 from typing import Any
 
 from django.http import HttpRequest
-from ninja.security import HttpBearer
 
-from accounts.auth import PageSessionAuth
-from accounts.services import api_token_authenticate
+from accounts.auth import BearerTokenAuth, PageSessionAuth
 
 from .keys import KEY_PREFIX, api_key_authenticate
 from .scopes import api_path
 
 
-class BearerAuth(HttpBearer):
+class BearerAuth(BearerTokenAuth):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        if token.startswith(KEY_PREFIX):
-            match = request.resolver_match
-            path = api_path(match.route if match is not None else "")
-            user = api_key_authenticate(raw_key=token, method=request.method or "", path=path)
-        else:
-            user = api_token_authenticate(raw_key=token)
+        if not token.startswith(KEY_PREFIX):
+            return super().authenticate(request, token)
+        match = request.resolver_match
+        path = api_path(match.route if match is not None else "")
+        user = api_key_authenticate(raw_key=token, method=request.method or "", path=path)
         request.user = user
         return user
 
