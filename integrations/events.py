@@ -113,6 +113,19 @@ class WebhookEnvelope(Schema):
     data: dict
 
 
+def webhook_subscribers(*, event: str, merchant_ids: set[int]) -> set[int]:
+    """Which of ``merchant_ids`` have an active endpoint for ``event``: one query, so that a
+    bulk write (a phone's queue of scans) builds payloads only for those."""
+    from .models import WebhookEndpoint
+
+    if not merchant_ids:
+        return set()
+    rows = WebhookEndpoint.objects.filter(
+        organisation_id__in=merchant_ids, is_active=True
+    ).values_list("organisation_id", "events")
+    return {merchant_id for merchant_id, events in rows if event in events}
+
+
 def webhook_event_emit(*, merchant_id: int, event: str, data: Schema) -> None:
     """Deliver ``event`` to the merchant's endpoints once the caller's transaction commits."""
     if not isinstance(data, EVENT_SCHEMAS[event]):

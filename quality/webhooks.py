@@ -9,6 +9,7 @@ from integrations.events import (
     LotInspectedData,
     LotShippedData,
     webhook_event_emit,
+    webhook_subscribers,
 )
 
 from .models import Inspection, Lot
@@ -18,8 +19,12 @@ def emit_lots_shipped(*, shipped: dict[int, datetime]) -> None:
     """``shipped``: lot id → when the scan that moved it to shipped was recorded."""
     if not shipped:
         return
-    lots = Lot.objects.filter(pk__in=list(shipped)).select_related("batch__order")
+    lots = list(Lot.objects.filter(pk__in=list(shipped)).select_related("batch__order"))
+    merchants = {lot.batch.order.merchant_id for lot in lots}
+    subscribed = webhook_subscribers(event=LOT_SHIPPED, merchant_ids=merchants)
     for lot in lots:
+        if lot.batch.order.merchant_id not in subscribed:
+            continue
         webhook_event_emit(
             merchant_id=lot.batch.order.merchant_id,
             event=LOT_SHIPPED,
