@@ -45,3 +45,8 @@ def test_private_endpoint_is_refused_on_the_page_with_a_message(merchant):
 def test_page_is_for_merchants_only(lead):
     response = signed_in(lead).get("/shop/integrations/")
     assert response.status_code == 403
+
+
+def test_the_merchants_order_list_links_to_the_page(merchant):
+    page = signed_in(merchant).get("/shop/").content.decode()
+    assert 'href="/shop/integrations/"' in page
