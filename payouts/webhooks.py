@@ -1,6 +1,7 @@
 """payout.approved: to each merchant charged in the period, what it owes, per order (the same
 pools as its statement), once the approval commits."""
 
+from django.db import transaction
 from django.db.models import Sum
 
 from integrations.events import (
@@ -15,6 +16,12 @@ from .money import fen_to_yuan
 
 
 def emit_payout_approved(*, period: PayoutPeriod) -> None:
+    """Read after the approval commits (the approval's own transaction reads nothing more)."""
+    period_id = period.pk
+    transaction.on_commit(lambda: _emit_now(PayoutPeriod.objects.get(pk=period_id)))
+
+
+def _emit_now(period: PayoutPeriod) -> None:
     rows = (
         PayoutPool.objects.filter(period_id=period.pk)
         .values("merchant_id", "order_id")

@@ -3,6 +3,8 @@ and inspections just recorded, sent to the order's merchant once the write commi
 
 from datetime import datetime
 
+from django.db import transaction
+
 from integrations.events import (
     LOT_INSPECTED,
     LOT_SHIPPED,
@@ -16,9 +18,16 @@ from .models import Inspection, Lot
 
 
 def emit_lots_shipped(*, shipped: dict[int, datetime]) -> None:
-    """``shipped``: lot id → when the scan that moved it to shipped was recorded."""
-    if not shipped:
-        return
+    """``shipped``: lot id → when the scan that moved it to shipped was recorded.
+
+    Looked up after the scans commit, so that a new scan stays one statement (quality/scans.py)
+    and a request that records no shipment reads nothing more.
+    """
+    if shipped:
+        transaction.on_commit(lambda: _emit_shipped_now(shipped))
+
+
+def _emit_shipped_now(shipped: dict[int, datetime]) -> None:
     lots = list(Lot.objects.filter(pk__in=list(shipped)).select_related("batch__order"))
     merchants = {lot.batch.order.merchant_id for lot in lots}
     subscribed = webhook_subscribers(event=LOT_SHIPPED, merchant_ids=merchants)
