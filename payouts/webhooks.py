@@ -1,7 +1,6 @@
 """payout.approved: to each merchant charged in the period, what it owes, per order (the same
 pools as its statement), once the approval commits."""
 
-from django.db import transaction
 from django.db.models import Sum
 
 from integrations.events import (
@@ -9,6 +8,7 @@ from integrations.events import (
     PayoutApprovedData,
     PayoutOrderLine,
     webhook_event_emit,
+    webhook_subscribers,
 )
 
 from .models import PayoutPeriod, PayoutPool
@@ -16,14 +16,16 @@ from .money import fen_to_yuan
 
 
 def emit_payout_approved(*, period: PayoutPeriod) -> None:
-    """Read after the approval commits (the approval's own transaction reads nothing more)."""
-    period_id = period.pk
-    transaction.on_commit(lambda: _emit_now(PayoutPeriod.objects.get(pk=period_id)))
-
-
-def _emit_now(period: PayoutPeriod) -> None:
+    """Inside the approval's last step: only merchants with an endpoint for the event get one
+    (two small reads; nothing is sent before the approval commits)."""
+    merchants = set(
+        PayoutPool.objects.filter(period_id=period.pk).values_list("merchant_id", flat=True)
+    )
+    subscribed = webhook_subscribers(event=PAYOUT_APPROVED, merchant_ids=merchants)
+    if not subscribed:
+        return
     rows = (
-        PayoutPool.objects.filter(period_id=period.pk)
+        PayoutPool.objects.filter(period_id=period.pk, merchant_id__in=subscribed)
         .values("merchant_id", "order_id")
         .annotate(pieces=Sum("pieces"), rework=Sum("rework_pieces"), fen=Sum("gross_fen"))
         .order_by("merchant_id", "order_id")
