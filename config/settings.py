@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "jobs",
+    "integrations",
     "workshops",
     "orders",
     "quality",
@@ -323,12 +324,30 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.pending_photos_purge_task",
         "schedule": timedelta(hours=1),
     },
+    # Webhook deliveries due (a retry whose countdown was lost, a killed attempt) (integrations).
+    "send-due-webhook-deliveries": {
+        "task": "integrations.tasks.webhook_deliveries_sweep_task",
+        "schedule": timedelta(minutes=1),
+    },
     # Running jobs whose worker died (OOM, a lost node) are sent again or given up (jobs).
     "reap-stalled-jobs": {
         "task": "jobs.tasks.jobs_reap_stalled_task",
         "schedule": timedelta(minutes=1),
     },
 }
+
+# --- Webhooks (integrations/) ----------------------------------------------------------------
+# Attempts per delivery; the wait after the n-th failure is BACKOFF × 2^(n−1) seconds (capped at
+# 6 hours); an endpoint is switched off after this many failed attempts in a row.
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "8"))
+WEBHOOK_BACKOFF_SECONDS = int(os.environ.get("WEBHOOK_BACKOFF_SECONDS", "30"))
+WEBHOOK_DISABLE_AFTER_FAILURES = int(os.environ.get("WEBHOOK_DISABLE_AFTER_FAILURES", "10"))
+WEBHOOK_TIMEOUT_SECONDS = int(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+# Only for tests (a receiver on the loopback; a test's Celery worker gets it by the environment):
+# never call a private address otherwise (SSRF). Refused outside DEBUG.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = os.environ.get("SHOUCHUANG_TEST_PRIVATE_WEBHOOKS") == "1"
+if WEBHOOK_ALLOW_PRIVATE_ADDRESSES and not DEBUG:
+    raise RuntimeError("SHOUCHUANG_TEST_PRIVATE_WEBHOOKS is for tests only (DJANGO_DEBUG=1)")
 
 # --- Background jobs (jobs/) -----------------------------------------------------------------
 # A running job whose heartbeat (every progress step, seconds apart) is older than this lost
