@@ -29,9 +29,6 @@ class PageSessionAuth(SessionAuth):
         return super()._get_key(request)
 
 
-api_auth = [BearerTokenAuth(), PageSessionAuth()]
-
-
 class RevokeTokensOnPasswordChange:
     """Listed in AUTH_PASSWORD_VALIDATORS for its ``password_changed``, not to judge passwords.
 

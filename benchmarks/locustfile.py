@@ -366,13 +366,17 @@ class Operator(Person):
 
     @task(1)
     def lines(self):
+        """Walks a period's lines 50 at a time as the operator pages on: the first page, then
+        each page after the last one's cursor (``next``), back to the first at the end."""
         period = random.choice(self.me["periods"])
-        offset = random.randrange(max(1, period["lines"] - 50))
-        self.api(
-            "GET",
-            f"/payouts/periods/{period['id']}/lines?limit=50&offset={offset}",
-            "/payouts/periods/{id}/lines",
+        cursors = self.__dict__.setdefault("line_cursors", {})
+        after = cursors.get(period["id"])
+        query = f"limit=50&after={after}" if after else "limit=50"
+        r = self.api(
+            "GET", f"/payouts/periods/{period['id']}/lines?{query}", "/payouts/periods/{id}/lines"
         )
+        if r.status_code == 200:
+            cursors[period["id"]] = r.json().get("next")
 
     @task(1)
     def allocation(self):

@@ -13,7 +13,6 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 from ninja.renderers import JSONRenderer
 
 from accounts.api import router as accounts_router
-from accounts.auth import api_auth
 from core.errors import (
     ApplicationError,
     InvalidCharacters,
@@ -23,6 +22,9 @@ from core.errors import (
 )
 from core.openapi import document_errors
 from core.parser import ApiParser
+from integrations.api import router as integrations_router
+from integrations.auth import api_auth
+from integrations.openapi import document_webhooks
 from jobs.api import router as jobs_router
 from orders.api import router as orders_router
 from payouts.api import router as payouts_router
@@ -42,7 +44,7 @@ class Utf8JSONRenderer(JSONRenderer):
 class ShouchuangAPI(NinjaAPI):
     def get_openapi_schema(self, **kwargs):
         """The generated document, with every operation's possible errors (core.openapi)."""
-        return document_errors(super().get_openapi_schema(**kwargs))
+        return document_webhooks(document_errors(super().get_openapi_schema(**kwargs)))
 
 
 api = ShouchuangAPI(
@@ -50,7 +52,8 @@ api = ShouchuangAPI(
     version="1.0.0",
     description=(
         "Order distribution for cross-region handicraft cooperation (手创共富). "
-        "Sign in with POST /auth/token and send `Authorization: Bearer <token>`; "
+        "Sign in with POST /auth/token and send `Authorization: Bearer <token>` (a merchant's "
+        "systems send a scoped API key, `Bearer sck_…`; webhooks are under `webhooks`); "
         "errors are always {code, message, detail}. Lists take limit (1–200) and offset "
         "(0–10,000,000); JSON bodies must be sent as application/json; no text may contain "
         "the NUL character."
@@ -185,6 +188,7 @@ api.add_router("", payouts_router)
 api.add_router("", "payouts.payment_api.router")
 api.add_router("", trainees_router)
 api.add_router("", jobs_router)
+api.add_router("", integrations_router)
 api.add_router("", "allocation.api.router")
 api.add_router("", "stories.api.router")
 api.add_router("", "payouts.currency_api.router")

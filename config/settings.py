@@ -7,9 +7,11 @@ TRUSTED_PROXIES  addresses/networks of our TLS proxy; unset = forwarded headers 
 SHOUCHUANG_PDF_FONT  the CJK TrueType font PDFs embed (default: Debian's fonts-wqy-microhei)
 """
 
+import importlib.util
 import ipaddress
 import logging
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -68,6 +70,7 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "jobs",
+    "integrations",
     "workshops",
     "orders",
     "quality",
@@ -108,6 +111,38 @@ MIDDLEWARE = [
     # Last, as django-axes asks: it turns a lock-out into a response.
     "axes.middleware.AxesMiddleware",
 ]
+
+# N+1 detector (django-zeal, dev extra): on in the test run, so that a page or API call that
+# reads a relation per row fails its test. Each allowlisted entry says why it is not an N+1.
+SHOUCHUANG_ZEAL = env_bool("SHOUCHUANG_ZEAL", "pytest" in sys.modules) and bool(
+    importlib.util.find_spec("zeal")
+)
+if SHOUCHUANG_ZEAL:
+    INSTALLED_APPS.append("zeal")
+    # Outermost after the session and user are known: the whole request is one context.
+    after_auth = MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1
+    MIDDLEWARE.insert(after_auth, "zeal.middleware.zeal_middleware")
+    ZEAL_RAISE = True
+    ZEAL_ALLOWLIST: list[dict[str, str]] = [
+        {
+            "model": "orders.Batch",
+            "field": "get()",
+            "why": "orders.services.batch_transition reads back the one batch its guarded "
+            "UPDATE moved (for the event row and the caller). Cancelling an order's or a "
+            "merchant's chosen open batches loops over transitions on purpose: each batch wins "
+            "or loses its own guarded UPDATE against a racing claim. Three queries a batch "
+            "(UPDATE, read-back, event); a set-based cancel is the move if orders of "
+            "thousands of batches are cancelled often (docs/scaling.md).",
+        },
+        {
+            "model": "payouts.PayoutPeriod",
+            "field": "get()",
+            "why": "the admin's compute and approve actions run the period's service once "
+            "for each selected period (payouts/admin.py _run_on_each): each is its own "
+            "guarded transition and background job, read back by _transition. An operator "
+            "selects a few periods; this is a loop of writes, not a read per row of a page.",
+        },
+    ]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -291,12 +326,30 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.pending_photos_purge_task",
         "schedule": timedelta(hours=1),
     },
+    # Webhook deliveries due (a retry whose countdown was lost, a killed attempt) (integrations).
+    "send-due-webhook-deliveries": {
+        "task": "integrations.tasks.webhook_deliveries_sweep_task",
+        "schedule": timedelta(minutes=1),
+    },
     # Running jobs whose worker died (OOM, a lost node) are sent again or given up (jobs).
     "reap-stalled-jobs": {
         "task": "jobs.tasks.jobs_reap_stalled_task",
         "schedule": timedelta(minutes=1),
     },
 }
+
+# --- Webhooks (integrations/) ----------------------------------------------------------------
+# Attempts per delivery; the wait after the n-th failure is BACKOFF × 2^(n−1) seconds (capped at
+# 6 hours); an endpoint is switched off after this many failed attempts in a row.
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "8"))
+WEBHOOK_BACKOFF_SECONDS = int(os.environ.get("WEBHOOK_BACKOFF_SECONDS", "30"))
+WEBHOOK_DISABLE_AFTER_FAILURES = int(os.environ.get("WEBHOOK_DISABLE_AFTER_FAILURES", "10"))
+WEBHOOK_TIMEOUT_SECONDS = int(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+# Only for tests (a receiver on the loopback; a test's Celery worker gets it by the environment):
+# never call a private address otherwise (SSRF). Refused outside DEBUG.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = os.environ.get("SHOUCHUANG_TEST_PRIVATE_WEBHOOKS") == "1"
+if WEBHOOK_ALLOW_PRIVATE_ADDRESSES and not DEBUG:
+    raise RuntimeError("SHOUCHUANG_TEST_PRIVATE_WEBHOOKS is for tests only (DJANGO_DEBUG=1)")
 
 # --- Background jobs (jobs/) -----------------------------------------------------------------
 # A running job whose heartbeat (every progress step, seconds apart) is older than this lost

@@ -46,6 +46,7 @@ urlpatterns = [
     path("", include("workshops.urls")),
     path("", include("stories.urls")),
     path("", include("accounts.urls")),
+    path("", include("integrations.urls")),
 ]
 
 

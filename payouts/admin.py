@@ -7,10 +7,13 @@ from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from core.errors import ApplicationError
 
 from .models import (
+    Advance,
+    AdvanceRecovery,
     HouseholdPayment,
     ImpactMonth,
     ImpactTotals,
     LedgerEntry,
+    OrderPremiumRule,
     PaymentAnswer,
     PayoutAdjustment,
     PayoutClaim,
@@ -19,6 +22,7 @@ from .models import (
     PayoutPeriod,
     PayoutPeriodEvent,
     PayoutPool,
+    PayoutPremium,
     PayoutShareConfig,
     PeriodRate,
     Statement,
@@ -183,3 +187,26 @@ class PaymentAnswerAdmin(ReadOnlyAdmin):
     list_display = ("household", "answer", "via", "answered_at", "recorded_by")
     list_filter = ("answer", "via")
     list_select_related = ("household", "recorded_by")
+
+
+@admin.register(Advance)
+class AdvanceAdmin(ReadOnlyAdmin):
+    list_display = ("household", "amount_fen", "paid_at", "reason", "recorded_by", "closed_at")
+    list_filter = ("closed_at",)
+    search_fields = ("household__name", "reason")
+
+
+@admin.register(AdvanceRecovery)
+class AdvanceRecoveryAdmin(ReadOnlyAdmin):
+    list_display = ("period", "advance", "household", "amount_fen")
+
+
+@admin.register(OrderPremiumRule)
+class OrderPremiumRuleAdmin(ReadOnlyAdmin):
+    list_display = ("order", "first_pass_per_piece", "on_time_per_piece", "updated_by")
+
+
+@admin.register(PayoutPremium)
+class PayoutPremiumAdmin(ReadOnlyAdmin):
+    list_display = ("period", "household", "order", "kind", "pieces", "rate", "amount_fen")
+    list_filter = ("kind",)

@@ -3,10 +3,11 @@
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
-from core.pagination import LimitOffsetPagination, paginate
+from core.pagination import KeysetPagination, LimitOffsetPagination, paginate
 from core.schemas import ErrorOut
 
 from .exports import period_transfer_file
+from .extras_schemas import AdvanceIn, AdvanceOut, PremiumRuleIn, PremiumRuleOut
 from .schemas import (
     AdjustmentIn,
     AdjustmentOut,
@@ -25,8 +26,11 @@ from .schemas import (
     StatementSummaryOut,
 )
 from .selectors import (
+    LINE_KEYS,
     StatementNotFound,
     adjustment_list,
+    advance_get,
+    advance_list,
     line_list,
     merchant_statement_get,
     period_detail,
@@ -36,10 +40,12 @@ from .selectors import (
 )
 from .services import (
     adjustment_create,
+    advance_create,
     period_approve_request,
     period_compute_request,
     period_mark_paid,
     period_open,
+    premium_rule_set,
     share_config_set,
     statement_link_reissue,
 )
@@ -59,6 +65,10 @@ class LineFilter(Schema):
 
 class StatementFilter(Schema):
     search: str = ""
+
+
+class AdvanceFilter(Schema):
+    open: bool = Field(True, description="only advances not yet fully recovered")
 
 
 # Whatever answers behind a statement token (the statement, its PDF, or that it is gone) is
@@ -151,9 +161,10 @@ def read_merchant_statement(request: HttpRequest, period_id: int, merchant_id: i
 @router.get(
     "/payouts/periods/{period_id}/lines",
     response=list[LineOut],
-    summary="Per-household lines (a lead sees its own workshop's only)",
+    summary="Per-household lines (a lead sees its own workshop's only), in (pool, household) "
+    "order; deep pages by cursor: send the answer's `next` as ?after=",
 )
-@paginate(LimitOffsetPagination)
+@paginate(KeysetPagination, keys=LINE_KEYS)
 def list_lines(request: HttpRequest, period_id: int, filters: Query[LineFilter]):
     return line_list(
         viewer=request.user,
@@ -217,6 +228,36 @@ def create_adjustment(request: HttpRequest, period_id: int, payload: AdjustmentI
 )
 def set_shares(request: HttpRequest, workshop_id: int, payload: ShareIn):
     return share_config_set(actor=request.user, workshop_id=workshop_id, **payload.dict())
+
+
+@router.post(
+    "/payouts/advances",
+    response={201: AdvanceOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Record an advance paid to a household (its lead or an operator); idempotent by key",
+)
+def create_advance(request: HttpRequest, payload: AdvanceIn):
+    advance = advance_create(actor=request.user, **payload.dict())
+    return Status(201, advance_get(viewer=request.user, advance_id=advance.pk))
+
+
+@router.get(
+    "/payouts/advances",
+    response=list[AdvanceOut],
+    summary="Advances and what is still outstanding on each (operator: all; lead: its workshop)",
+)
+@paginate(LimitOffsetPagination)
+def list_advances(request: HttpRequest, filters: Query[AdvanceFilter]):
+    return advance_list(viewer=request.user, open_only=filters.open)
+
+
+@router.put(
+    "/payouts/orders/{order_id}/premium-rule",
+    response={200: PremiumRuleOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="An order's premiums per piece: first-inspection acceptance, on time (its merchant "
+    "or an operator; periods computed from now on)",
+)
+def set_premium_rule(request: HttpRequest, order_id: int, payload: PremiumRuleIn):
+    return premium_rule_set(actor=request.user, order_id=order_id, **payload.dict())
 
 
 @router.get(

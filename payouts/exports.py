@@ -40,6 +40,8 @@ def _headers() -> list[str]:
         _("计件收入（元）"),
         _("奖励（元）"),
         _("扣款（元）"),
+        _("奖励（按规则）（元）"),
+        _("预支扣回（元）"),
         _("摘要"),
         _("发放币种"),
         _("发放金额"),
@@ -59,6 +61,8 @@ def _cells(period: PayoutPeriod, number: int, row: TransferRow) -> list[str]:
         format_yuan(row.earned_fen),
         format_yuan(row.bonus_fen),
         format_yuan(row.deduction_fen),
+        format_yuan(row.premium_fen),
+        format_yuan(row.recovery_fen),
         neutralise(_("加工费 %(period)s") % {"period": period.name}),
         row.currency,
         _payout_amount(row),
@@ -114,23 +118,25 @@ def transfer_xlsx(*, period: PayoutPeriod, rows: list[TransferRow]) -> bytes:
                 fen_to_yuan(row.earned_fen),
                 fen_to_yuan(row.bonus_fen),
                 fen_to_yuan(row.deduction_fen),
-                text[11],
-                text[12],
+                fen_to_yuan(row.premium_fen),
+                fen_to_yuan(row.recovery_fen),
+                text[13],
+                text[14],
                 currency.from_minor(row.amount_minor, row.currency)
                 if row.amount_minor is not None
                 else fen_to_yuan(row.total_fen),
             ]
         )
         for cell in sheet[sheet.max_row]:
-            if cell.column in {4, 9, 10, 11}:
+            if cell.column in {4, 9, 10, 11, 12, 13}:
                 cell.number_format = "0.00"
-            elif cell.column == 14:
+            elif cell.column == 16:
                 digits = currency.minor_digits(row.currency)
                 cell.number_format = "0." + "0" * digits if digits else "0"
             elif isinstance(cell.value, str):
                 cell.data_type = "s"  # never a formula, even if it starts with "="
-    widths = (6, 14, 24, 12, 12, 14, 22, 10, 14, 10, 10, 28, 8, 14)
-    for column, width in zip("ABCDEFGHIJKLMN", widths, strict=True):
+    widths = (6, 14, 24, 12, 12, 14, 22, 10, 14, 10, 10, 12, 12, 28, 8, 14)
+    for column, width in zip("ABCDEFGHIJKLMNOP", widths, strict=True):
         sheet.column_dimensions[column].width = width
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -163,7 +169,9 @@ def _merchant_headers() -> list[str]:
         _("其中返工合格"),
         _("加工费单价（元）"),
         _("返工单价（元）"),
-        _("应付（元）"),
+        _("应付加工费（元）"),
+        _("奖励（元）"),
+        _("合计应付（元）"),
     ]
 
 
@@ -176,6 +184,8 @@ def _merchant_cells(row) -> list[str]:
         format_exact(row.fee),
         format_exact(row.rework_fee),
         format_yuan(row.owed_fen),
+        format_yuan(row.premium_fen),
+        format_yuan(row.total_fen),
     ]
 
 
@@ -188,6 +198,8 @@ def _merchant_total(statement) -> list[str]:
         "",
         "",
         format_yuan(statement.owed_fen),
+        format_yuan(statement.premium_fen),
+        format_yuan(statement.total_fen),
     ]
 
 
@@ -220,17 +232,26 @@ def merchant_statement_xlsx(statement) -> bytes:
                 row.fee,
                 row.rework_fee,
                 fen_to_yuan(row.owed_fen),
+                fen_to_yuan(row.premium_fen),
+                fen_to_yuan(row.total_fen),
             ]
         )
         sheet.cell(sheet.max_row, 2).data_type = "s"
     total = ["", _("合计"), statement.accepted, statement.rework_pieces, None, None]
-    sheet.append([*total, fen_to_yuan(statement.owed_fen)])
+    sheet.append(
+        [
+            *total,
+            fen_to_yuan(statement.owed_fen),
+            fen_to_yuan(statement.premium_fen),
+            fen_to_yuan(statement.total_fen),
+        ]
+    )
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     for cells in sheet.iter_rows(min_row=2):
         cells[4].number_format = cells[5].number_format = "0.00##"
-        cells[6].number_format = "0.00"
-    for column, width in zip("ABCDEFG", (8, 28, 14, 12, 14, 12, 14), strict=True):
+        cells[6].number_format = cells[7].number_format = cells[8].number_format = "0.00"
+    for column, width in zip("ABCDEFGHI", (8, 28, 14, 12, 14, 12, 14, 12, 14), strict=True):
         sheet.column_dimensions[column].width = width
     buffer = io.BytesIO()
     workbook.save(buffer)

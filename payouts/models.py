@@ -176,6 +176,10 @@ class PayoutPeriod(models.Model):
         related_name="+",
     )
     approved_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    # The figures of the period's page (counts, reconciliation, top workshops), kept in the
+    # transaction that approves it: a locked period cannot change, so its views read these
+    # instead of re-aggregating its outcomes (payouts.selectors.figures). Null until approved.
+    figures = models.JSONField(_("审核时的汇总数字"), null=True, blank=True, editable=False)
     paid_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("发放登记人"),
@@ -209,8 +213,10 @@ class PayoutPeriod(models.Model):
 
     @property
     def payable_fen(self) -> int:
-        """What households receive: their pool parts plus bonuses minus deductions."""
-        return self.households_fen + self.bonus_fen - self.deduction_fen
+        """What households receive: pool parts, bonuses less deductions, premiums less advance
+        recoveries (those two summed from their rows: ``advance_models.period_extras``)."""
+        extras = period_extras(self)
+        return self.households_fen + self.bonus_fen - self.deduction_fen + extras["net_fen"]
 
     @property
     def is_empty(self) -> bool:
@@ -504,6 +510,9 @@ class LedgerEntry(models.Model):
         HOUSEHOLD_PAYMENT = "household_payment", _("已付农户")
         LEAD_PAYMENT = "lead_payment", _("已付带头人")
         CENTER_PAYMENT = "center_payment", _("已付服务中心")
+        PREMIUM_CHARGE = "premium_charge", _("商家应付奖励")
+        PREMIUM_PAYABLE = "premium_payable", _("应付农户奖励")
+        ADVANCE_RECOVERY = "advance_recovery", _("预支扣回")
 
     period = models.ForeignKey(
         PayoutPeriod, verbose_name=_("结算期"), on_delete=models.PROTECT, related_name="ledger"
@@ -634,6 +643,13 @@ class StatementLinkEvent(models.Model):
 # The impact dashboard's figures (kept as periods are approved) live in impact_models.py;
 # imported here so Django finds them with the app's models.
 # Payouts abroad: locked rates and converted nets (currency_models.py).
+# Advances, their recoveries and premiums by rule (advance_models.py).
+from .advance_models import Advance as Advance  # noqa: E402
+from .advance_models import AdvanceRecovery as AdvanceRecovery  # noqa: E402
+from .advance_models import OrderPremiumRule as OrderPremiumRule  # noqa: E402
+from .advance_models import PayoutPremium as PayoutPremium  # noqa: E402
+from .advance_models import PremiumKind as PremiumKind  # noqa: E402
+from .advance_models import period_extras  # noqa: E402
 from .currency_models import PayoutConversion as PayoutConversion  # noqa: E402
 from .currency_models import PeriodRate as PeriodRate  # noqa: E402
 from .impact_models import ImpactMonth as ImpactMonth  # noqa: E402

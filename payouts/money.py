@@ -134,3 +134,21 @@ def split_pool(*, pool_fen: int, pieces: int, lead: Share, center: Share) -> Poo
         pool_fen, [households_exact, lead_exact, center_exact]
     )
     return PoolSplit(households=households, lead=lead_fen, center=center_fen)
+
+
+def recover_advances(net_fen: int, outstanding: Sequence[int]) -> list[int]:
+    """How much of each outstanding advance (oldest first) a period recovers from ``net_fen``.
+
+    The oldest advance is recovered first, as far as the net allows; the net never goes below
+    zero and no advance gives back more than is outstanding on it; what is left stays
+    outstanding, for the next period. A net of zero or less recovers nothing.
+    """
+    if any(amount < 0 for amount in outstanding):
+        raise ValueError("outstanding amounts must not be negative")
+    available = max(net_fen, 0)
+    taken = []
+    for amount in outstanding:
+        part = min(amount, available)
+        taken.append(part)
+        available -= part
+    return taken

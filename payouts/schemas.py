@@ -7,6 +7,7 @@ from ninja import Field, Schema
 
 from core.schemas import InSchema, Money
 
+from .extras_schemas import PremiumReconciliationOut
 from .money import format_yuan
 from .selectors import statement_url
 
@@ -202,6 +203,19 @@ class ReconciliationOut(Schema):
     differences: list[dict]
     bonus: str
     deduction: str
+    premiums: list[PremiumReconciliationOut] = Field(
+        description="per order and kind, counted again from the outcomes = the premium lines"
+    )
+    premium: str = Field(description="premiums, charged to merchants apart from the fees")
+    advance_recovery: str = Field(description="advances recovered from households")
+
+    @staticmethod
+    def resolve_premium(obj) -> str:
+        return yuan(obj["premium_fen"])
+
+    @staticmethod
+    def resolve_advance_recovery(obj) -> str:
+        return yuan(obj["recovery_fen"])
 
     @staticmethod
     def resolve_bonus(obj) -> str:
@@ -377,6 +391,10 @@ class StatementOut(Schema):
     payment_status: str = Field(
         "", description="once paid: unconfirmed | confirmed | disputed | resolved (the household's)"
     )
+    extras: list[StatementAdjustmentOut] = Field(
+        description="premiums (first_pass, on_time) and advance recoveries (advance_recovery, "
+        "negative), apart from the fee"
+    )
 
     @staticmethod
     def resolve_pdf_url(obj) -> str:
@@ -465,6 +483,16 @@ class MerchantStatementRowOut(Schema):
     fee: str
     rework_fee: str
     owed: str = Field(description="what the merchant owes for the order: its pools")
+    premium: str = Field(description="premiums by rule on the order, apart from the fee")
+    total: str = Field(description="owed + premium")
+
+    @staticmethod
+    def resolve_premium(obj) -> str:
+        return yuan(obj.premium_fen)
+
+    @staticmethod
+    def resolve_total(obj) -> str:
+        return yuan(obj.total_fen)
 
     @staticmethod
     def resolve_fee(obj) -> str:
@@ -491,7 +519,17 @@ class MerchantStatementOut(Schema):
     merchant: str
     accepted: int
     owed: str
+    premium: str
+    total: str
     orders: list[MerchantStatementRowOut]
+
+    @staticmethod
+    def resolve_premium(obj) -> str:
+        return yuan(obj.premium_fen)
+
+    @staticmethod
+    def resolve_total(obj) -> str:
+        return yuan(obj.total_fen)
 
     @staticmethod
     def resolve_period_id(obj) -> int:

@@ -125,7 +125,7 @@ def _story(detail: StatementDetail, font: str) -> list:
             ]
         )
         rows.append([_("您得"), _yuan(line.amount_fen)])
-    for adjustment in detail.adjustments:
+    for adjustment in [*detail.adjustments, *detail.extras]:
         rows.append(
             [
                 Paragraph(

@@ -1,11 +1,18 @@
 from django.urls import path
 
-from . import currency_views, merchant_views, payment_views, views
+from . import advance_views, currency_views, merchant_views, payment_views, views
 
 app_name = "payouts"
 
 urlpatterns = [
     path("ops/payouts/", views.periods, name="period_list"),
+    path("ops/advances/", advance_views.advances, name="advances_ops"),
+    path("lead/advances/", advance_views.advances, name="advances"),
+    path(
+        "shop/orders/<int:order_id>/premiums/",
+        advance_views.order_premiums,
+        name="order_premiums",
+    ),
     path("ops/payouts/<int:period_id>/", views.period_detail, name="period"),
     path("ops/payouts/<int:period_id>/adjustments/", views.period_adjust, name="period_adjust"),
     path("ops/payouts/<int:period_id>/rates/", currency_views.period_rates, name="period_rates"),

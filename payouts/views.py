@@ -12,7 +12,6 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,10 +20,12 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from pydantic import ValidationError as PydanticValidationError
 
 from core.access import error_text, page
 from core.errors import ApplicationError, NotFound
 from core.locales import language_codes, zone
+from core.pagination import KeysetPagination
 from jobs.models import Job
 from jobs.selectors import job_is_stalled
 from orders.models import OrderPhoto
@@ -32,7 +33,7 @@ from orders.models import OrderPhoto
 from . import selectors
 from .currency_views import period_currencies_context
 from .exports import period_transfer_file
-from .models import PaymentMethod, PayoutAdjustment, PayoutPeriod
+from .models import PaymentMethod, PayoutAdjustment, PayoutPeriod, period_extras
 from .money import fen_to_yuan, format_exact
 from .selectors import StatementNotFound, statement_get, statement_list, statement_tokens
 from .services import (
@@ -130,12 +131,16 @@ def _period_page(
             "bonus": fen_to_yuan(period.bonus_fen),
             "deduction": fen_to_yuan(period.deduction_fen),
             "payable": fen_to_yuan(period.payable_fen),
+            "premium": fen_to_yuan(period_extras(period)["premium_fen"]),
+            "recovery": fen_to_yuan(period_extras(period)["recovery_fen"]),
+            "has_extras": bool(
+                period_extras(period)["premium_fen"] or period_extras(period)["recovery_fen"]
+            ),
         },
         "workshops": [
-            {**row, "amount": fen_to_yuan(row["amount_fen"])}
-            for row in selectors.period_workshop_totals(viewer=request.user, period_id=period.pk)
+            {**row, "amount": fen_to_yuan(row["amount_fen"])} for row in period.workshop_totals
         ],
-        "statement_count": period.statements.count(),
+        "statement_count": period.statement_count,
         "adjustable": period.status in {Status.DRAFT, Status.COMPUTED},
         "exportable": period.status in {Status.APPROVED, Status.PAID},
         "payment_methods": PaymentMethod.choices,
@@ -162,14 +167,21 @@ def _period_lines(request: HttpRequest, period: PayoutPeriod, form=None) -> dict
     adjustment form for the household chosen from its line (``?adjust=<id>``)."""
     query = request.GET.get("q", "").strip()[:60]
     lines = selectors.line_list(viewer=request.user, period_id=period.pk, search=query)
-    page_of_lines = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
+    # Paged by cursor (?after=, the last line's key): a deep page is an index seek and no page
+    # counts the period's lines (the household count is on the page already).
+    after = request.GET.get("after", "")
+    try:
+        wanted = KeysetPagination.Input(limit=LINES_PER_PAGE, after=after or None)
+    except PydanticValidationError:
+        wanted, after = KeysetPagination.Input(limit=LINES_PER_PAGE), ""
+    page_of_lines = KeysetPagination(keys=selectors.LINE_KEYS).paginate_queryset(lines, wanted)
     rows = [
         {
             "line": line,
             "accepted": line.pieces + line.rework_pieces,
             "amount": fen_to_yuan(line.amount_fen),
         }
-        for line in page_of_lines
+        for line in page_of_lines["items"]
     ]
     adjustments = [
         {"adjustment": adjustment, "amount": fen_to_yuan(adjustment.amount_fen)}
@@ -188,7 +200,8 @@ def _period_lines(request: HttpRequest, period: PayoutPeriod, form=None) -> dict
         )
     return {
         "lines": rows,
-        "lines_page": page_of_lines,
+        "lines_after": after,
+        "lines_next": page_of_lines["next"],
         "line_query": query,
         "adjustments": adjustments,
         "adjust_form": form if chosen else None,
@@ -392,7 +405,18 @@ def statement(request: HttpRequest, token: str) -> HttpResponse:
         }
         for a in detail.adjustments
     ]
+    extras = [
+        {
+            "kind": a["kind"],
+            "label": a["kind_label"],
+            "reason": a["reason"],
+            "amount": fen_to_yuan(abs(a["amount_fen"])),
+            "negative": a["amount_fen"] < 0,
+        }
+        for a in detail.extras
+    ]
     context = {
+        "extras": extras,
         "statement": detail,
         "total": fen_to_yuan(detail.total_fen),
         "net": fen_to_yuan(detail.net_fen),

@@ -47,12 +47,23 @@ class Lot(models.Model):
 
     code = models.CharField(_("货批码"), max_length=16, unique=True)
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    # No index of their own: (batch, kind) and (workshop, stage) below lead with them. Each
+    # index is written by every scan that moves the lot (its stage is in one, so the UPDATE is
+    # never HOT): fewer indexes, a cheaper scan (BENCHMARKS.md, "Single scan").
     batch = models.ForeignKey(
-        "orders.Batch", verbose_name=_("批次"), on_delete=models.PROTECT, related_name="lots"
+        "orders.Batch",
+        verbose_name=_("批次"),
+        on_delete=models.PROTECT,
+        related_name="lots",
+        db_index=False,
     )
     # Denormalised from the batch (fixed once the batch is claimed) for region scoping.
     workshop = models.ForeignKey(
-        "workshops.Workshop", verbose_name=_("工坊"), on_delete=models.PROTECT, related_name="lots"
+        "workshops.Workshop",
+        verbose_name=_("工坊"),
+        on_delete=models.PROTECT,
+        related_name="lots",
+        db_index=False,
     )
     quantity = models.PositiveIntegerField(_("件数"), validators=[MinValueValidator(1)])
     stage = models.CharField(
@@ -138,8 +149,9 @@ class ScanEvent(models.Model):
 
     key = models.CharField(_("客户端键"), max_length=64, unique=True)
     body_hash = models.CharField(max_length=64)
+    # No index of its own: (lot, device_time) below leads with it (one index fewer per scan).
     lot = models.ForeignKey(
-        Lot, verbose_name=_("货批"), on_delete=models.PROTECT, related_name="scans"
+        Lot, verbose_name=_("货批"), on_delete=models.PROTECT, related_name="scans", db_index=False
     )
     action = models.CharField(_("动作"), max_length=20, choices=Action.choices)
     device_time = models.DateTimeField(_("设备时间"))

@@ -48,6 +48,7 @@ from .errors import (
 )
 from .models import Lot, ScanEvent
 from .selectors import lot_scope
+from .webhooks import emit_lots_shipped
 
 BULK_LIMIT = 1000
 Role = User.Role
@@ -125,12 +126,26 @@ def scan_ingest(*, actor: User, items: list[ScanItem]) -> list[ScanResult]:
         raise BulkTooLarge(detail={"limit": BULK_LIMIT, "received": len(items)})
     for _attempt in range(3):
         try:
-            return _ingest_once(actor=actor, items=items)
+            return _emit_shipped(_ingest_once(actor=actor, items=items))
         except IntegrityError:
             # Another request recorded one of these keys for another lot (a key reused) between
             # our read and our insert: start again; this time the key is found and answered.
             continue
-    return _ingest_once(actor=actor, items=items)
+    return _emit_shipped(_ingest_once(actor=actor, items=items))
+
+
+def _emit_shipped(results: list[ScanResult]) -> list[ScanResult]:
+    """lot.shipped for each lot a new scan of this request moved to shipped (not a replay)."""
+    shipped = {
+        result.event.lot_id: result.event.recorded_at
+        for result in results
+        if result.status == "created"
+        and result.event is not None
+        and result.event.applied
+        and result.event.stage_after == Action.SHIPPED
+    }
+    emit_lots_shipped(shipped=shipped)
+    return results
 
 
 def _ingest_once(*, actor: User, items: list[ScanItem]) -> list[ScanResult]:

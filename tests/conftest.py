@@ -167,3 +167,15 @@ def checker(workshop) -> User:
 @pytest.fixture
 def trainer(db) -> User:
     return make_user(User.Role.TRAINER)
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request in another language leaves that language active in the thread after it: each
+    test starts (and ends) in the default language, whatever ran before it."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()

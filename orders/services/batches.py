@@ -31,6 +31,7 @@ from workshops.models import Workshop
 
 from .. import errors
 from ..models import BATCH_TRANSITIONS, Batch, BatchEvent, Ticket
+from ..webhooks import emit_batch_claimed
 
 Role = User.Role
 
@@ -89,7 +90,7 @@ def batch_transition(
                 "current": current["status"],
             }
         )
-    batch = Batch.objects.select_related("order", "workshop").get(pk=batch_id)
+    batch = Batch.objects.select_related("order", "workshop__organisation").get(pk=batch_id)
     BatchEvent.objects.create(
         batch=batch,
         from_status=from_status,
@@ -99,6 +100,9 @@ def batch_transition(
         reason=reason,
         at=now,
     )
+    if to_status == Batch.Status.CLAIMED:
+        # Every way a batch gets a holder (a lead's claim, an allocation, a restored claim).
+        emit_batch_claimed(batch=batch)
     return batch
 
 

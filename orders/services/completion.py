@@ -22,6 +22,7 @@ from django.utils import timezone
 from accounts.models import User
 
 from ..models import Batch, Order, OrderEvent
+from ..webhooks import emit_order_completed
 from .batches import batch_transition
 
 DONE_BATCH_STATUSES = (Batch.Status.CLOSED, Batch.Status.CANCELLED)
@@ -83,4 +84,6 @@ def order_complete_if_done(*, order_id: int, actor: User | None) -> bool:
         reason="all_batches_done",
         at=now,
     )
+    order.status, order.completed_at = Order.Status.COMPLETED, now
+    emit_order_completed(order=order)
     return True

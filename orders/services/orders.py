@@ -34,6 +34,7 @@ from .. import errors
 from ..fair_pay import fair_pay_hint, province_key
 from ..models import Batch, BatchEvent, MinimumWage, Order, OrderPhoto
 from ..photos import process_photo
+from ..webhooks import emit_order_published
 from .batches import BatchNotFound, BatchTransitionRefused, batch_transition
 
 Role = User.Role
@@ -289,6 +290,7 @@ def order_publish(
     order_id = order.pk
     transaction.on_commit(lambda: _send_published_notices(order_id))
     order.refresh_from_db()
+    emit_order_published(order=order, batches=len(batches))
     return order
 
 

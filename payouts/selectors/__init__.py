@@ -14,6 +14,8 @@ By subject (import them from here, not from the submodules):
 - ``currency``: payouts abroad: a period's rates and converted pools, a household's conversion;
 - ``balance``: a household's settled money at a glance (the SMS ``余额`` reply);
 - ``payments``: households' payments, the overdue unconfirmed ones and open disputes;
+- ``extras``: advances and premiums (a household's, the outstanding ones, their reconciliation);
+- ``figures``: a period's page figures, kept at approval for a locked period.
 - ``_common``: the shorthands and the period-not-found error the others share.
 """
 
@@ -26,8 +28,18 @@ from .currency import (
     period_currency_summary,
 )
 from .exports import PeriodNotExportable, TransferRow, transfer_rows
+from .extras import (
+    AdvanceView,
+    HouseholdExtras,
+    advance_get,
+    advance_list,
+    extras_reconciliation,
+    household_extras,
+    period_household_extras,
+)
+from .figures import period_figures, period_figures_compute
 from .impact import EarningsByRegionMonth, PayoutImpact, fees_settled_by_order
-from .lines import line_list
+from .lines import LINE_KEYS, line_list
 from .merchant import (
     MerchantRequired,
     MerchantStatement,
@@ -66,10 +78,13 @@ from .statements import (
 )
 
 __all__ = [
+    "LINE_KEYS",
     "LOCKED_STATUSES",
+    "AdvanceView",
     "CurrencySummary",
     "EarningsByRegionMonth",
     "HouseholdBalance",
+    "HouseholdExtras",
     "MerchantRequired",
     "MerchantStatement",
     "MerchantStatementRow",
@@ -84,10 +99,14 @@ __all__ = [
     "Status",
     "TransferRow",
     "adjustment_list",
+    "advance_get",
+    "advance_list",
     "conversions_by_household",
+    "extras_reconciliation",
     "fees_settled_by_order",
     "household_balance",
     "household_conversion",
+    "household_extras",
     "household_payment_list",
     "line_list",
     "merchant_period_list",
@@ -99,9 +118,12 @@ __all__ = [
     "payment_unconfirmed_list",
     "period_currency_summary",
     "period_detail",
+    "period_figures",
+    "period_figures_compute",
     "period_get",
     "period_household",
     "period_household_count",
+    "period_household_extras",
     "period_list",
     "period_payment_counts",
     "period_reconciliation",

@@ -13,7 +13,7 @@ from accounts.permissions import is_operator
 from core.errors import Conflict
 from workshops.models import Household, mask_account, mask_phone
 
-from ..models import PayoutAdjustment, PayoutPeriod
+from ..models import AdvanceRecovery, PayoutAdjustment, PayoutPeriod, PayoutPremium
 from ._common import Status
 from .currency import conversions_by_household
 from .lines import line_list
@@ -41,10 +41,18 @@ class TransferRow:
     deduction_fen: int
     currency: str = "CNY"
     amount_minor: int | None = None  # the total in ``currency`` when paid abroad
+    premium_fen: int = 0  # premiums by rule (first inspection, on time)
+    recovery_fen: int = 0  # advances recovered
 
     @property
     def total_fen(self) -> int:
-        return self.earned_fen + self.bonus_fen - self.deduction_fen
+        return (
+            self.earned_fen
+            + self.bonus_fen
+            - self.deduction_fen
+            + self.premium_fen
+            - self.recovery_fen
+        )
 
 
 def transfer_rows(*, viewer: User, period_id: int) -> tuple[PayoutPeriod, list[TransferRow]]:
@@ -80,6 +88,20 @@ def transfer_rows(*, viewer: User, period_id: int) -> tuple[PayoutPeriod, list[T
     for adjustment in adjustment_rows:
         slot = 0 if adjustment.kind == PayoutAdjustment.Kind.BONUS else 1
         adjustments[adjustment.household_id][slot] += adjustment.amount_fen
+    extras: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for slot, model in ((0, PayoutPremium), (1, AdvanceRecovery)):
+        rows_of_model = model.objects.filter(period=period)
+        if not is_operator(viewer):
+            rows_of_model = rows_of_model.filter(
+                household__workshop__organisation=viewer.organisation
+            )
+        for household_id, total in (
+            rows_of_model.values("household_id")
+            .annotate(total=Sum("amount_fen"))
+            .values_list("household_id", "total")
+            .order_by()
+        ):
+            extras[household_id][slot] += total
     household_ids = sorted(set(earned) | set(adjustments))
     households = Household.objects.select_related("workshop__organisation").in_bulk(household_ids)
     full = is_operator(viewer)
@@ -111,6 +133,8 @@ def transfer_rows(*, viewer: User, period_id: int) -> tuple[PayoutPeriod, list[T
                     if household_id in converted
                     else {}
                 ),
+                premium_fen=extras[household_id][0] if household_id in extras else 0,
+                recovery_fen=extras[household_id][1] if household_id in extras else 0,
             )
         )
     return period, rows

@@ -1,5 +1,8 @@
 """A period's household lines: a lead gets only its own workshop's, searchable by household name,
 number, phone tail or workshop.
+
+They are listed in ``LINE_KEYS`` order, (pool, household): the unique index of the lines, so a
+page after a cursor is an index seek, however deep (``core.pagination.KeysetPagination``).
 """
 
 from django.db.models import Q, QuerySet
@@ -9,6 +12,9 @@ from accounts.permissions import scope
 
 from ..models import PayoutLine
 from .periods import period_get
+
+# The lines' unique sort key: the (pool, household) unique index, in that order.
+LINE_KEYS = ("pool_id", "household_id")
 
 
 def line_list(
@@ -28,7 +34,7 @@ def line_list(
         lines = lines.filter(_line_search(search))
     return lines.select_related(
         "household", "pool__order", "pool__workshop__organisation"
-    ).order_by("pool__workshop_id", "household_id", "pool__order_id")
+    ).order_by(*LINE_KEYS)
 
 
 def _line_search(search: str) -> Q:

@@ -5,14 +5,15 @@ sees its own only, an operator names the merchant.
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import ensure_role, is_operator
 from core.errors import BadRequest
 
-from ..models import PayoutPeriod, PayoutPool
+from ..models import PayoutPeriod, PayoutPool, PayoutPremium
+from ..money import fen_to_yuan
 from ._common import LOCKED_STATUSES, PeriodNotFound, Role
 
 
@@ -33,10 +34,23 @@ class MerchantStatementRow:
     fee: Decimal
     rework_fee: Decimal
     owed_fen: int  # Σ of the workshops' pools: each household line rounded once
+    premium_fen: int = 0  # premiums by rule on the order, charged apart from the fee
 
     @property
     def accepted(self) -> int:
         return self.pieces + self.rework_pieces
+
+    @property
+    def total_fen(self) -> int:
+        return self.owed_fen + self.premium_fen
+
+    @property
+    def premium(self) -> Decimal:
+        return fen_to_yuan(self.premium_fen)
+
+    @property
+    def total(self) -> Decimal:
+        return fen_to_yuan(self.total_fen)
 
 
 @dataclass
@@ -48,7 +62,24 @@ class MerchantStatement:
 
     @property
     def owed_fen(self) -> int:
+        """The fees alone (= the reconciliation's owed)."""
         return sum(row.owed_fen for row in self.rows)
+
+    @property
+    def premium_fen(self) -> int:
+        return sum(row.premium_fen for row in self.rows)
+
+    @property
+    def total_fen(self) -> int:
+        return self.owed_fen + self.premium_fen
+
+    @property
+    def premium(self) -> Decimal:
+        return fen_to_yuan(self.premium_fen)
+
+    @property
+    def total(self) -> Decimal:
+        return fen_to_yuan(self.total_fen)
 
     @property
     def accepted(self) -> int:
@@ -109,6 +140,15 @@ def merchant_statement_get(
         row.pieces += pool.pieces
         row.rework_pieces += pool.rework_pieces
         row.owed_fen += pool.gross_fen
+    for order_id, total in (
+        PayoutPremium.objects.filter(period_id=period_id, merchant_id=merchant_id)
+        .values("order_id")
+        .annotate(total=Sum("amount_fen"))
+        .values_list("order_id", "total")
+        .order_by()
+    ):
+        if order_id in rows:
+            rows[order_id].premium_fen = total
     return MerchantStatement(
         period=period, merchant_id=merchant_id, merchant=merchant, rows=list(rows.values())
     )

@@ -3,7 +3,7 @@ operator's page of a period (totals per workshop, household count, reconciliatio
 adjustments).
 """
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 
 from accounts.models import User
 from accounts.permissions import ensure_role, is_operator
@@ -11,7 +11,7 @@ from workshops.models import Household
 
 from ..models import PayoutAdjustment, PayoutLine, PayoutPeriod
 from ._common import PeriodNotFound, Role
-from .reconciliation import period_reconciliation
+from .figures import period_figures, period_workshop_rows
 
 
 def period_list(*, viewer: User, status: str | None = None) -> QuerySet[PayoutPeriod]:
@@ -42,31 +42,9 @@ def period_get(*, viewer: User, period_id: int) -> PayoutPeriod:
 
 
 def period_workshop_totals(*, viewer: User, period_id: int, limit: int = 20) -> list[dict]:
-    """A period's workshops with the most money: accepted pieces (reworked ones included: the
-    same rows the money comes from) and the households' part."""
+    """A period's workshops with the most money (see ``period_workshop_rows``)."""
     ensure_role(viewer, Role.OPERATOR)
-    rows = (
-        PayoutLine.objects.filter(pool__period_id=period_id)
-        .values("pool__workshop_id", "pool__workshop__organisation__name")
-        .annotate(
-            amount=Sum("amount_fen"),
-            pieces=Sum("pieces"),
-            rework_pieces=Sum("rework_pieces"),
-            households=Count("household_id", distinct=True),
-        )
-        .order_by("-amount", "pool__workshop_id")[:limit]
-    )
-    return [
-        {
-            "id": row["pool__workshop_id"],
-            "name": row["pool__workshop__organisation__name"],
-            "accepted": row["pieces"] + row["rework_pieces"],
-            "rework_pieces": row["rework_pieces"],
-            "households": row["households"],
-            "amount_fen": row["amount"],
-        }
-        for row in rows
-    ]
+    return period_workshop_rows(period_id=period_id, limit=limit)
 
 
 def period_household(*, viewer: User, period_id: int, household_id) -> Household | None:
@@ -86,11 +64,15 @@ def period_household_count(*, period: PayoutPeriod) -> int:
 
 
 def period_detail(*, viewer: User, period_id: int) -> PayoutPeriod:
-    """A period with its household count and reconciliation (operator)."""
+    """A period with its household and statement counts, reconciliation and top workshops
+    (operator): kept at approval for a locked period, aggregated for one that may change."""
     ensure_role(viewer, Role.OPERATOR)
     period = period_get(viewer=viewer, period_id=period_id)
-    period.household_count = period_household_count(period=period)
-    period.reconciliation = period_reconciliation(period=period)
+    figures = period_figures(period=period)
+    period.household_count = figures["household_count"]
+    period.statement_count = figures["statement_count"]
+    period.reconciliation = figures["reconciliation"]
+    period.workshop_totals = figures["workshops"]
     return period
 
 

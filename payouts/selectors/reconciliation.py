@@ -1,6 +1,7 @@
 """A period's reconciliation, per order and per merchant: pieces × fee = owed by the merchant =
 households + lead + center, the expected side read independently of the stored pools and lines;
-every difference is listed (there must be none).
+every difference is listed (there must be none). Premiums and advance recoveries are checked
+apart (``extras.extras_reconciliation``) and their differences join the list.
 """
 
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from django.db.models import Q, Sum
 from ..compute import table_name
 from ..models import PayoutAdjustment, PayoutLine, PayoutPeriod, PayoutPool
 from .currency import period_currency_summary
+from .extras import extras_reconciliation
 
 
 def _expected_by_order(period: PayoutPeriod) -> dict[int, tuple[int, int]]:
@@ -113,6 +115,8 @@ def period_reconciliation(*, period: PayoutPeriod) -> dict:
         deduction=Sum("amount_fen", filter=Q(kind=PayoutAdjustment.Kind.DEDUCTION)),
     )
     currencies = [row.as_dict() for row in period_currency_summary(period)]
+    extras = extras_reconciliation(period=period)
+    differences += extras["differences"]
     return {
         "orders": [_row_out(row) for _, row in sorted(orders.items())],
         "merchants": [_row_out(row) for _, row in sorted(merchants.items())],
@@ -123,6 +127,10 @@ def period_reconciliation(*, period: PayoutPeriod) -> dict:
         # Households paid abroad: the rate each currency was converted at, the CNY converted
         # (still inside the exact figures above) and the converted pool.
         "currencies": currencies,
+        "premiums": extras["premiums"],
+        "premium_fen": extras["premium_fen"],
+        "recovery_fen": extras["recovery_fen"],
+        "ledger_extras": extras["ledger"],
     }
 
 

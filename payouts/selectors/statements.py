@@ -2,7 +2,7 @@
 else), its lines per order, and the operator's list of a period's statements.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -17,8 +17,16 @@ from core import currency
 from core.errors import BadRequest, NotFound
 from workshops.selectors import household_language, household_time_zone
 
-from ..models import HouseholdPayment, PayoutAdjustment, PayoutLine, Statement
-from ..money import apportion
+from ..models import (
+    AdvanceRecovery,
+    HouseholdPayment,
+    PayoutAdjustment,
+    PayoutLine,
+    PayoutPremium,
+    PremiumKind,
+    Statement,
+)
+from ..money import apportion, format_exact
 from ._common import Role, Status
 from .currency import household_conversion
 from .periods import period_get
@@ -101,6 +109,8 @@ class StatementDetail:
     # the household's payment once the period is paid: its status and label ("" before)
     payment_status: str = ""
     payment_status_label: str = ""
+    # premiums (+) and advance recoveries (-), shown apart from the fee: same shape as adjustments
+    extras: list[dict] = field(default_factory=list)
     # Read in the household's language and time zone (its own, else its workshop's).
     language: str = settings.LANGUAGE_CODE
     time_zone: str = settings.TIME_ZONE
@@ -192,6 +202,7 @@ def statement_get(*, token: str) -> StatementDetail:
             "rate_date": conversion.rate.rate_date.isoformat(),
         }
     return StatementDetail(
+        extras=statement_extras(period_id=period.pk, household_id=household.pk),
         token=statement.token,
         url=statement_url(statement.token),
         period_name=period.name,
@@ -222,6 +233,38 @@ def _payment_status(statement: Statement) -> dict[str, str]:
         "payment_status": payment.status,
         "payment_status_label": str(payment.get_status_display()),
     }
+
+
+def statement_extras(*, period_id: int, household_id: int) -> list[dict]:
+    """A household's premiums (each ``pieces × rate``, rounded once) and advance recoveries in
+    a period, as signed lines like the adjustments'."""
+    extras = [
+        {
+            "kind": premium.kind,
+            "kind_label": str(PremiumKind(premium.kind).label),
+            "reason": (
+                f"{premium.order.product_name} {premium.pieces} × ￥{format_exact(premium.rate)}"
+            ),
+            "amount_fen": premium.amount_fen,
+        }
+        for premium in PayoutPremium.objects.filter(period_id=period_id, household_id=household_id)
+        .select_related("order")
+        .order_by("order_id", "kind", "pk")
+    ]
+    extras += [
+        {
+            "kind": "advance_recovery",
+            "kind_label": str(_("预支扣回")),
+            "reason": recovery.advance.reason,
+            "amount_fen": -recovery.amount_fen,
+        }
+        for recovery in AdvanceRecovery.objects.filter(
+            period_id=period_id, household_id=household_id
+        )
+        .select_related("advance")
+        .order_by("advance__paid_at", "advance_id")
+    ]
+    return extras
 
 
 def statement_tokens(

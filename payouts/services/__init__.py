@@ -9,6 +9,7 @@
 - ``shares``: a workshop's lead and service-center cuts;
 - ``currency``: payouts abroad: the rates locked on a period, each household's net converted.
 - ``payments``: each household's payment of a paid period, its answer, and disputes.
+- ``advances``: advances paid to households, and orders' premium rules.
 
 Import from here (``from payouts.services import period_approve``); the modules are the layout.
 The compute limits (``SYNC_COMPUTE_LIMIT``, ``STALE_COMPUTE_AFTER``) stay in ``periods``, where
@@ -23,6 +24,14 @@ from .adjustments import (
     AdjustmentReasonRequired,
     adjustment_create,
     household_in_period_scope,
+)
+from .advances import (
+    AdvanceAmountInvalid,
+    AdvancePaidAtInvalid,
+    AdvanceReasonRequired,
+    PremiumRuleInvalid,
+    advance_create,
+    premium_rule_set,
 )
 from .approval import period_approve, period_approve_request, period_approve_run
 from .currency import (
@@ -76,6 +85,9 @@ __all__ = [
     "AdjustmentHouseholdOutOfScope",
     "AdjustmentMakesTotalNegative",
     "AdjustmentReasonRequired",
+    "AdvanceAmountInvalid",
+    "AdvancePaidAtInvalid",
+    "AdvanceReasonRequired",
     "AnswerResult",
     "PaymentAnswerKeyReused",
     "PaymentMethodInvalid",
@@ -95,12 +107,14 @@ __all__ = [
     "PeriodOverlaps",
     "PeriodRangeInvalid",
     "PeriodScopeInvalid",
+    "PremiumRuleInvalid",
     "RateInvalid",
     "RateMissing",
     "RatesFileInvalid",
     "ShareInvalid",
     "StatementReissueReasonRequired",
     "adjustment_create",
+    "advance_create",
     "household_in_period_scope",
     "household_period_total",
     "payment_answer_record",
@@ -119,6 +133,7 @@ __all__ = [
     "period_open",
     "period_rate_set",
     "period_rates_load",
+    "premium_rule_set",
     "share_config_set",
     "statement_link_reissue",
 ]

@@ -11,7 +11,8 @@ from accounts.permissions import ensure_role
 from core.errors import BadRequest, Conflict, NotFound
 from workshops.models import Household, Workshop
 
-from ..models import PayoutAdjustment, PayoutPeriod
+from ..compute_extras import recoveries_refresh
+from ..models import AdvanceRecovery, PayoutAdjustment, PayoutPeriod
 from ..money import yuan_to_fen
 from .periods import PeriodLocked, PeriodNotComputable, _period_for_update
 from .totals import household_period_total, period_totals
@@ -75,7 +76,8 @@ def adjustment_create(
     """A bonus or deduction for one household in an open period, with its reason.
 
     A correction to an approved period names it in ``corrects_period_id`` and goes into this
-    (later, unlocked) period. A deduction may not take the household's period total below zero.
+    (later, unlocked) period. A deduction may not take the household's period total below zero
+    (advance recoveries aside: they are taken again, from what is left, in a computed period).
     Sent again with the same ``idempotency_key`` (a form posted twice), the first adjustment is
     returned and nothing is written; the same key with other content is 409.
     """
@@ -126,7 +128,12 @@ def adjustment_create(
         ):
             raise AdjustmentCorrectsInvalid(detail={"corrects_period_id": corrects_period_id})
     if kind == PayoutAdjustment.Kind.DEDUCTION:
-        current = household_period_total(period_id=period.pk, household_id=household_id)
+        # before advance recoveries: they are taken again below, from what the deduction leaves
+        current = household_period_total(period_id=period.pk, household_id=household_id) + sum(
+            AdvanceRecovery.objects.filter(
+                period_id=period.pk, household_id=household_id
+            ).values_list("amount_fen", flat=True)
+        )
         if current - amount_fen < 0:
             raise AdjustmentMakesTotalNegative(
                 detail={
@@ -145,6 +152,8 @@ def adjustment_create(
         created_by=actor,
         idempotency_key=idempotency_key,
     )
+    if period.status == Status.COMPUTED:
+        recoveries_refresh(period=period, household_ids=[household_id])
     PayoutPeriod.objects.filter(pk=period.pk).update(
         **{
             key: value

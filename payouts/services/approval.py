@@ -44,6 +44,8 @@ from jobs.services import (
 
 from ..models import PayoutAdjustment, PayoutLine, PayoutPeriod, Statement
 from ..reporting import impact_record_period
+from ..selectors import period_figures_compute
+from ..webhooks import emit_payout_approved
 from .currency import conversions_record, conversions_recorded, rates_check
 from .ledger import ledger_charges_recorded, ledger_record_charges, ledger_record_households
 from .notices import payout_ready_notify
@@ -207,6 +209,11 @@ def _approve_finish(*, period: PayoutPeriod) -> PayoutPeriod:
     issued = Statement.objects.filter(period_id=period.pk).count()
     if issued != expected:
         raise ApprovalIncomplete(f"{issued} of {expected} statements")
+    # The page's figures, kept now: the period cannot change once approved (undone with the
+    # rest if the transition below is refused).
+    PayoutPeriod.objects.filter(pk=period.pk).update(
+        figures=period_figures_compute(period_id=period.pk)
+    )
     approved = _transition(
         period_id=period.pk,
         from_statuses={Status.APPROVING},
@@ -217,6 +224,7 @@ def _approve_finish(*, period: PayoutPeriod) -> PayoutPeriod:
     # Only the run whose UPDATE flipped the period gets here (a second run of the job finds it
     # approved and stops before), so each lead is told once, and only once it is committed.
     transaction.on_commit(lambda: payout_ready_notify(period_id=period.pk))
+    emit_payout_approved(period=approved)
     return approved
 
 

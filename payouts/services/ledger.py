@@ -6,20 +6,37 @@ payable. Approval writes in steps (see ``approval``), each in the transaction of
 the charges and the leads' and centers' payables at once (``ledger_record_charges``), then each
 household's payables with its statement (``ledger_record_households``), so that a household's
 rows exist exactly when its statement does.
+
+Premiums and advance recoveries are lines of their own: a ``premium_charge`` per (order, kind)
+to the merchant beside its ``merchant_charge``, a ``premium_payable`` per premium row and an
+``advance_recovery`` (negative) per recovery row to the household. An advance whose last fen
+is recovered is closed in the step that writes that recovery's line.
 """
 
 from collections import defaultdict
 from collections.abc import Collection
 from datetime import datetime
 
+from django.db import models
 from django.db.models import Sum
 
 from accounts.models import User
 
-from ..models import LedgerEntry, PayoutAdjustment, PayoutLine, PayoutPeriod, PayoutPool
+from ..models import (
+    Advance,
+    AdvanceRecovery,
+    LedgerEntry,
+    PayoutAdjustment,
+    PayoutLine,
+    PayoutPeriod,
+    PayoutPool,
+    PayoutPremium,
+    PremiumKind,
+)
 
 CHARGE_KINDS = (
     LedgerEntry.Kind.MERCHANT_CHARGE,
+    LedgerEntry.Kind.PREMIUM_CHARGE,
     LedgerEntry.Kind.LEAD_PAYABLE,
     LedgerEntry.Kind.CENTER_PAYABLE,
 )
@@ -45,6 +62,22 @@ def ledger_record_charges(*, period: PayoutPeriod, actor: User, at: datetime) ->
                 merchant_id=row["merchant_id"],
                 order_id=row["order_id"],
                 amount_fen=row["total"],
+                **common,
+            )
+        )
+    for row in (
+        PayoutPremium.objects.filter(period=period)
+        .values("merchant_id", "order_id", "kind")
+        .annotate(total=Sum("amount_fen"))
+        .order_by("order_id", "kind")
+    ):
+        entries.append(
+            LedgerEntry(
+                kind=LedgerEntry.Kind.PREMIUM_CHARGE,
+                merchant_id=row["merchant_id"],
+                order_id=row["order_id"],
+                amount_fen=row["total"],
+                memo=str(PremiumKind(row["kind"]).label),
                 **common,
             )
         )
@@ -123,7 +156,68 @@ def ledger_record_households(
                 **common,
             )
         )
+    for premium in PayoutPremium.objects.filter(period=period, **in_range).order_by("pk"):
+        if premium.household_id not in household_ids:
+            continue
+        entries.append(
+            LedgerEntry(
+                kind=LedgerEntry.Kind.PREMIUM_PAYABLE,
+                household_id=premium.household_id,
+                workshop_id=premium.workshop_id,
+                order_id=premium.order_id,
+                amount_fen=premium.amount_fen,
+                memo=str(PremiumKind(premium.kind).label),
+                **common,
+            )
+        )
+    recovered_advances = []
+    for recovery in (
+        AdvanceRecovery.objects.filter(period=period, **in_range)
+        .select_related("advance")
+        .order_by("pk")
+    ):
+        if recovery.household_id not in household_ids:
+            continue
+        recovered_advances.append(recovery.advance_id)
+        entries.append(
+            LedgerEntry(
+                kind=LedgerEntry.Kind.ADVANCE_RECOVERY,
+                household_id=recovery.household_id,
+                workshop_id=recovery.advance.workshop_id,
+                amount_fen=-recovery.amount_fen,
+                memo=f"#{recovery.advance_id} {recovery.advance.reason}"[:200],
+                **common,
+            )
+        )
     LedgerEntry.objects.bulk_create(entries, batch_size=5000)
+    advances_close_recovered(advance_ids=recovered_advances, period=period, at=at)
+
+
+def advances_close_recovered(*, advance_ids: list[int], period: PayoutPeriod, at: datetime) -> int:
+    """Close the advances whose recoveries in approving or locked periods now sum to their
+    amount (recoveries of drafts elsewhere are not yet final)."""
+    final = {
+        PayoutPeriod.Status.APPROVING,
+        PayoutPeriod.Status.APPROVED,
+        PayoutPeriod.Status.PAID,
+    }
+    done = [
+        row["pk"]
+        for row in Advance.objects.filter(pk__in=advance_ids, closed_at__isnull=True)
+        .annotate(
+            final_fen=Sum(
+                "recoveries__amount_fen",
+                filter=models.Q(recoveries__period__status__in=final),
+            )
+        )
+        .values("pk", "amount_fen", "final_fen")
+        if row["final_fen"] == row["amount_fen"]
+    ]
+    if done:
+        Advance.objects.filter(pk__in=done, closed_at__isnull=True).update(
+            closed_at=at, closed_in=period
+        )
+    return len(done)
 
 
 def ledger_record_payment(*, period: PayoutPeriod, actor: User, at: datetime) -> None:
@@ -136,7 +230,7 @@ def ledger_record_payment(*, period: PayoutPeriod, actor: User, at: datetime) ->
     household_totals: dict[int, int] = defaultdict(int)
     household_workshop: dict[int, int] = {}
     for entry in LedgerEntry.objects.filter(period=period).exclude(
-        kind=LedgerEntry.Kind.MERCHANT_CHARGE
+        kind__in=(LedgerEntry.Kind.MERCHANT_CHARGE, LedgerEntry.Kind.PREMIUM_CHARGE)
     ):
         if entry.kind in payment_kind:
             entries.append(

@@ -38,14 +38,17 @@ from ..compute import (
     compute_chunks,
     scope_workshop_ids,
 )
+from ..compute_extras import compute_extras
 from ..models import (
     PERIOD_TRANSITIONS,
+    AdvanceRecovery,
     PaymentMethod,
     PayoutClaim,
     PayoutLine,
     PayoutPeriod,
     PayoutPeriodEvent,
     PayoutPool,
+    PayoutPremium,
 )
 from .ledger import ledger_record_payment
 from .payments import payments_record
@@ -301,7 +304,10 @@ def _compute_begin(*, period_id: int, actor: User | None, job: Job | None) -> Pa
 
 
 def _release_compute(period_id: int) -> None:
-    """Delete what a compute of this (unlocked) period wrote: lines, pools, claims."""
+    """Delete what a compute of this (unlocked) period wrote: lines, pools, claims, premiums
+    and advance recoveries."""
+    AdvanceRecovery.objects.filter(period_id=period_id).delete()
+    PayoutPremium.objects.filter(period_id=period_id).delete()
     PayoutLine.objects.filter(pool__period_id=period_id).delete()
     PayoutPool.objects.filter(period_id=period_id).delete()
     PayoutClaim.objects.filter(period_id=period_id).delete()
@@ -328,6 +334,8 @@ def _compute_finish(*, period: PayoutPeriod, actor: User | None) -> PayoutPeriod
     locked = _period_for_update(period.pk)
     if locked.status != Status.COMPUTING or locked.computing_since != period.computing_since:
         raise ComputeSuperseded(period.pk)
+    # premiums and advance recoveries, in this transaction (under the period's lock)
+    compute_extras(period=locked)
     return _transition(
         period_id=period.pk,
         from_statuses={Status.COMPUTING},

@@ -1,4 +1,5 @@
-"""What a period, and each household in it, adds up to: its pools and lines plus adjustments.
+"""What a period, and each household in it, adds up to: its pools and lines plus adjustments,
+plus premiums, less advance recoveries.
 
 Shared by computing (a period's stored totals), approving (each household's statement, none
 below zero) and adjustments (a deduction may not take a household's total below zero).
@@ -8,7 +9,7 @@ from collections import defaultdict
 
 from django.db.models import Q, Sum
 
-from ..models import PayoutAdjustment, PayoutLine, PayoutPool
+from ..models import AdvanceRecovery, PayoutAdjustment, PayoutLine, PayoutPool, PayoutPremium
 
 
 def period_totals(period_id: int) -> dict[str, int]:
@@ -51,6 +52,20 @@ def household_totals(
         "household_id", "kind", "amount_fen"
     ):
         totals[adjustment.household_id] += adjustment.signed_fen
+    for household_id, amount in (
+        PayoutPremium.objects.filter(period_id=period_id, **in_range)
+        .values("household_id")
+        .annotate(total=Sum("amount_fen"))
+        .values_list("household_id", "total")
+    ):
+        totals[household_id] += amount
+    for household_id, amount in (
+        AdvanceRecovery.objects.filter(period_id=period_id, **in_range)
+        .values("household_id")
+        .annotate(total=Sum("amount_fen"))
+        .values_list("household_id", "total")
+    ):
+        totals[household_id] -= amount
     return totals
 
 
@@ -67,4 +82,16 @@ def household_period_total(*, period_id: int, household_id: int) -> int:
             period_id=period_id, household_id=household_id
         )
     )
-    return lines + adjustments
+    premiums = (
+        PayoutPremium.objects.filter(period_id=period_id, household_id=household_id).aggregate(
+            total=Sum("amount_fen")
+        )["total"]
+        or 0
+    )
+    recovered = (
+        AdvanceRecovery.objects.filter(period_id=period_id, household_id=household_id).aggregate(
+            total=Sum("amount_fen")
+        )["total"]
+        or 0
+    )
+    return lines + adjustments + premiums - recovered

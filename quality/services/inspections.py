@@ -47,6 +47,7 @@ from ..models import (
     SwitchingState,
 )
 from ..selectors import lot_get
+from ..webhooks import emit_lot_inspected
 from .switching import _switching_record, _switching_state_for_update
 
 Role = User.Role
@@ -206,6 +207,7 @@ def lot_inspect(
         _switching_record(state=state, inspection=inspection, plan=plan, accepted=accepted)
     if accepted:
         _settle(batch_id=lot.batch_id, actor=actor)
+    emit_lot_inspected(lot=lot, inspection=inspection)
     return inspection
 
 

@@ -310,7 +310,7 @@ PRINCIPALS = (
     (r"^POST /api/v1/auth/token$|/statements/", "anonymous"),
     (r"/inspections", "checker"),
     (r"/batches|/tickets|/lots|/labels|/scans", "lead"),
-    (r"/orders", "merchant"),
+    (r"/orders|/api-keys|/webhooks", "merchant"),
     (r"/trainees|/progress|/cohorts|/assessments", "trainer"),
 )
 

@@ -65,6 +65,8 @@ def make_outcome(
     is_rework: bool = False,
     decided_at: datetime | None = None,
     batch: Batch | None = None,
+    inspection_round: int = 1,
+    verdict: str = Inspection.Verdict.ACCEPTED,
 ) -> PieceOutcome:
     batch = batch or make_batch(order, household.workshop)
     checker = _checker(household.workshop)
@@ -87,7 +89,8 @@ def make_outcome(
         sample_size=2,
         accept=0,
         reject=1,
-        verdict=Inspection.Verdict.ACCEPTED,
+        round=inspection_round,
+        verdict=verdict,
         decided_at=decided_at or at(),
     )
     return PieceOutcome.objects.create(

@@ -124,9 +124,25 @@ def test_the_csv_and_the_xlsx_read_back_with_the_same_figures(world):
     assert response.content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][0] == "订单号"
-    assert rows[1][0] == str(belts.pk) and rows[1][2:] == ["170", "14", "0.3125", "0.20", "51.54"]
-    assert rows[2][0] == str(tassels.pk) and rows[2][2:] == ["26", "0", "1.20", "1.20", "31.20"]
-    assert rows[3][1:] == ["合计", "196", "14", "", "", "82.74"]
+    assert rows[1][0] == str(belts.pk) and rows[1][2:] == [
+        "170",
+        "14",
+        "0.3125",
+        "0.20",
+        "51.54",
+        "0.00",  # premiums by rule: none on this order
+        "51.54",
+    ]
+    assert rows[2][0] == str(tassels.pk) and rows[2][2:] == [
+        "26",
+        "0",
+        "1.20",
+        "1.20",
+        "31.20",
+        "0.00",
+        "31.20",
+    ]
+    assert rows[3][1:] == ["合计", "196", "14", "", "", "82.74", "0.00", "82.74"]
 
     workbook = load_workbook(
         io.BytesIO(client.get(f"/shop/payouts/{period.pk}/statement.xlsx").content)
