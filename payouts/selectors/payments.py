@@ -32,7 +32,9 @@ def household_payment_list(*, household_id: int) -> QuerySet[HouseholdPayment]:
 
 def _scoped(viewer: User) -> QuerySet[HouseholdPayment]:
     return scope(
-        HouseholdPayment.objects.select_related("household", "workshop", "period", "answer"),
+        HouseholdPayment.objects.select_related(
+            "household", "workshop__organisation", "period", "answer"
+        ),
         viewer=viewer,
         workshop="workshop__organisation",
     )
