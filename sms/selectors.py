@@ -17,8 +17,10 @@ def households_by_number(*, number: str) -> list[Household]:
     is common: a family's, a neighbour's)."""
     if len(number) < 7:
         return []
-    candidates = Household.objects.filter(is_active=True, phone__endswith=number[-4:]).order_by(
-        "pk"
+    candidates = (
+        Household.objects.filter(is_active=True, phone__endswith=number[-4:])
+        .select_related("workshop")
+        .order_by("pk")
     )
     return [h for h in candidates if same_number(h.phone, number)]
 
@@ -43,7 +45,7 @@ def message_list(
 ) -> QuerySet[SmsMessage]:
     """The log, newest first: operators only (it spans every workshop)."""
     ensure_role(viewer, User.Role.OPERATOR)
-    messages = SmsMessage.objects.select_related("household__workshop", "user")
+    messages = SmsMessage.objects.select_related("household__workshop__organisation", "user")
     if direction:
         messages = messages.filter(direction=direction)
     if status:

@@ -11,13 +11,15 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
-from accounts.notifications import Notice, deliver
+from accounts.notifications import Notice, deliver, user_language
 from core.privacy import mask_phone
+from workshops.selectors import household_language
 
 from . import commands
 from .errors import MessageNotFound, Replayed
 from .models import SmsMessage
 from .phones import normalise
+from .selectors import households_by_number, leads_by_number
 from .signing import number_key
 
 Direction = SmsMessage.Direction
@@ -27,9 +29,12 @@ BODY_MAX = 1000
 REPLY_KIND = "sms_reply"
 
 
-def reply_language() -> str:
-    """Chinese for everyone today; a household's own language once households have one."""
-    return settings.LANGUAGE_CODE
+def reply_language(number: str) -> str:
+    """The sender's own language: its household's (or the one language of the households that
+    share the number), or its lead's; the site's default for a stranger or a mixed number."""
+    languages = {household_language(h) for h in households_by_number(number=number)}
+    languages |= {user_language(u) for u in leads_by_number(number=number)}
+    return languages.pop() if len(languages) == 1 else settings.LANGUAGE_CODE
 
 
 @transaction.atomic
@@ -57,7 +62,7 @@ def sms_inbound_receive(
             )
     except IntegrityError as exc:
         raise Replayed(detail={"id": gateway_id}) from exc
-    with translation.override(reply_language()):
+    with translation.override(reply_language(number)):
         outcome = commands.run(number=number, text=text)
     SmsMessage.objects.filter(pk=inbound.pk).update(
         command=outcome.command,

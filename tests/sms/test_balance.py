@@ -140,3 +140,22 @@ def test_texts_are_read_without_regard_to_case_or_spaces(text, expected):
     from sms.commands import parse
 
     assert parse(text) == expected
+
+
+def test_the_reply_is_in_the_households_language(
+    gateway, outbox, paid_household, django_capture_on_commit_callbacks
+):
+    paid_household.language = "en"
+    paid_household.save(update_fields=["language"])
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = gateway.text("+86 138 1234 0001", "YE")
+    assert answer.status == 200, answer.body
+    # the words in English; the period's name is the operator's ("一月")
+    assert answer.reply.startswith("Card ending "), answer.reply
+    assert "this period (一月) 14.00 yuan" in answer.reply
+
+
+def test_a_stranger_is_answered_in_the_sites_language(gateway, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = gateway.text("+86 139 0000 0000", "YE")
+    assert "未在手创登记" in answer.reply
