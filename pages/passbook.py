@@ -8,11 +8,14 @@ the card in a Referer. A retired or unknown card gets a friendly page saying whe
 """
 
 import uuid
+from contextlib import contextmanager
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_protect
@@ -20,10 +23,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.access import error_text
 from core.errors import ApplicationError
+from core.locales import language_codes, zone
 from payouts.models import PaymentAnswer
 from payouts.services import payment_answer_record
 from workshops import cards
-from workshops.selectors import CardRetired, household_by_card
+from workshops.selectors import (
+    CardRetired,
+    household_by_card,
+    household_language,
+    household_time_zone,
+)
 
 from . import passbook_guard as guard
 from .passbook_data import passbook_get
@@ -77,6 +86,26 @@ def passbook(request: HttpRequest, code: str) -> HttpResponse:
     household, missing = _household(request, code)
     if missing is not None:
         return missing
+    with _households_locale(request, household) as language:
+        response = _passbook_view(request, household, code)
+    response["Content-Language"] = language
+    return response
+
+
+@contextmanager
+def _households_locale(request: HttpRequest, household):
+    """The household's language (unless the reader picked one with the switch: the cookie
+    wins) and its local time, as on its statement."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen in language_codes():
+        language = translation.get_language()
+    else:
+        language = household_language(household)
+    with translation.override(language), timezone.override(zone(household_time_zone(household))):
+        yield language
+
+
+def _passbook_view(request: HttpRequest, household, code: str) -> HttpResponse:
     if guard.session_is_open(request, code) and request.method == "GET":
         return _passbook_page(request, household, code)
     form = FactorForm(request.POST or None)

@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
@@ -166,3 +167,16 @@ def test_the_operator_records_a_birth_year_kept_out_of_the_event(api, operator, 
     assert "birth_year" not in response.json()
     event = HouseholdEvent.objects.get(household=household)
     assert event.changes == {"birth_year": ["****", "****"]}
+
+
+def test_the_passbook_speaks_the_households_language_unless_the_reader_chose(client, household):
+    household.language = "en"
+    household.save(update_fields=["language"])
+    gate = client.get(url(household))
+    assert gate["Content-Language"] == "en"
+    response = open_passbook(client, household, "1968")
+    page = client.get(url(household))
+    assert page["Content-Language"] == "en"
+    assert response.status_code == 302
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    assert client.get(url(household))["Content-Language"] == "zh-hans"
