@@ -86,7 +86,7 @@ def set_period_rate(request: HttpRequest, period_id: int, currency: str, payload
 
 
 @router.post(
-    "/payouts/periods/{period_id}/rates/file",
+    "/payouts/periods/{period_id}/rates-file",
     response={
         200: list[PeriodCurrencyOut],
         400: ErrorOut,

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.permissions import ensure_role
+from core.nplusone import loop_of_writes
 from jobs.services import job_progress
 from orders.eligibility import batch_needs, claim_refusal, workshop_fits
 from orders.models import Batch
@@ -104,10 +105,13 @@ def allocation_run_apply(
     ).select_related("batch__order"):
         by_workshop[proposal.workshop_id].append(proposal)
     today = timezone.localdate()
-    for workshop_id in sorted(by_workshop):
-        lease = _apply_workshop(run, lease, workshop_id, by_workshop[workshop_id], actor, today)
-        if run.job_id:
-            job_progress(job_id=run.job_id, done=90, message=f"applied workshop {workshop_id}")
+    # One transaction per workshop, under that workshop's row lock (read again each time):
+    # a loop of guarded writes, not a page reading a row at a time.
+    with loop_of_writes("workshops.Workshop", "orders.Batch", "allocation.AllocationRun"):
+        for workshop_id in sorted(by_workshop):
+            lease = _apply_workshop(run, lease, workshop_id, by_workshop[workshop_id], actor, today)
+            if run.job_id:
+                job_progress(job_id=run.job_id, done=90, message=f"applied workshop {workshop_id}")
     counts = run.proposals.aggregate(
         applied=Count("pk", filter=Q(status=AllocationProposal.Status.APPLIED)),
         skipped=Count("pk", filter=Q(status=AllocationProposal.Status.SKIPPED)),

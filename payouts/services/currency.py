@@ -183,20 +183,29 @@ def period_rates_load(*, actor: User, period_id: int, data: bytes) -> list[Perio
         rows.append((code, value, source, rate_date))
     if problems or not rows:
         raise RatesFileInvalid(detail={"rows": problems})
-    return [
-        PeriodRate.objects.update_or_create(
-            period=period,
-            currency=code,
-            defaults={
-                "rate": value,
-                "source": source,
-                "rate_date": rate_date,
-                "entered_by": actor,
-                "entered_at": timezone.now(),
-            },
-        )[0]
-        for code, value, source, rate_date in rows
-    ]
+    now = timezone.now()
+    PeriodRate.objects.bulk_create(
+        [
+            PeriodRate(
+                period=period,
+                currency=code,
+                rate=value,
+                source=source,
+                rate_date=rate_date,
+                entered_by=actor,
+                entered_at=now,
+            )
+            for code, value, source, rate_date in rows
+        ],
+        update_conflicts=True,
+        unique_fields=["period", "currency"],
+        update_fields=["rate", "source", "rate_date", "entered_by", "entered_at"],
+    )
+    return list(
+        PeriodRate.objects.filter(period=period, currency__in=[row[0] for row in rows]).order_by(
+            "currency"
+        )
+    )
 
 
 def rates_check(period_id: int) -> None:

@@ -25,7 +25,7 @@ from payouts.services import (
     period_rates_load,
 )
 from payouts.services.currency import conversions_record
-from tests.factories import make_service_center, make_workshop
+from tests.factories import bearer, make_service_center, make_workshop
 
 from .factories import make_households, make_order, make_outcome
 
@@ -329,3 +329,21 @@ def test_the_passbook_shows_the_payout_currency_beside_cny(client, operator, cro
     amount = PayoutConversion.objects.get(household=xof).amount_minor
     assert f"{amount:,}" in page
     assert "¥" in page  # the CNY total beside it
+
+
+def test_the_api_loads_a_rates_file(api, operator, cross_border):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    period, _ = cross_border
+    body = "currency,rate,source,date\nXOF,83.1,BCEAO,2026-03-31\nKWD,0.0423,CBK,2026-03-31\n"
+    upload = SimpleUploadedFile("rates.csv", body.encode(), content_type="text/csv")
+    response = api.client.post(
+        f"/api/v1/payouts/periods/{period.pk}/rates-file",
+        {"file": upload},
+        headers=bearer(operator),
+    )
+    assert response.status_code == 200, response.content
+    assert [(r["currency"], r["rate"]) for r in response.json()] == [
+        ("KWD", "0.04230000"),
+        ("XOF", "83.10000000"),
+    ]
