@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models.fields.files import FieldFile
 from django.http import Http404, HttpRequest, HttpResponse
 from openpyxl import Workbook
 
@@ -33,6 +34,8 @@ def _row(instance: models.Model, *, readable: bool) -> dict[str, Any]:
             value = getattr(instance, f"get_{field.name}_display")()
         else:
             value = getattr(instance, field.attname)
+        if isinstance(value, FieldFile):  # a photo: its stored name, not the file
+            value = value.name or ""
         key = str(field.verbose_name) if readable else field.attname
         row[key] = value
     return row

@@ -8,7 +8,6 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from core.access import error_text, page
 from core.errors import ApplicationError
@@ -46,9 +45,11 @@ def period_currencies_context(period: PayoutPeriod) -> dict:
 
 
 @page(OPERATOR)
-@require_POST
 def period_rates(request: HttpRequest, period_id: int) -> HttpResponse:
-    """One rate typed in, or a rates file (CSV: currency,rate,source,date)."""
+    """One rate typed in, or a rates file (CSV: currency,rate,source,date); a GET goes back
+    to the period's page."""
+    if request.method != "POST":
+        return redirect("payouts:period", period_id=period_id)
     upload = request.FILES.get("rates_file")
     try:
         if upload is not None:

@@ -314,7 +314,8 @@ class InspectionOut(Schema):
 
     @staticmethod
     def resolve_outcomes(obj):
-        return list(obj.outcomes.all().order_by("household_id"))
+        # sorted here: an order_by() would query again past the list's prefetch
+        return sorted(obj.outcomes.all(), key=lambda outcome: (outcome.household_id, outcome.pk))
 
 
 class DispositionIn(InSchema):

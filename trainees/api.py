@@ -7,6 +7,7 @@ from ninja.files import UploadedFile
 from core.pagination import LimitOffsetPagination, paginate
 from core.schemas import ErrorOut
 
+from .models import ProgressLog
 from .photos import photo_from_base64, photo_read_upload
 from .schemas import (
     AssessmentIn,
@@ -141,12 +142,22 @@ def read_progress(request: HttpRequest, trainee_id: int):
 
 def _log(request: HttpRequest, trainee_ids: list[int], payload: ProgressIn) -> list:
     fields = payload.dict(exclude={"photo", "trainee_ids"})
-    return progress_log(
+    entries = progress_log(
         actor=request.user,
         trainee_ids=trainee_ids,
         photo=photo_from_base64(payload.photo),
         **fields,
     )
+    return _as_listed(entries)
+
+
+def _as_listed(entries: list[ProgressLog]) -> list[ProgressLog]:
+    """The new entries read back as the list reads them (module, trainer and whether a later
+    entry corrects each, in one query), in the order they were made."""
+    by_id = ProgressLog.objects.select_related("module", "trainer", "corrected_by").in_bulk(
+        [entry.pk for entry in entries]
+    )
+    return [by_id[entry.pk] for entry in entries]
 
 
 @router.post(
@@ -179,15 +190,13 @@ def log_session_with_photo(
     request: HttpRequest, payload: Form[SessionIn], photo: File[UploadedFile] = None
 ):
     fields = payload.dict(exclude={"photo", "trainee_ids"})
-    return Status(
-        201,
-        progress_log(
-            actor=request.user,
-            trainee_ids=payload.trainee_ids,
-            photo=photo_read_upload(photo),
-            **fields,
-        ),
+    entries = progress_log(
+        actor=request.user,
+        trainee_ids=payload.trainee_ids,
+        photo=photo_read_upload(photo),
+        **fields,
     )
+    return Status(201, _as_listed(entries))
 
 
 @router.get("/trainees/{trainee_id}/assessments", response=list[AssessmentOut])

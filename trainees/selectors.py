@@ -500,7 +500,7 @@ def lead_record(*, viewer: User, trainee_id: int, today: date | None = None) -> 
     certificates = list(
         effective_assessments()
         .filter(trainee=trainee, certified_on__isnull=False)
-        .select_related("skill", "module")
+        .select_related("skill", "module", "assessor", "revocation")
         .order_by("certified_on", "pk")
     )
     workshop = trainee.led_workshop

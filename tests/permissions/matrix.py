@@ -57,6 +57,13 @@ REFERENCE = {
     "trainee_ids": "trainee_id",
     "batch_ids": "open_batch_id",
     "codes": "code",
+    "key_id": "key_id",
+    "endpoint_id": "endpoint_id",
+    "delivery_id": "delivery_id",
+    "payment_id": "payment_id",
+    # a currency code, not an object of a world (both worlds name the same one): the rates
+    # endpoint is the operator's, refused to every role of a world whatever the code
+    "currency": "currency",
 }
 
 

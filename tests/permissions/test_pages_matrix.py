@@ -50,6 +50,11 @@ EXCLUDED = {
     "in tests/accounts/test_password_link.py",
     "workshops:skill": "a skill of the platform's catalogue belongs to no organisation; the "
     "page is operator-only (tests/workshops/test_region_pages.py)",
+    "pages:passbook": "the card code with the household's second factor is the capability "
+    "(no login, by design): lockout, factor, session and another card's refusal are tested in "
+    "tests/pages/test_passbook.py",
+    "pages:passbook_answer": "answers from the passbook's own open session only (as above); "
+    "tested in tests/pages/test_passbook.py",
     "pages:media": "takes a stored file name, not an object of a world; who may see each photo "
     "(foreign roles 404, anonymous to sign-in) is tested in tests/pages/test_media.py",
 }
@@ -58,11 +63,16 @@ EXCLUDED = {
 KWARG_OVERRIDES = {
     "orders:claim": {"batch_id": "open_batch_id"},
     "quality:dispose": {"code": "rejected_code"},
+    "workshops:roster_preview": {"token": "import_token"},
 }
 
 # The operator's period actions are one pattern with an ``action``: each is tried.
 # Files offered in several formats (the transfer file, the merchant's statement): each format.
-ACTIONS = {"action": ("compute", "approve", "paid"), "kind": ("csv", "xlsx")}
+ACTIONS = {
+    "action": ("compute", "approve", "paid"),
+    "kind": ("csv", "xlsx"),
+    "shape": ("json", "xlsx"),
+}
 
 # Pages without objects in their path that take one in the query (or the form).
 QUERY_PAGES = {

@@ -250,8 +250,57 @@ def build_world(tag: str, *, operator: User, digit: str) -> World:
 
     run = allocation_run_start(actor=operator, batch_ids=[open_batch.pk])
 
+    # --- the merchant's systems: an API key, a webhook endpoint and one delivery to it
+    from integrations.keys import api_key_create
+    from integrations.models import WebhookDelivery
+    from integrations.webhooks import webhook_endpoint_create
+
+    api_key, _raw = api_key_create(actor=merchant, name=f"{tag}ERP", scopes=["orders:read"])
+    endpoint, _secret = webhook_endpoint_create(
+        actor=merchant, url="https://93.184.216.34/hook", events=["order.published"]
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event="order.published",
+        event_id=uuid.uuid4(),
+        payload={"order": order.pk},
+        status=WebhookDelivery.Status.FAILED,
+    )
+
+    # --- a payment of the approved period to its first household, and a roster preview
+    from payouts.models import HouseholdPayment
+    from workshops.services.imports import household_import_preview
+
+    payment = HouseholdPayment.objects.create(
+        period=period,
+        household=first,
+        workshop=workshop,
+        statement=statement,
+        amount_fen=statement.total_fen,
+        method="bank",
+        reference=f"{tag}-PAY",
+        paid_at=timezone.now() - timedelta(hours=1),
+    )
+    from payouts.services import payment_answer_record
+
+    payment_answer_record(  # the household said it did not arrive: a dispute to resolve
+        household_id=first.pk, answer="not_received", via="passbook", key=uuid.uuid4()
+    )
+    preview = household_import_preview(
+        actor=lead,
+        workshop_id=workshop.pk,
+        file_name="roster.csv",
+        content="户主姓名,手机号\n新户甲,13900000001\n".encode(),
+    )
+
     users = {"merchant": merchant, "lead": lead, "checker": checker, "trainer": trainer}
     ids: dict[str, int | str] = {
+        "key_id": api_key.pk,
+        "endpoint_id": endpoint.pk,
+        "delivery_id": delivery.pk,
+        "payment_id": payment.pk,
+        "import_token": str(preview.token),
+        "currency": "XOF",
         "service_center_id": center.pk,
         "region_id": center.pk,
         "workshop_id": workshop.pk,

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.permissions import ensure_role
 from core.errors import BadRequest, Conflict, NotFound
+from core.nplusone import loop_of_writes
 from workshops.services import skills_by_code
 
 from ..models import Cohort, Module, Programme
@@ -60,6 +61,12 @@ def programme_create(
     programme = Programme.objects.create(
         code=code, name=name, kind=kind, duration_days=duration_days, description=description
     )
+    with loop_of_writes("trainees.Module"):  # one module and its skills at a time
+        _modules_create(programme, modules, catalogue)
+    return programme
+
+
+def _modules_create(programme, modules, catalogue) -> None:
     for position, spec in enumerate(modules, start=1):
         module = Module.objects.create(
             programme=programme,
@@ -70,7 +77,6 @@ def programme_create(
             pass_score=spec.get("pass_score", 60),
         )
         module.skills.set([catalogue[c] for c in spec.get("skills", [])])
-    return programme
 
 
 @transaction.atomic
