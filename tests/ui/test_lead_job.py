@@ -108,8 +108,10 @@ def test_a_lead_claims_after_reading_receives_materials_starts_and_corrects_a_re
     page.click(f"a[href='/work/batches/{batch.pk}/']")
     expect(page.locator(f"#batch-{batch.pk} .pill")).to_have_text("生产中")
     far = job["far"]
+    # Without the household's card (tests/ui/test_work_by_card.py), by the list.
+    page.click("text=农户没带卡？按名单发活")
     page.select_option("select[name=household]", label=f"卓玛家 · {far.pk}号 · 甲居村 · 尾号2222")
-    page.fill("input[name=quantity]", "60")
+    page.fill("#issue-by-name input[name=quantity]", "60")
     page.click("button:text-is('发放')")
     expect(page.locator(".msg-success")).to_have_text("已发给 卓玛家 60 件。")
     ticket = Ticket.objects.get()

@@ -105,8 +105,9 @@ def test_an_order_runs_from_publish_to_completed_and_paid_through_the_pages(
     # --- Work out to two households and back. ------------------------------------------------
     lead.goto(f"{site}/work/batches/{batch.pk}/")
     for household, pieces in ((zhuoma, 60), (lamu, 40)):
+        lead.click("text=农户没带卡？按名单发活")  # by the list (by card: test_work_by_card.py)
         lead.select_option("select[name=household]", value=str(household.pk))
-        lead.fill("input[name=quantity]", str(pieces))
+        lead.fill("#issue-by-name input[name=quantity]", str(pieces))
         lead.click("button:text-is('发放')")
         expect(lead.locator(".msg-success")).to_have_text(f"已发给 {household.name} {pieces} 件。")
     for ticket in Ticket.objects.filter(batch=batch).order_by("pk"):
