@@ -18,7 +18,7 @@ from quality.models import Lot, LotShare, ScanEvent
 from workshops.models import Household, HouseholdConsent
 from workshops.selectors import consenting_household_ids
 
-from .models import OrderStory, StoryTag, StoryViewDay
+from .models import OrderStory, StoryTag
 
 
 class StoryNotFound(NotFound):
@@ -210,12 +210,3 @@ def story_tag_for_lot(*, viewer: User, order_id: int, lot_code: str) -> StoryTag
     if tag is None:
         raise StoryNotFound()
     return tag
-
-
-def story_views_total(*, order_id: int) -> int:
-    return (
-        StoryViewDay.objects.filter(tag__lot__batch__order_id=order_id).aggregate(n=Sum("views"))[
-            "n"
-        ]
-        or 0
-    )
