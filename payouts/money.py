@@ -123,15 +123,21 @@ class PoolSplit:
     center: int
 
 
-def split_pool(*, pool_fen: int, pieces: int, lead: Share, center: Share) -> PoolSplit:
-    """Split one pool three ways exactly. Shares are capped so households never go negative:
-    the lead's share at the pool, the center's at what the lead left."""
+def exact_split(*, pool_fen: int, pieces: int, lead: Share, center: Share) -> tuple[int, int, int]:
+    """The exact (households, lead, center) parts of a pool in 1/10,000 fen, summing to the
+    pool. Shares are capped so households never go negative: the lead's share at the pool, the
+    center's at what the lead left."""
     whole = pool_fen * BASIS_POINTS
     lead_exact = min(lead.exact_units(pool_fen=pool_fen, pieces=pieces), whole)
     center_exact = min(center.exact_units(pool_fen=pool_fen, pieces=pieces), whole - lead_exact)
-    households_exact = whole - lead_exact - center_exact
+    return whole - lead_exact - center_exact, lead_exact, center_exact
+
+
+def split_pool(*, pool_fen: int, pieces: int, lead: Share, center: Share) -> PoolSplit:
+    """Split one pool three ways exactly (:func:`exact_split`), each part rounded to the fen
+    by largest remainder."""
     households, lead_fen, center_fen = apportion(
-        pool_fen, [households_exact, lead_exact, center_exact]
+        pool_fen, list(exact_split(pool_fen=pool_fen, pieces=pieces, lead=lead, center=center))
     )
     return PoolSplit(households=households, lead=lead_fen, center=center_fen)
 

@@ -33,9 +33,9 @@ from .models import (
     PayoutPeriod,
     PayoutPool,
     PayoutShareConfig,
-    ShareKind,
     Statement,
 )
+from .money import Share, exact_split, fee_to_units
 from .selectors import LOCKED_STATUSES, EarningsByRegionMonth, PayoutImpact
 
 PROVINCE = "household__workshop__organisation__province"
@@ -170,16 +170,20 @@ def households_share(*, order_id: int, workshop_id: int) -> tuple[int, int] | No
 
 def configured_households_share(*, workshop_id: int, fee) -> Decimal | None:
     """The part of a piece's fee its households get under the workshop's share settings (what
-    the next period will pay), as a fraction of the fee; None without a fee."""
+    the next period will pay), as a fraction of the fee; None without a fee. The same split as
+    compute's (:func:`payouts.money.exact_split`, capping included), on a pool of 100 pieces so
+    that a fee in fractions of a fen is a whole number of fen."""
     if not fee:
         return None
     config = PayoutShareConfig.objects.filter(workshop_id=workshop_id).first()
     if config is None:
         return Decimal(1)
-
-    def part(kind: str, value: Decimal) -> Decimal:
-        return fee * value / 100 if kind == ShareKind.PERCENT else value
-
-    households = fee - part(config.lead_kind, config.lead_value)
-    households -= part(config.center_kind, config.center_value)
-    return max(Decimal(0), households / fee)
+    pieces = 100
+    pool_fen = fee_to_units(fee)  # 1/100 fen a piece × 100 pieces = fen
+    households, lead, center = exact_split(
+        pool_fen=pool_fen,
+        pieces=pieces,
+        lead=Share(config.lead_kind, Decimal(config.lead_value)),
+        center=Share(config.center_kind, Decimal(config.center_value)),
+    )
+    return Decimal(households) / Decimal(households + lead + center)
