@@ -259,3 +259,27 @@ def test_an_erased_household_is_read_only_in_the_admin_and_its_export_has_no_nam
     assert json.loads(body)["workshops.HouseholdEvent"][0]["kind"] == "erased"
     pending.refresh_from_db()
     assert [row["name"] for row in pending.rows] == ["李四"]
+
+
+def test_an_erased_household_card_opens_nothing_and_gets_no_new_card(client, operator, workshop):
+    from workshops.models import RetiredCard
+    from workshops.selectors import household_by_card
+    from workshops.services import household_card_reissue
+
+    household = make_household(workshop)
+    card = household.card_code
+    assert client.get(f"/p/{card}/").status_code == 200  # the passbook's second-factor form
+
+    household_erase(actor=operator, household_id=household.pk, reason="本人申请")
+
+    household.refresh_from_db()
+    assert household.card_code != card
+    assert RetiredCard.objects.get(code=card).household_id == household.pk
+    with pytest.raises(ApplicationError) as retired:
+        household_by_card(raw_code=card)
+    assert retired.value.code == "card_retired"
+    assert client.get(f"/p/{card}/").status_code == 404
+    with pytest.raises(ApplicationError) as refused:
+        household_card_reissue(actor=operator, household_id=household.pk, reason="丢失")
+    assert (refused.value.status, refused.value.code) == (409, "household_erased")
+    assert RetiredCard.objects.filter(household=household).count() == 1

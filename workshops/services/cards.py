@@ -4,6 +4,8 @@
   household's current code becomes a ``RetiredCard`` row in the same transaction as the new code
   is written, so no moment exists in which both work or neither is recorded.
 - Codes come from ``workshops.models.new_card_code``: not on any household now, nor retired.
+- An erased household's card was retired at erasure (``privacy.household_erase``); it gets no
+  new card (409 ``household_erased``).
 """
 
 from django.db import transaction
@@ -14,9 +16,10 @@ from accounts.models import User
 from accounts.permissions import ensure_role, is_operator
 from core.errors import BadRequest
 
-from ..models import Household, HouseholdEvent, RetiredCard, new_card_code
-from ._common import Role
+from ..models import Household, HouseholdEvent
+from ._common import Role, _retire_card
 from .households import HouseholdNotFound
+from .privacy import HouseholdErased
 
 
 class CardReasonRequired(BadRequest):
@@ -40,18 +43,9 @@ def household_card_reissue(*, actor: User, household_id: int, reason: str) -> Ho
         is_operator(actor) or household.workshop.organisation_id == actor.organisation_id
     ):
         raise HouseholdNotFound(detail={"household_id": household_id})
-    old_code, now = household.card_code, timezone.now()
-    RetiredCard.objects.create(
-        household=household,
-        code=old_code,
-        issued_at=household.card_issued_at,
-        retired_at=now,
-        retired_by=actor,
-        reason=reason[:200],
-    )
-    household.card_code = new_card_code()
-    household.card_issued_at = now
-    household.save(update_fields=["card_code", "card_issued_at"])
+    if household.erased_at is not None:  # its card was retired at erasure; none is issued again
+        raise HouseholdErased(detail={"household_id": household_id})
+    old_code = _retire_card(household=household, actor=actor, reason=reason, at=timezone.now())
     HouseholdEvent.objects.create(
         household=household,
         kind=HouseholdEvent.Kind.CARD_REISSUED,

@@ -12,7 +12,8 @@
   stay, without the photo). Amounts, tickets, lots, outcomes, statements and the ledger are
   not touched: they refer to the household by its id. An ``erased`` event records who, when and
   why. An erased household is 409 ``household_erased`` to every later edit or consent, and is
-  deactivated. Roster previews not yet confirmed lose the rows of its name. Each of these
+  deactivated; its card is retired (the passbook it opened is 404 ``card_retired``) and no new
+  card is issued. Roster previews not yet confirmed lose the rows of its name. Each of these
   writes a ``HouseholdEvent``.
 """
 
@@ -31,7 +32,7 @@ from core.photos import photo_clean
 
 from ..import_models import HouseholdImport
 from ..models import Household, HouseholdConsent, HouseholdEvent
-from ._common import Role
+from ._common import Role, _retire_card
 
 logger = logging.getLogger(__name__)
 
@@ -218,6 +219,10 @@ def household_erase(*, actor: User, household_id: int, reason: str) -> Household
     )
     if not won:
         raise HouseholdErased(detail={"household_id": household_id})
+    # The card in the household's hand would still open its passbook: retire it (404
+    # ``card_retired`` from now on). The new code is never printed: an erased household gets
+    # no card.
+    _retire_card(household=household, actor=actor, reason=str(_("按本人要求匿名化")), at=now)
     # Earlier edits kept masked before/after values of the personal fields: drop them.
     for event in HouseholdEvent.objects.filter(household=household).exclude(changes={}):
         scrubbed = {
