@@ -228,6 +228,9 @@ PASSBOOK_ADDRESS_MAX_FAILS = int(os.environ.get("PASSBOOK_ADDRESS_MAX_FAILS", "2
 PASSBOOK_SESSION_MINUTES = int(os.environ.get("PASSBOOK_SESSION_MINUTES", "15"))
 # Payments no household confirmed this many days after they were paid go before the operator.
 PAYMENT_CONFIRM_DAYS = int(os.environ.get("PAYMENT_CONFIRM_DAYS", "14"))
+# A roster import's preview (workshops/services/imports.py) not confirmed this long expires: its
+# rows (names, phones, accounts) are dropped and it must be uploaded again.
+ROSTER_PREVIEW_TTL_HOURS = int(os.environ.get("ROSTER_PREVIEW_TTL_HOURS", "72"))
 
 # Bearer tokens for phone clients.
 # A one-time set-password link (an operator's new user, or a reset) works this long, once.
@@ -337,6 +340,11 @@ CELERY_BEAT_SCHEDULE = {
     "send-due-webhook-deliveries": {
         "task": "integrations.tasks.webhook_deliveries_sweep_task",
         "schedule": timedelta(minutes=1),
+    },
+    # Roster previews never confirmed lose their rows (people's personal values) (workshops).
+    "expire-roster-previews": {
+        "task": "workshops.tasks.roster_previews_expire_task",
+        "schedule": timedelta(hours=1),
     },
     # Running jobs whose worker died (OOM, a lost node) are sent again or given up (jobs).
     "reap-stalled-jobs": {

@@ -15,11 +15,14 @@ class HouseholdImport(models.Model):
     ``rows`` holds every good row's cleaned values (with its sheet row and any likely
     duplicates), ``errors`` every refused cell (address, message); nothing reaches
     ``Household`` until the confirmation, which writes all good rows in one transaction.
+    A preview not confirmed within ``ROSTER_PREVIEW_TTL_HOURS`` expires: its rows and errors
+    (people's names, phones, accounts) are dropped and it can no longer be confirmed.
     """
 
     class Status(models.TextChoices):
         PREVIEWED = "previewed", _("待确认")
         CONFIRMED = "confirmed", _("已导入")
+        EXPIRED = "expired", _("已过期（未确认）")
 
     token = models.UUIDField(_("凭据"), default=uuid.uuid4, unique=True, editable=False)
     workshop = models.ForeignKey(

@@ -352,3 +352,49 @@ def test_the_lead_households_page_lists_its_own_and_another_lead_cannot_open_its
     assert client.get(url).status_code == 404
     assert client.post(url, {"file_sha256": preview.file_sha256}).status_code == 404
     assert not Household.objects.filter(name="农户1").exists()
+
+
+def test_a_preview_left_unconfirmed_expires_its_rows_and_cannot_be_confirmed(
+    client, operator, workshop, settings
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from workshops.import_models import HouseholdImport
+    from workshops.tasks import roster_previews_expire_task
+
+    content = _xlsx([_good(1), _good(2)])
+    old = household_import_preview(
+        actor=operator, workshop_id=workshop.pk, file_name="旧.xlsx", content=content
+    )
+    fresh = household_import_preview(
+        actor=operator, workshop_id=workshop.pk, file_name="新.xlsx", content=content
+    )
+    HouseholdImport.objects.filter(pk=old.pk).update(
+        uploaded_at=timezone.now() - timedelta(hours=settings.ROSTER_PREVIEW_TTL_HOURS, minutes=1)
+    )
+    sha = hashlib.sha256(content).hexdigest()
+    before = Household.objects.count()
+
+    # Past its time, even before the sweep ran, it is refused and nothing is written.
+    with pytest.raises(ApplicationError) as refused:
+        household_import_confirm(actor=operator, token=old.token, file_sha256=sha)
+    assert (refused.value.status, refused.value.code) == (409, "import_expired")
+    assert Household.objects.count() == before
+
+    assert roster_previews_expire_task() == 1
+    assert roster_previews_expire_task() == 0  # again: nothing more to do
+    old.refresh_from_db()
+    assert (old.status, old.rows, old.errors) == ("expired", [], [])
+    fresh.refresh_from_db()
+    assert fresh.status == "previewed" and len(fresh.rows) == 2
+
+    client.force_login(operator)
+    page = client.get(reverse("workshops:roster_preview", args=[old.token])).content.decode()
+    assert 'id="import-expired"' in page and "农户1" not in page
+    posted = client.post(
+        reverse("workshops:roster_preview", args=[old.token]), {"file_sha256": sha}, follow=True
+    )
+    assert "已经过期" in posted.content.decode()
+    assert Household.objects.count() == before

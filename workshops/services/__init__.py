@@ -53,6 +53,7 @@ from .households import (
     household_update,
 )
 from .imports import (
+    ImportExpired,
     ImportFileChanged,
     ImportHeaderInvalid,
     ImportNotFound,
@@ -62,6 +63,7 @@ from .imports import (
     household_import_confirm,
     household_import_get,
     household_import_preview,
+    household_imports_expire,
 )
 from .leads import (
     LeadChangeReasonRequired,
@@ -122,6 +124,7 @@ __all__ = [
     "HouseholdNotFound",
     "HouseholdReasonRequired",
     "HouseholdStatusUnchanged",
+    "ImportExpired",
     "ImportFileChanged",
     "ImportHeaderInvalid",
     "ImportNotFound",
@@ -153,6 +156,7 @@ __all__ = [
     "household_import_confirm",
     "household_import_get",
     "household_import_preview",
+    "household_imports_expire",
     "household_locale_set",
     "household_set_active",
     "household_skill_certify",

@@ -15,12 +15,17 @@
   makes a row a new duplicate is 409 ``import_stale``: preview again. A repeat of a confirmed
   import returns it as it is (nothing written twice). Once confirmed, the import keeps only
   each row's number, duplicates and whether it was written, not the personal values.
+- ``household_imports_expire`` (beat, hourly): a preview not confirmed within
+  ``ROSTER_PREVIEW_TTL_HOURS`` (72) expires, its rows dropped; confirming it is 409
+  ``import_expired`` (also in the moment before the sweep has run).
 """
 
 import hashlib
 import uuid
 from collections.abc import Iterable
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -55,6 +60,11 @@ class ImportFileChanged(Conflict):
 class ImportStale(Conflict):
     code = "import_stale"
     message = gettext_lazy("预览之后平台上新登记了农户，有的行变成了疑似重复，请重新预览。")
+
+
+class ImportExpired(Conflict):
+    code = "import_expired"
+    message = gettext_lazy("这次预览太久没有确认，已经过期并删除了名单内容，请重新上传。")
 
 
 class ImportHeaderInvalid(BadRequest):
@@ -164,6 +174,23 @@ def household_import_get(*, viewer: User, token: uuid.UUID | str) -> HouseholdIm
     return household_import
 
 
+def _ttl_cutoff():
+    return timezone.now() - timedelta(hours=settings.ROSTER_PREVIEW_TTL_HOURS)
+
+
+def _past_ttl(household_import: HouseholdImport) -> bool:
+    return household_import.uploaded_at < _ttl_cutoff()
+
+
+def household_imports_expire() -> int:
+    """Expire the previews left unconfirmed past ``ROSTER_PREVIEW_TTL_HOURS``: their rows and
+    errors (personal values) are dropped, the record stays as ``expired``. One guarded UPDATE:
+    safe to kill and run again. Returns how many expired."""
+    return HouseholdImport.objects.filter(
+        status=HouseholdImport.Status.PREVIEWED, uploaded_at__lt=_ttl_cutoff()
+    ).update(status=HouseholdImport.Status.EXPIRED, rows=[], errors=[])
+
+
 def _fresh_card_codes(count: int) -> list[str]:
     """``count`` distinct card codes never issued before, checked in bulk."""
     codes: set[str] = set()
@@ -191,6 +218,8 @@ def household_import_confirm(
     household_import = HouseholdImport.objects.select_for_update().get(pk=household_import.pk)
     if household_import.status == HouseholdImport.Status.CONFIRMED:
         return household_import
+    if household_import.status == HouseholdImport.Status.EXPIRED or _past_ttl(household_import):
+        raise ImportExpired(detail={"token": str(household_import.token)})
     if file_sha256 != household_import.file_sha256:
         raise ImportFileChanged(detail={"token": str(household_import.token)})
     if any(error["row"] == 1 for error in household_import.errors):
