@@ -40,6 +40,12 @@ class WorkshopIn(InSchema):
     latitude: Decimal | None = Field(None, ge=-90, le=90, max_digits=9, decimal_places=6)
     longitude: Decimal | None = Field(None, ge=-180, le=180, max_digits=9, decimal_places=6)
     key: UUID | None = Field(None, description="client-made UUID: a repeat returns the same one")
+    language: str | None = Field(
+        None, max_length=15, description="one of the site's languages; omitted: the default"
+    )
+    time_zone: str | None = Field(
+        None, max_length=40, description="IANA time zone name; omitted: the default"
+    )
 
 
 class WorkshopOut(Schema):

@@ -21,8 +21,10 @@ from accounts.selectors import service_center_get, service_center_list, user_lis
 from accounts.services import service_center_create, service_center_update
 from core.access import error_text, page
 from core.errors import ApplicationError
+from core.locales import UnknownLanguage, UnknownTimeZone, default_language, default_time_zone
 from core.pagination import page_of
 
+from .locale_views import LocaleForm
 from .models import SkillLevel, Workshop
 from .selectors import household_get, household_list, skill_list, workshop_events, workshop_get
 from .selectors import workshop_list as workshops_of
@@ -89,12 +91,14 @@ class CenterNewForm(CenterForm):
     key = _key_field()
 
 
-class WorkshopNewForm(PlaceForm):
+class WorkshopNewForm(PlaceForm, LocaleForm):
     county = forms.CharField(label=gettext_lazy("县"), min_length=2, max_length=40)
     daily_capacity = forms.IntegerField(
         label=gettext_lazy("日产能（件）"), min_value=1, max_value=1_000_000, initial=300
     )
     key = _key_field()
+
+    field_order = [*PlaceForm.base_fields, "daily_capacity", "language", "time_zone", "key"]
 
 
 class WorkshopEditForm(PlaceForm):
@@ -262,7 +266,13 @@ def center_edit(request: HttpRequest, service_center_id: int) -> HttpResponse:
 @page(OPERATOR)
 def workshop_new(request: HttpRequest, service_center_id: int) -> HttpResponse:
     center = service_center_get(viewer=request.user, service_center_id=service_center_id)
-    initial = {"key": uuid.uuid4(), "province": center.province, "county": center.county}
+    initial = {
+        "key": uuid.uuid4(),
+        "province": center.province,
+        "county": center.county,
+        "language": default_language(),
+        "time_zone": default_time_zone(),
+    }
     form = WorkshopNewForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -273,8 +283,14 @@ def workshop_new(request: HttpRequest, service_center_id: int) -> HttpResponse:
                 daily_capacity=data["daily_capacity"],
                 skills={},
                 key=data["key"],
+                language=data["language"],
+                time_zone=data["time_zone"],
                 **_place(data),
             )
+        except UnknownLanguage as exc:
+            form.add_error("language", error_text(exc))
+        except UnknownTimeZone as exc:
+            form.add_error("time_zone", error_text(exc))
         except ApplicationError as exc:
             form.add_error(None, error_text(exc))
         else:

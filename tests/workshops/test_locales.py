@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import InboxItem, User
 from accounts.notifications import notify_user
 from accounts.preferences import user_locale_set
-from tests.factories import make_household, make_user, make_workshop
+from tests.factories import make_household, make_service_center, make_user, make_workshop
 from workshops.models import Household, HouseholdEvent, Workshop, WorkshopEvent
 from workshops.selectors import (
     household_language,
@@ -235,3 +235,54 @@ def test_a_lead_chooses_their_own_by_api_and_the_workshops_change_leaves_it(api,
     lead = User.objects.get(pk=workshop.lead_id)
     assert (lead.language, lead.time_zone) == ("en", "Asia/Urumqi")
     assert user_time_zone(lead) == "Asia/Urumqi"
+
+
+def test_a_workshop_is_registered_with_its_language_and_zone_by_api_and_a_bad_one_writes_nothing(
+    api, operator
+):
+    center = make_service_center()
+    body = {
+        "name": "达喀尔工坊",
+        "province": "Dakar",
+        "county": "Rufisque",
+        "service_center_id": center.pk,
+        "daily_capacity": 300,
+    }
+    before = Workshop.objects.count()
+    refused = api.as_user(operator).post("/workshops", {**body, "time_zone": "Nowhere/Land"})
+    assert (refused.status_code, refused.json()["code"]) == (400, "unknown_time_zone")
+    refused = api.as_user(operator).post("/workshops", {**body, "language": "xx"})
+    assert (refused.status_code, refused.json()["code"]) == (400, "unknown_language")
+    assert Workshop.objects.count() == before
+
+    made = api.as_user(operator).post(
+        "/workshops", {**body, "language": "fr", "time_zone": "Africa/Dakar"}
+    )
+    assert made.status_code == 201, made.content
+    assert (made.json()["language"], made.json()["time_zone"]) == ("fr", "Africa/Dakar")
+    plain = api.as_user(operator).post("/workshops", {**body, "name": "另一个工坊"})
+    assert (plain.json()["language"], plain.json()["time_zone"]) == ("zh-hans", "Asia/Shanghai")
+
+
+def test_the_new_workshop_page_takes_its_language_and_zone(operator):
+    center = make_service_center()
+    client = signed_in(operator)
+    url = f"/ops/region/centres/{center.pk}/workshops/new/"
+    page = client.get(url).content.decode()
+    assert 'name="language"' in page and 'name="time_zone"' in page
+    form = {
+        "name": "塔什干工坊",
+        "province": "Tashkent",
+        "county": "Yunusobod",
+        "daily_capacity": 200,
+        "key": "6f1c1b9e-0b8f-4a53-9d59-0d8a4a0e0c11",
+        "language": "en",
+        "time_zone": "Asia/Tashkent_",
+    }
+    response = client.post(url, form)
+    assert response.status_code == 200 and response.context["form"].errors["time_zone"]
+    assert not Workshop.objects.filter(organisation__name="塔什干工坊").exists()
+    response = client.post(url, {**form, "time_zone": "Asia/Tashkent"})
+    assert response.status_code == 302
+    workshop = Workshop.objects.get(organisation__name="塔什干工坊")
+    assert (workshop.language, workshop.time_zone) == ("en", "Asia/Tashkent")

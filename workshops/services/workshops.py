@@ -13,7 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
 from accounts.permissions import ensure_role, is_operator
+from accounts.preferences import user_locale_follow
 from core.errors import BadRequest, Conflict, NotFound
+from core.locales import check_language, check_time_zone
 
 from ..models import (
     Workshop,
@@ -53,12 +55,23 @@ def workshop_create(
     longitude: Decimal | None = None,
     lead: User | None = None,
     key: uuid.UUID | None = None,
+    language: str | None = None,
+    time_zone: str | None = None,
 ) -> Workshop:
-    """An operator registers a workshop: its organisation (under a service center), capacity
-    and first skill profile. A repeat with the same ``key`` returns the same workshop."""
+    """An operator registers a workshop: its organisation (under a service center), capacity,
+    first skill profile, and its language and time zone (None or "": the site's defaults; an
+    unknown one is 400 ``unknown_language`` / ``unknown_time_zone`` and nothing is written).
+    A repeat with the same ``key`` returns the same workshop."""
     ensure_role(actor, Role.OPERATOR)
     if (replay := _workshop_by_key(key)) is not None:
         return replay
+    locale = {}
+    if language:
+        check_language(language)
+        locale["language"] = language
+    if time_zone:
+        check_time_zone(time_zone)
+        locale["time_zone"] = time_zone
     center = Organisation.objects.filter(
         pk=service_center_id, kind=Organisation.Kind.SERVICE_CENTER
     ).first()
@@ -84,8 +97,12 @@ def workshop_create(
             return replay
         raise WorkshopNameTaken(detail={"name": name}) from None
     workshop = Workshop.objects.create(
-        organisation=organisation, daily_capacity=daily_capacity, lead=lead
+        organisation=organisation, daily_capacity=daily_capacity, lead=lead, **locale
     )
+    if lead is not None and locale:
+        user_locale_follow(
+            user_id=lead.pk, language=workshop.language, time_zone=workshop.time_zone
+        )
     WorkshopEvent.objects.create(
         workshop=workshop, kind=WorkshopEvent.Kind.CREATED, actor=actor, to_lead=lead
     )
