@@ -8,14 +8,15 @@ resident memory against labels done. Then, in the same process and on the same l
 references: the old way (one reportlab canvas for the whole sheet, QR modules as vector
 rectangles, ASCII85 streams: the code before the parts) and one canvas with today's drawing
 (what the parts save). Prints for each: time, labels/s, RSS at each tenth, the RSS growth from
-the 10 % mark to the end (the flatness measure), the PDF's size, and the ratios. The job runs
-first, so the references may reuse memory it freed (their growth, if anything, understated).
+the 10 % mark to the end (the flatness measure), the PDF's size, and the ratios. Each
+reference runs in a new interpreter of its own (memory one run freed hides none of another's).
 Any database works (SQLite by default; DATABASE_URL for PostgreSQL).
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import tempfile
 import threading
@@ -149,6 +150,7 @@ class Run:
     name: str
     labels: int
     seconds: float
+    cpu: float  # this process's CPU seconds: less swayed by a busy machine than the clock
     size: int
     samples: list[tuple[int, float]]  # (labels done, RSS MiB), in time order
     start_rss: float
@@ -179,14 +181,14 @@ def watch(name: str, labels: int, run: Callable[[], int], done: Callable[[], int
 
     start_rss = rss_mb()
     sampler = threading.Thread(target=sample, daemon=True)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     sampler.start()
     size = run()
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     stop.set()
     sampler.join()
     samples.append((labels, rss_mb()))
-    return Run(name, labels, seconds, size, samples, start_rss)
+    return Run(name, labels, seconds, cpu, size, samples, start_rss)
 
 
 class Counted:
@@ -199,6 +201,36 @@ class Counted:
         for item in self.items:
             self.taken += 1
             yield item
+
+
+REFERENCES = ["old: one canvas, vector QR", "one canvas, today's drawing"]
+
+
+def reference_run(name: str, codes: list[str], send) -> None:
+    """One reference, in a process of its own: the lots read as the job reads them (a part's
+    worth a query), drawn on one canvas into a temporary file, watched."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    from quality import labels
+    from quality.services import label_sheets as service
+
+    labels.pdf_font()
+    draw = old_single_canvas_pdf if name == REFERENCES[0] else labels.label_sheet_pdf
+
+    def contents():
+        for start in range(0, len(codes), 900):
+            yield from service._lot_labels(codes[start : start + 900])
+
+    counted = Counted(contents())
+    with tempfile.TemporaryFile() as out:
+
+        def reference() -> int:
+            draw(counted, out)
+            return out.tell()
+
+        send.send(watch(name, len(codes), reference, lambda: counted.taken))
 
 
 def main(argv: list[str]) -> int:
@@ -220,7 +252,10 @@ def main(argv: list[str]) -> int:
     # The rows the API's POST /labels/sheets makes; the task's body runs here, watched.
     job = job_create(kind="label_sheet", created_by=lead, total=len(codes))
     sheet = LabelSheet.objects.create(job=job, lot_codes=codes, created_by=lead)
-    labels.pdf_font()  # the font file is read once a process, not part of any run
+    # Read once a process, not part of any run: the font file, and pypdf's modules.
+    labels.pdf_font()
+    import pypdf  # noqa: F401
+
     # The job reports labels done once a part; the sampler reads what it last reported.
     reported = {"done": 0}
     real_progress = service.job_progress
@@ -239,24 +274,16 @@ def main(argv: list[str]) -> int:
     runs = [watch("job: parts + pypdf join", len(codes), build, lambda: reported["done"])]
     service.job_progress = real_progress
 
-    def contents():  # the lots read as the job reads them, a part's worth a query
-        for start in range(0, len(codes), 900):
-            yield from service._lot_labels(codes[start : start + 900])
-
     pages = -(-len(codes) // labels.PER_PAGE)
-    for name, draw in [
-        ("old: one canvas, vector QR", old_single_canvas_pdf),
-        ("one canvas, today's drawing", labels.label_sheet_pdf),
-    ]:
-        counted = Counted(contents())
-        with tempfile.TemporaryFile() as out:
-
-            def reference(draw=draw, counted=counted, out=out) -> int:
-                draw(counted, out)
-                return out.tell()
-
-            runs.append(watch(name, len(codes), reference, lambda c=counted: c.taken))
     connection.close()
+    # Each reference in a new interpreter, so that none reuses memory another run freed.
+    spawn = multiprocessing.get_context("spawn")
+    for name in REFERENCES:
+        receive, send = spawn.Pipe(duplex=False)
+        child = spawn.Process(target=reference_run, args=(name, codes, send))
+        child.start()
+        runs.append(receive.recv())
+        child.join()
 
     load = os.getloadavg()
     print(
@@ -266,10 +293,12 @@ def main(argv: list[str]) -> int:
     )
     print()
     tenths = [len(codes) * k // 10 for k in range(1, 11)]
-    print(f"{'':30} {'s':>6} {'labels/s':>8} {'PDF MiB':>7} {'+RSS 10%→end':>12} {'peak +RSS':>9}")
+    columns = ["s", "CPU s", "labels/s", "PDF MiB", "+RSS 10%→end", "peak +RSS"]
+    widths = [6, 6, 8, 7, 12, 9]
+    print(f"{'':30} " + " ".join(f"{c:>{w}}" for c, w in zip(columns, widths, strict=True)))
     for run in runs:
         print(
-            f"{run.name:30} {run.seconds:6.2f} {run.labels / run.seconds:8.0f} "
+            f"{run.name:30} {run.seconds:6.2f} {run.cpu:6.2f} {run.labels / run.seconds:8.0f} "
             f"{run.size / 2**20:7.2f} {run.growth_after_tenth:9.1f} MiB {run.peak_growth:5.1f} MiB"
         )
     print()
@@ -280,10 +309,12 @@ def main(argv: list[str]) -> int:
     print()
     job_run, old, canvas = runs
     print(
-        f"job ÷ old: time {job_run.seconds / old.seconds:.2f}, size {job_run.size / old.size:.2f}; "
-        f"job ÷ one canvas (today's drawing): time {job_run.seconds / canvas.seconds:.2f}, "
+        f"job ÷ old: time {job_run.seconds / old.seconds:.2f}, CPU {job_run.cpu / old.cpu:.2f}, "
+        f"size {job_run.size / old.size:.2f}; job ÷ one canvas (today's drawing): time "
+        f"{job_run.seconds / canvas.seconds:.2f}, CPU {job_run.cpu / canvas.cpu:.2f}, "
         f"size {job_run.size / canvas.size:.2f}"
     )
-    target = "holds" if job_run.seconds <= 10 else "missed (this run; see the load average)"
-    print(f"target 10,000 labels ≤ 10 s: {job_run.seconds:.1f} s, {target}")
+    if len(codes) == 10_000:
+        verdict = "holds" if job_run.seconds <= 10 else "missed in this run (see the load average)"
+        print(f"target 10,000 labels ≤ 10 s: {job_run.seconds:.1f} s, {verdict}")
     return 0
