@@ -5,12 +5,22 @@ Rules:
   (404 ``lot_not_found``) before any job exists.
 - The PDF is built by a task outside any transaction, reporting progress on its job (so that
   ``GET /tasks/{id}`` sees it move); building a sheet that has its PDF does nothing new.
-- A build killed half way is built again from the start by the next run (Celery's redelivery
-  or the jobs reaper): the PDF is written to storage first and attached to the sheet by one
-  conditional UPDATE, so a sheet gets one PDF and its job succeeds once, however many runs.
+- The PDF is drawn in parts (a few hundred labels each, a PDF file apiece in the job's own
+  temporary folder) and joined by pypdf, so memory stays flat; progress moves once a part.
+- A build killed half way is finished by the next run (Celery's redelivery or the jobs
+  reaper), which keeps the parts already written on that machine and draws the rest: a part is
+  renamed into place only when whole, and a part built again is the same bytes. The joined PDF
+  is written to storage first and attached to the sheet by one conditional UPDATE, so a sheet
+  gets one PDF and its job succeeds once, however many runs.
 """
 
+import hashlib
+import json
+import os
+import shutil
 import tempfile
+import uuid
+from pathlib import Path
 
 from django.db import transaction
 
@@ -82,9 +92,48 @@ def _sheet_result(sheet: LabelSheet) -> dict:
     }
 
 
-def label_sheet_build(*, sheet_id: int) -> int:
-    """Render a label sheet's PDF, reporting progress on its job (outside any transaction so
-    that ``GET /tasks/{id}`` sees it move). Safe to run again from any point."""
+def label_sheet_workdir(sheet: LabelSheet) -> Path:
+    """The job's own temporary folder for the parts of its PDF (kept by a killed run, so that
+    the next run on this machine starts from the parts it finished). Named by the job and a
+    digest of its lots and start, so that no other job (another database's job of the same
+    number, say) can ever hand it its parts."""
+    digest = hashlib.sha256(
+        json.dumps([sheet.job_id, sheet.created_at.isoformat(), sheet.lot_codes]).encode()
+    ).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / "shouchuang-label-sheets" / f"job-{sheet.job_id}-{digest}"
+
+
+def _lot_labels(codes: list[str]) -> list["labels.LabelContent"]:
+    """The labels of some lots, in the order of ``codes`` (one query; a lot gone is skipped)."""
+    lots = {
+        lot.code: lot
+        for lot in Lot.objects.filter(code__in=codes)
+        .select_related("batch__order", "workshop__organisation")
+        .order_by()
+    }
+    return [label_content(lots[code]) for code in codes if code in lots]
+
+
+def _write_once(path: Path, write) -> None:
+    """Write ``path`` through a file of this run's own, renamed into place when whole: a run
+    killed half way leaves no half file under the real name."""
+    partial = path.with_name(f"{path.name}.{uuid.uuid4().hex}.partial")
+    try:
+        with partial.open("wb") as out:
+            write(out)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def label_sheet_build(*, sheet_id: int, part_pages: int | None = None) -> int:
+    """Render a label sheet's PDF, reporting progress on its job after each part (outside any
+    transaction so that ``GET /tasks/{id}`` sees it move). Safe to run again from any point.
+
+    The sheet is drawn in parts of ``part_pages`` A4 pages (by default about twelve parts, at
+    most ``labels.PART_PAGES`` pages each), each a PDF in the job's temporary folder; pypdf
+    joins them into one file, which storage keeps and one conditional UPDATE attaches. A run
+    killed half way leaves the parts it finished, and the next run draws only the rest."""
     from django.core.files import File
 
     sheet = LabelSheet.objects.select_related("job").get(pk=sheet_id)
@@ -96,39 +145,37 @@ def label_sheet_build(*, sheet_id: int) -> int:
     attempt = job_run_begin(job_id=job_id)
     if attempt is None:
         return 0
-    job_progress(job_id=job_id, done=0, total=len(sheet.lot_codes), attempt=attempt)
+    codes = sheet.lot_codes
+    total = len(codes)
+    job_progress(job_id=job_id, done=0, total=total, attempt=attempt)
+    per_part = (part_pages or labels.label_part_pages(total)) * labels.PER_PAGE
+    workdir = label_sheet_workdir(sheet)
     try:
-        order = {code: i for i, code in enumerate(sheet.lot_codes)}
-
-        def contents():
-            # Stream in chunks so memory stays flat however many labels there are.
-            codes_ = sheet.lot_codes
-            for start in range(0, len(codes_), 500):
-                chunk = (
-                    Lot.objects.filter(code__in=codes_[start : start + 500])
-                    .select_related("batch__order", "workshop__organisation")
-                    .order_by()
-                )
-                for lot in sorted(chunk, key=lambda lot: order[lot.code]):
-                    yield label_content(lot)
-
-        with tempfile.TemporaryFile() as out:
-            count = labels.label_sheet_pdf(
-                contents(),
-                out,
-                total=len(sheet.lot_codes),
-                progress=lambda done: job_progress(job_id=job_id, done=done, attempt=attempt),
-            )
-            out.seek(0)
+        workdir.mkdir(parents=True, exist_ok=True)
+        parts = []
+        for start in range(0, total, per_part):
+            part = workdir / f"part-{start // per_part:05d}-of-{per_part}.pdf"
+            if not part.exists():
+                chunk = _lot_labels(codes[start : start + per_part])
+                _write_once(part, lambda out, chunk=chunk: labels.label_sheet_pdf(chunk, out))
+            parts.append(part)
+            done = min(start + per_part, total)
+            if not job_progress(job_id=job_id, done=done, attempt=attempt):
+                return 0  # a later run took the job over; it finishes the sheet
+        joined = workdir / "sheet.pdf"
+        _write_once(joined, lambda out: labels.label_sheet_parts_join(parts, out))
+        with joined.open("rb") as pdf:
             storage = sheet.pdf.storage
             name = storage.save(
-                sheet.pdf.field.generate_filename(sheet, f"labels-{sheet.pk}.pdf"), File(out)
+                sheet.pdf.field.generate_filename(sheet, f"labels-{sheet.pk}.pdf"), File(pdf)
             )
         # One PDF per sheet: of two runs that both got here, the second leaves the first's.
         if not LabelSheet.objects.filter(pk=sheet.pk, pdf="").update(pdf=name):
             storage.delete(name)
     except Exception as exc:
+        shutil.rmtree(workdir, ignore_errors=True)
         job_fail(job_id=job_id, message=str(exc))
         raise
+    shutil.rmtree(workdir, ignore_errors=True)
     job_succeed(job_id=job_id, result=_sheet_result(sheet))
-    return count
+    return total

@@ -12,7 +12,7 @@ from quality import labels, services
 from quality.labels import LABEL_DOTS
 from quality.models import LabelSheet
 from quality.services import label_sheets
-from tests.pdf_tools import pdf_fonts, pdf_text
+from tests.pdf_tools import pdf_fonts, pdf_page_png, pdf_pages, pdf_text
 
 from .factories import make_batch, material_lot
 
@@ -23,6 +23,25 @@ QR_ALPHANUMERIC = set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
 def decode(png: bytes) -> list[str]:
     image = Image.open(io.BytesIO(png))
     return [r.text for r in zxingcpp.read_barcodes(image.convert("L"))]
+
+
+def sheet_qr_codes(pdf: bytes, tmp_path) -> list[str]:
+    """The lot codes the QRs of a sheet hold, page by page, in reading order (rows of five,
+    left to right), as a camera reads them off the printed page."""
+    codes = []
+    for page in range(1, pdf_pages(pdf, tmp_path) + 1):
+        image = Image.open(pdf_page_png(pdf, tmp_path, page=page, dpi=150)).convert("L")
+        found = sorted(zxingcpp.read_barcodes(image), key=lambda r: r.position.top_left.y)
+        for start in range(0, len(found), labels.SHEET_COLUMNS):
+            row = sorted(found[start : start + 5], key=lambda r: r.position.top_left.x)
+            codes += [r.text.rsplit("/", 1)[1] for r in row]
+    return codes
+
+
+def sheet_pdf(sheet: LabelSheet) -> bytes:
+    sheet.refresh_from_db()
+    with sheet.pdf.open("rb") as pdf:
+        return pdf.read()
 
 
 def test_label_png_decodes_back_to_the_lot_url(api, lead, workshop):
@@ -67,7 +86,7 @@ def test_pdf_sheet_task_reports_progress_and_finishes(
     api, lead, workshop, monkeypatch, django_capture_on_commit_callbacks, eager_tasks
 ):
     batch = make_batch(workshop, status=Batch.Status.CLAIMED)
-    lots = [material_lot(batch, 10) for _ in range(50)]
+    lots = [material_lot(batch, 10) for _ in range(50)]  # two A4 pages: two parts of one page
     seen: list[int] = []
     real_progress = label_sheets.job_progress
 
@@ -86,7 +105,7 @@ def test_pdf_sheet_task_reports_progress_and_finishes(
         50,
         100,
     )
-    assert seen == sorted(seen) and len(seen) > 5 and seen[-1] == 50
+    assert seen == [0, 45, 50]  # once a part
     pdf = api.get(task["result"]["url"].removeprefix("/api/v1"))
     assert pdf.status_code == 200
     content = b"".join(pdf.streaming_content)
@@ -161,7 +180,7 @@ def test_a_sheet_built_by_a_run_that_died_before_saying_so_is_marked_done_once(
 def test_label_sheet_embeds_its_fonts_and_its_chinese_can_be_read(lead, workshop, tmp_path):
     lot = material_lot(make_batch(workshop, status=Batch.Status.CLAIMED, product="绳编腰带"))
     out = io.BytesIO()
-    labels.label_sheet_pdf([label_sheets.label_content(lot)], out, total=1)
+    labels.label_sheet_pdf([label_sheets.label_content(lot)], out)
     fonts = pdf_fonts(out.getvalue(), tmp_path)
     assert fonts and all(font.embedded for font in fonts), fonts  # no viewer substitutes
     text = pdf_text(out.getvalue(), tmp_path)
@@ -176,3 +195,112 @@ def test_a_missing_pdf_font_is_a_clear_error(settings, tmp_path):
     with pytest.raises(PdfFontMissing, match="fonts-wqy-microhei"):
         pdf_font()
     assert [warning.id for warning in pdf_font_check()] == ["core.W001"]
+
+
+# --- sheets drawn in parts ---------------------------------------------------------------------
+
+PAGE = labels.PER_PAGE
+
+
+@pytest.fixture
+def lots_91(workshop):
+    """Two full A4 pages and one label: three parts of one page."""
+    batch = make_batch(workshop, status=Batch.Status.CLAIMED, product="绳编腰带")
+    return [material_lot(batch, 10) for _ in range(2 * PAGE + 1)]
+
+
+def test_a_sheet_drawn_in_parts_has_every_label_once_in_order(lead, lots_91, tmp_path):
+    codes = [lot.code for lot in lots_91]
+    sheet = services.label_sheet_create(actor=lead, lot_codes=codes)
+    assert services.label_sheet_build(sheet_id=sheet.pk, part_pages=1) == 91
+    pdf = sheet_pdf(sheet)
+    assert pdf_pages(pdf, tmp_path) == 3
+    assert sheet_qr_codes(pdf, tmp_path) == codes  # every QR decodes, to its lot, in order
+    last = pdf_text(pdf, tmp_path, page=3)
+    assert f"{codes[-1][:4]} {codes[-1][4:]}" in last and "绳编腰带" in last
+    assert not label_sheets.label_sheet_workdir(sheet).exists()  # the parts are cleaned up
+
+
+def test_a_joined_sheet_embeds_one_font_subset_a_part(lead, lots_91, tmp_path):
+    sheet = services.label_sheet_create(actor=lead, lot_codes=[lot.code for lot in lots_91])
+    services.label_sheet_build(sheet_id=sheet.pk, part_pages=1)
+    fonts = pdf_fonts(sheet_pdf(sheet), tmp_path)
+    assert len(fonts) == 3 and all(font.embedded for font in fonts), fonts
+    text = pdf_text(sheet_pdf(sheet), tmp_path, page=2)
+    assert "数量 10 件" in text  # the Chinese of a later part reads back too
+
+
+def test_a_run_killed_between_parts_is_finished_by_the_next_with_the_same_pdf(
+    lead, lots_91, tmp_path, monkeypatch, settings
+):
+    codes = [lot.code for lot in lots_91]
+    sheet = services.label_sheet_create(actor=lead, lot_codes=codes)
+    real_progress = label_sheets.job_progress
+
+    class WorkerKilled(BaseException):
+        pass
+
+    def killed_after_two_parts(*, job_id, done, **kwargs):
+        if done == 2 * PAGE:
+            raise WorkerKilled
+        return real_progress(job_id=job_id, done=done, **kwargs)
+
+    monkeypatch.setattr(label_sheets, "job_progress", killed_after_two_parts)
+    with pytest.raises(WorkerKilled):
+        services.label_sheet_build(sheet_id=sheet.pk, part_pages=1)
+    monkeypatch.undo()
+    sheet.refresh_from_db()
+    workdir = label_sheets.label_sheet_workdir(sheet)
+    assert not sheet.pdf  # no result, and no half file anywhere
+    assert sorted(p.name for p in workdir.iterdir()) == [
+        "part-00000-of-45.pdf",
+        "part-00001-of-45.pdf",
+    ]
+    assert Job.objects.get(pk=sheet.job_id).done == PAGE
+
+    drawn: list[int] = []
+    real_draw = labels.label_sheet_pdf
+
+    def draw(contents, out):
+        drawn.append(count := real_draw(contents, out))
+        return count
+
+    monkeypatch.setattr(labels, "label_sheet_pdf", draw)
+    assert services.label_sheet_build(sheet_id=sheet.pk, part_pages=1) == 91  # delivered again
+    assert drawn == [1]  # only the part the killed run had not finished
+    job = Job.objects.get(pk=sheet.job_id)
+    assert (job.status, job.done, job.attempts) == ("succeeded", 91, 2)
+    resumed = sheet_pdf(sheet)
+    assert sheet_qr_codes(resumed, tmp_path) == codes
+    assert not workdir.exists()
+
+    # The same lots drawn in one go, by a run never killed: the very same file.
+    again = services.label_sheet_create(actor=lead, lot_codes=codes)
+    services.label_sheet_build(sheet_id=again.pk, part_pages=1)
+    assert sheet_pdf(again) == resumed
+
+
+def test_a_failed_build_fails_its_job_and_leaves_no_parts(lead, lots_91, monkeypatch):
+    sheet = services.label_sheet_create(actor=lead, lot_codes=[lot.code for lot in lots_91])
+    real_draw = labels.label_sheet_pdf
+    drawn: list[int] = []
+
+    def second_part_breaks(contents, out):
+        if drawn:
+            raise OSError("disk full")
+        drawn.append(real_draw(contents, out))
+
+    monkeypatch.setattr(labels, "label_sheet_pdf", second_part_breaks)
+    with pytest.raises(OSError):
+        services.label_sheet_build(sheet_id=sheet.pk, part_pages=1)
+    sheet.refresh_from_db()
+    job = Job.objects.get(pk=sheet.job_id)
+    assert (job.status, job.message, bool(sheet.pdf)) == ("failed", "disk full", False)
+    assert not label_sheets.label_sheet_workdir(sheet).exists()
+
+
+def test_a_big_sheet_is_drawn_in_parts_of_at_most_twenty_pages():
+    assert labels.label_part_pages(1) == 1
+    assert labels.label_part_pages(60) == 1  # two pages, two parts: the bar moves
+    assert labels.label_part_pages(10_000) == 19  # 223 pages in twelve parts
+    assert labels.label_part_pages(1_000_000) == labels.PART_PAGES == 20
