@@ -40,6 +40,7 @@ PAGE_APPS = (
     "payouts",
     "workshops",
     "accounts",
+    "stories",
 )
 
 EXCLUDED = {
@@ -55,6 +56,9 @@ EXCLUDED = {
     "tests/pages/test_passbook.py",
     "pages:passbook_answer": "answers from the passbook's own open session only (as above); "
     "tested in tests/pages/test_passbook.py",
+    "stories:story": "the hang-tag's code is public by design (printed on the product for any "
+    "buyer); what it shows of households (consent only) is tested in tests/stories",
+    "stories:story_upper": "the same public story page, by the QR's upper-case address",
     "pages:media": "takes a stored file name, not an object of a world; who may see each photo "
     "(foreign roles 404, anonymous to sign-in) is tested in tests/pages/test_media.py",
 }
@@ -64,6 +68,7 @@ KWARG_OVERRIDES = {
     "orders:claim": {"batch_id": "open_batch_id"},
     "quality:dispose": {"code": "rejected_code"},
     "workshops:roster_preview": {"token": "import_token"},
+    "stories:hangtags": {"lot_code": "accepted_code"},
 }
 
 # The operator's period actions are one pattern with an ``action``: each is tried.

@@ -164,6 +164,10 @@ def build_world(tag: str, *, operator: User, digit: str) -> World:
     assert bad.verdict == Inspection.Verdict.REJECTED
     sheet = label_sheet_create(actor=lead, lot_codes=[accepted.code, pending.code])
     label_sheet_build(sheet_id=sheet.pk)  # its task waits for a commit that never comes here
+    # The order's story is told: its finished lots carry hang-tags (stories).
+    from stories.services import order_story_set
+
+    order_story_set(actor=merchant, order_id=order.pk, enabled=True)
     state = SwitchingState.objects.get(workshop=workshop, product=order.product_name)
 
     # --- money: shares, a period of this region computed, adjusted and approved
