@@ -140,27 +140,29 @@ class Sink:
                 cursor.execute(sql)
 
 
-def lot_code(n: int) -> str:
-    from quality.codes import check_character
-
+def _sequential_code(n: int, *, first: int, check) -> str:
+    """The n-th of a run of 8 Crockford characters plus ``check``'s character, starting with
+    ``CROCKFORD[first]`` (the platform's random codes never do here)."""
     body = ""
-    value = n + 32**7 * 27  # starts with "V": never one of the platform's random codes here
+    value = n + 32**7 * first
     for _ in range(8):
         body = CROCKFORD[value % 32] + body
         value //= 32
-    return body + check_character(body)
+    return body + check(body)
+
+
+def lot_code(n: int) -> str:
+    """The n-th lot code (quality/codes.py), starting with "V"."""
+    from quality.codes import check_character
+
+    return _sequential_code(n, first=27, check=check_character)
 
 
 def card_code(n: int) -> str:
     """The n-th household's card code (workshops/cards.py), starting with "H"."""
     from workshops.cards import check_character
 
-    body = ""
-    value = n + 32**7 * 17
-    for _ in range(8):
-        body = CROCKFORD[value % 32] + body
-        value //= 32
-    return body + check_character(body)
+    return _sequential_code(n, first=17, check=check_character)
 
 
 def split(total: int, parts: int, rng: random.Random) -> list[int]:
