@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -13,7 +14,7 @@ from .exact import exact_if_small
 from .greedy import greedy_start
 from .local import improve
 from .problem import UNASSIGNED, Allocation, CostWeights, Problem, Progress, violations
-from .rounding import place_left, round_lp
+from .rounding import place_left, place_unassigned, round_lp
 from .state import State
 
 
@@ -26,11 +27,12 @@ def allocate(
 ) -> Allocation:
     """Assign batches to workshops at least cost, with a proven lower bound on the optimum.
 
-    1. Greedy start (earliest deadline first, each batch where it adds least).
+    1. Greedy start (earliest deadline first, each batch where it adds least); a batch that
+       fits nowhere is placed by moving up to six batches out of its way, when that pays.
     2. Column generation on the LP relaxation, seeded with the greedy's columns, for about
        85 % of the time budget (identical batches are aggregated into types).
     3. Rounding: the whole batches of each LP column stay where the LP put them; the rest
-       are placed where they add least.
+       are placed where they add least, and the batches left out repaired as in 1.
     4. Improvement until the budget ends: single moves, then moves with one ejection.
     Skills, region, and capacity before every deadline hold at every step.
     """
@@ -51,6 +53,8 @@ def allocate(
             ]
         )
     greedy = greedy_start(problem, weights, types)
+    # Part of the start, like the greedy itself: a few batches, each worth a chain of moves.
+    place_unassigned(greedy, started, math.inf)
     greedy_cost = evaluate(problem, greedy.assignment, weights)
     greedy_assignment = greedy.assignment.copy()
     report(1, steps, "greedy start")
@@ -62,6 +66,7 @@ def allocate(
         state = State(problem, weights, types)
         round_lp(state, master)
     place_left(state)
+    repaired = place_unassigned(state, started, seconds)
     report(3, steps, "rounded")
     moves = improve(state, started, seconds)
     report(5, steps, "improved")
@@ -86,6 +91,7 @@ def allocate(
             "lp_value": master.value,
             "greedy_start": greedy_cost,
             "moves": moves,
+            "repaired": repaired,
         },
     )
 
