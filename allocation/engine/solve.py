@@ -27,8 +27,9 @@ def allocate(
 ) -> Allocation:
     """Assign batches to workshops at least cost, with a proven lower bound on the optimum.
 
-    1. Greedy start (earliest deadline first, each batch where it adds least); a batch that
-       fits nowhere is placed by moving up to six batches out of its way, when that pays.
+    1. Greedy start (deadline week by week, largest first, each batch where it adds least);
+       a batch that fits nowhere is placed by moving up to six batches out of its way, when
+       that pays.
     2. Column generation on the LP relaxation, seeded with the greedy's columns, for about
        85 % of the time budget (identical batches are aggregated into types) — skipped when
        less than ``LP_WORTH_STARTS`` times the start's time is left for it: the first LP
