@@ -30,6 +30,8 @@ def improve(state: State, started: float, seconds: float, passes: int = 3) -> in
         if moved == 0:
             break
     # Then moves with one ejection, for the batches furthest from their cheapest place.
+    if time.perf_counter() - started > seconds:
+        return moves
     displaced = np.array(
         [state.removal_saving(b) - float(state.own(b).min()) for b in range(problem.n_batches)]
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from .lp import LiveMaster, Master
@@ -31,3 +33,23 @@ def place_left(state: State) -> None:
     # Hardest first: nearest deadlines, then the largest batches, have the fewest places.
     for batch in left[np.lexsort((-problem.batch_quantity[left], problem.batch_days_left[left]))]:
         state.place_best(int(batch), weights.unassigned_per_piece * problem.batch_quantity[batch])
+
+
+def place_unassigned(state: State, started: float, seconds: float) -> int:
+    """Each batch still left out placed by moving batches out of its way, if that pays.
+
+    A batch left out costs ``unassigned_per_piece`` on every piece (above any assignment), so
+    one the construction could not fit is worth a chain of moves: first up to six batches out
+    of one of its cheapest workshops (:meth:`State.insert_with_ejections`), then one ejection
+    at a time (:meth:`State.relocate_with_ejection`). Stops at the time budget.
+    """
+    placed = 0
+    for attempt in (
+        lambda b: state.insert_with_ejections(b, tries=50, most=6),
+        lambda b: state.relocate_with_ejection(b, tries=20),
+    ):
+        for batch in np.flatnonzero(state.assignment == UNASSIGNED):
+            if time.perf_counter() - started > seconds:
+                return placed
+            placed += bool(attempt(int(batch)))
+    return placed

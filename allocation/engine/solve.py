@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -13,7 +14,7 @@ from .exact import exact_if_small
 from .greedy import greedy_start
 from .local import improve
 from .problem import UNASSIGNED, Allocation, CostWeights, Problem, Progress, violations
-from .rounding import place_left, round_lp
+from .rounding import place_left, place_unassigned, round_lp
 from .state import State
 
 
@@ -26,11 +27,15 @@ def allocate(
 ) -> Allocation:
     """Assign batches to workshops at least cost, with a proven lower bound on the optimum.
 
-    1. Greedy start (earliest deadline first, each batch where it adds least).
+    1. Greedy start (deadline week by week, largest first, each batch where it adds least);
+       a batch that fits nowhere is placed by moving up to six batches out of its way, when
+       that pays.
     2. Column generation on the LP relaxation, seeded with the greedy's columns, for about
-       85 % of the time budget (identical batches are aggregated into types).
+       85 % of the time budget (identical batches are aggregated into types) — skipped when
+       less than ``LP_WORTH_STARTS`` times the start's time is left for it: the first LP
+       solve would not finish, and the moves of 4 use the time better.
     3. Rounding: the whole batches of each LP column stay where the LP put them; the rest
-       are placed where they add least.
+       are placed where they add least, and the batches left out repaired as in 1.
     4. Improvement until the budget ends: single moves, then moves with one ejection.
     Skills, region, and capacity before every deadline hold at every step.
     """
@@ -51,17 +56,23 @@ def allocate(
             ]
         )
     greedy = greedy_start(problem, weights, types)
+    # Part of the start, like the greedy itself: a few batches, each worth a chain of moves.
+    place_unassigned(greedy, started, math.inf)
     greedy_cost = evaluate(problem, greedy.assignment, weights)
     greedy_assignment = greedy.assignment.copy()
     report(1, steps, "greedy start")
-    master, lower_bound, rounds = _lp_part(problem, weights, types, greedy, seconds, started)
+    start_seconds = time.perf_counter() - started
+    master, lower_bound, rounds = _lp_part(
+        problem, weights, types, greedy, seconds, started, start_seconds
+    )
     report(2, steps, "LP relaxation")
-    if len(master.x) == 0:  # no LP solved in time: improve the greedy start instead
+    if master is None or len(master.x) == 0:  # no LP in time: improve the greedy start instead
         state = greedy
     else:
         state = State(problem, weights, types)
         round_lp(state, master)
     place_left(state)
+    repaired = place_unassigned(state, started, seconds)
     report(3, steps, "rounded")
     moves = improve(state, started, seconds)
     report(5, steps, "improved")
@@ -81,11 +92,12 @@ def allocate(
         seconds=time.perf_counter() - started,
         stats={
             "types": len(types.count),
-            "columns": len(master.col_type),
+            "columns": 0 if master is None else len(master.col_type),
             "lp_rounds": rounds,
-            "lp_value": master.value,
+            "lp_value": math.inf if master is None else master.value,
             "greedy_start": greedy_cost,
             "moves": moves,
+            "repaired": repaired,
         },
     )
 
@@ -93,8 +105,16 @@ def allocate(
 OWN_MATRIX_LIMIT = 8_000_000  # (type, workshop) pairs whose own costs are kept (64 MB)
 
 
-def _lp_part(problem, weights, types, greedy, seconds, started):
+# The LP's first solve costs many greedy starts (11.5 s against 0.95 s of CPU on the benchmark
+# instance, 29 Nov 2026): with less time left than this many, it would not finish, and the
+# time is better spent on moves.
+LP_WORTH_STARTS = 3.0
+
+
+def _lp_part(problem, weights, types, greedy, seconds, started, start_seconds):
     remaining = seconds * 0.85 - (time.perf_counter() - started)
+    if remaining < LP_WORTH_STARTS * start_seconds:
+        return None, -math.inf, 0
     return lp_relaxation(
         problem, weights, types=types, start=greedy.assignment, seconds=max(remaining, 0.0)
     )

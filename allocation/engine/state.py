@@ -33,8 +33,12 @@ class State:
         self.held = problem.workshop_held.astype(float)
         self._own: dict[int, np.ndarray] = {}
         self._eligible: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._eligible_breakpoints: dict[int, np.ndarray] = {}
         self.slack = np.empty_like(self.capacity)
         self._refresh(np.arange(problem.n_workshops))
+        # The spread cost each workshop pays now (kept up to date by put and take), so that
+        # pricing a move computes the spread only after the move.
+        self.spread_now = self.spread_at(slice(None), self.load)
 
     def _refresh(self, workshops: np.ndarray) -> None:
         free = self.capacity[workshops] - self.due[workshops]
@@ -55,11 +59,16 @@ class State:
         over = np.maximum(total[:, None] - np.atleast_2d(self.breakpoints[workshops]), 0.0)
         return over @ self.increments
 
+    def _spread_one(self, workshop: int, load: float) -> float:
+        over = self.held[workshop] + load - self.breakpoints[workshop]
+        return float(np.maximum(over, 0.0) @ self.increments)
+
     def put(self, batch: int, workshop: int) -> None:
         q = float(self.problem.batch_quantity[batch])
         self.assignment[batch] = workshop
         self.due[workshop, self.deadline_of[batch] :] += q
         self.load[workshop] += q
+        self.spread_now[workshop] = self._spread_one(workshop, self.load[workshop])
         self._refresh(np.array([workshop]))
 
     def take(self, batch: int) -> None:
@@ -68,13 +77,13 @@ class State:
         self.assignment[batch] = UNASSIGNED
         self.due[workshop, self.deadline_of[batch] :] -= q
         self.load[workshop] -= q
+        self.spread_now[workshop] = self._spread_one(workshop, self.load[workshop])
         self._refresh(np.array([workshop]))
 
     def insertion_costs(self, batch: int) -> np.ndarray:
         """What putting the batch at each workshop adds to the cost; inf where it cannot go."""
         q = float(self.problem.batch_quantity[batch])
-        all_w = slice(None)
-        spread = self.spread_at(all_w, self.load + q) - self.spread_at(all_w, self.load)
+        spread = self.spread_at(slice(None), self.load + q) - self.spread_now
         fits = self.slack[:, self.deadline_of[batch]] >= q
         return np.where(fits, self.own(batch) + spread, np.inf)
 
@@ -84,11 +93,10 @@ class State:
         if workshop == UNASSIGNED:
             return self.weights.unassigned_per_piece * float(self.problem.batch_quantity[batch])
         q = float(self.problem.batch_quantity[batch])
-        here = np.array([workshop])
         return float(
             self.own(batch)[workshop]
-            + self.spread_at(here, self.load[here])[0]
-            - self.spread_at(here, self.load[here] - q)[0]
+            + self.spread_now[workshop]
+            - self._spread_one(workshop, self.load[workshop] - q)
         )
 
     def relocate_with_ejection(self, batch: int, tries: int = 3) -> bool:
@@ -100,7 +108,7 @@ class State:
         q = float(self.problem.batch_quantity[batch])
         current = int(self.assignment[batch])
         before = self.removal_saving(batch)
-        spread = self.spread_at(slice(None), self.load + q) - self.spread_at(slice(None), self.load)
+        spread = self.spread_at(slice(None), self.load + q) - self.spread_now
         wish = self.own(batch) + spread
         if current != UNASSIGNED:
             wish[current] = np.inf
@@ -143,6 +151,7 @@ class State:
             own = self.own(batch)
             where = np.flatnonzero(np.isfinite(own))
             self._eligible[kind] = (where, own[where])
+            self._eligible_breakpoints[kind] = self.breakpoints[where]
         return self._eligible[kind]
 
     def place_best(self, batch: int, current_cost: float) -> bool:
@@ -151,11 +160,73 @@ class State:
         if len(where) == 0:
             return False
         q = float(self.problem.batch_quantity[batch])
-        load = self.load[where]
-        costs = own + self.spread_at(where, load + q) - self.spread_at(where, load)
+        breakpoints = self._eligible_breakpoints[int(self.types.of_batch[batch])]
+        over = np.maximum((self.held[where] + self.load[where] + q)[:, None] - breakpoints, 0.0)
+        costs = own + over @ self.increments - self.spread_now[where]
         costs[self.slack[where, self.deadline_of[batch]] < q] = np.inf
         best = int(np.argmin(costs))
         if costs[best] < current_cost - 1e-9:
             self.put(batch, int(where[best]))
             return True
         return False
+
+    def insert_with_ejections(self, batch: int, tries: int = 20, most: int = 4) -> bool:
+        """Place an unassigned batch at a full workshop by moving up to ``most`` of its batches.
+
+        For each of the batch's ``tries`` cheapest eligible workshops: take out its batches
+        due no later than what blocks the batch (latest deadline first, then largest) until the
+        batch fits, put the batch there, and put each batch taken out where it now adds least
+        (or leave it out). Kept if the total cost falls, undone otherwise. Every step keeps
+        skills, region and every deadline's capacity.
+        """
+        if self.assignment[batch] != UNASSIGNED:
+            return False
+        where, own = self.eligible(batch)
+        if len(where) == 0:
+            return False
+        q = float(self.problem.batch_quantity[batch])
+        rate = self.weights.unassigned_per_piece
+        deadline = self.deadline_of[batch]
+        for target in where[np.argsort(own, kind="stable")[:tries]]:
+            target = int(target)
+            # Its whole window cannot hold the batch even empty: no ejection helps.
+            if self.capacity[target, deadline:].min() < q:
+                continue
+            residents = np.flatnonzero(self.assignment == target)
+            order = residents[
+                np.lexsort((-self.problem.batch_quantity[residents], -self.deadline_of[residents]))
+            ]
+            delta, moved = 0.0, []  # moved: (batch, workshop it was at)
+            for other in order[:most]:
+                if self.slack[target, deadline] >= q:
+                    break
+                other = int(other)
+                delta -= self.removal_saving(other)
+                self.take(other)
+                moved.append((other, target))
+            if self.slack[target, deadline] < q:
+                self._undo(moved, [])
+                continue
+            delta += float(self.insertion_costs(batch)[target]) - rate * q
+            self.put(batch, target)
+            placed = [batch]
+            for other, _ in moved:
+                costs = self.insertion_costs(other)
+                best = int(np.argmin(costs))
+                left_out = rate * float(self.problem.batch_quantity[other])
+                if costs[best] < left_out:
+                    delta += float(costs[best])
+                    self.put(other, best)
+                    placed.append(other)
+                else:
+                    delta += left_out
+            if delta < -1e-9:
+                return True
+            self._undo(moved, placed)
+        return False
+
+    def _undo(self, moved: list[tuple[int, int]], placed: list[int]) -> None:
+        for batch in placed:
+            self.take(batch)
+        for batch, workshop in moved:
+            self.put(batch, workshop)

@@ -221,3 +221,99 @@ def test_better_first_pass_yield_wins_when_otherwise_equal():
         fpy=[0.80, 0.98],
     )
     assert allocate(problem, WEIGHTS).assignment.tolist() == [1]
+
+
+def _greedy_state(problem):
+    from allocation.engine.batch_types import batch_types
+    from allocation.engine.greedy import greedy_start
+
+    return greedy_start(problem, WEIGHTS, batch_types(problem))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_batches=16, max_workshops=4))
+def test_placing_the_left_out_batches_keeps_every_rule_and_never_costs_more(problem):
+    from allocation.engine.rounding import place_unassigned
+
+    state = _greedy_state(problem)
+    before = evaluate(problem, state.assignment, WEIGHTS)
+    place_unassigned(state, 0.0, float("inf"))
+    assert violations(problem, state.assignment) == []
+    assert evaluate(problem, state.assignment, WEIGHTS) <= before + 1e-6
+
+
+def test_a_batch_that_fits_nowhere_is_placed_by_moving_a_smaller_one_out_of_its_way():
+    # Workshop 0 (near) has room for 600 by day 6; workshop 1 (far) for 300 by day 5 and 360
+    # by day 6. With the 300-piece batch at 0 (where strict earliest-deadline-first puts it)
+    # the 600-piece batch fits nowhere: it goes to 0 once the 300 move to 1.
+    problem = make_problem(
+        quantity=[300, 600],
+        days=[5, 6],
+        skills=[1, 1],
+        daily=[100, 60],
+        held=[0, 0],
+        workshop_skills=[1, 1],
+        km=[1.0, 200.0],
+    )
+    from allocation.engine.batch_types import batch_types
+    from allocation.engine.rounding import place_unassigned
+    from allocation.engine.state import State
+
+    state = State(problem, WEIGHTS, batch_types(problem))
+    state.put(0, 0)
+    assert not state.place_best(1, WEIGHTS.unassigned_per_piece * 600)
+
+    assert place_unassigned(state, 0.0, float("inf")) == 1
+    assert state.assignment.tolist() == [1, 0]
+    assert violations(problem, state.assignment) == []
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_repaired_start_is_never_worse_than_the_plain_greedy(seed):
+    from allocation.engine.rounding import place_unassigned
+    from benchmarks.allocation import build_instance
+
+    problem = build_instance(n_batches=400, n_workshops=40, seed=seed)
+    state = _greedy_state(problem)
+    greedy_cost = evaluate(problem, state.assignment, WEIGHTS)
+    left_out = int((state.assignment == UNASSIGNED).sum())
+    place_unassigned(state, 0.0, float("inf"))
+    assert violations(problem, state.assignment) == []
+    assert evaluate(problem, state.assignment, WEIGHTS) <= greedy_cost + 1e-6
+    assert (state.assignment == UNASSIGNED).sum() <= left_out
+
+
+def test_the_construction_takes_a_week_of_deadlines_at_a_time_largest_first():
+    from allocation.engine.greedy import construction_order
+
+    problem = make_problem(
+        quantity=[100, 900, 500, 2000],
+        days=[3, 6, 8, 20],
+        skills=[1] * 4,
+        daily=[100],
+        held=[0],
+        workshop_skills=[1],
+    )
+    # Days 3 and 6 are the first week (largest first), day 8 the second, day 20 the third.
+    assert construction_order(problem).tolist() == [1, 0, 2, 3]
+
+
+@pytest.mark.parametrize("seed", [1, 7])
+def test_the_construction_never_breaks_a_rule_on_seeded_instances(seed):
+    from benchmarks.allocation import build_instance
+
+    problem = build_instance(n_batches=400, n_workshops=40, seed=seed)
+    state = _greedy_state(problem)
+    assert violations(problem, state.assignment) == []
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_repaired_start_is_never_worse_than_the_naive_greedy(seed):
+    from allocation.engine.rounding import place_unassigned
+    from benchmarks.allocation import build_instance, naive_greedy
+
+    problem = build_instance(n_batches=400, n_workshops=40, seed=seed)
+    state = _greedy_state(problem)
+    place_unassigned(state, 0.0, float("inf"))
+    naive = evaluate(problem, naive_greedy(problem, WEIGHTS), WEIGHTS)
+    assert evaluate(problem, state.assignment, WEIGHTS) <= naive + 1e-6
