@@ -282,7 +282,7 @@ def main(argv: list[str]) -> int:
         f"{(events_table + events_index) / rows * YEAR_AT_X100 / 12 / 2**30:.2f} GB; a decade "
         f"{per_row * decade / 2**30:.0f} GB (of which keys "
         f"{(key_table + key_index) / rows * decade / 2**30:.0f} GB)"
-        f" vs. unpartitioned {plain_row * decade / 2**30:.0f} GB, its key indexes alone "
+        f" vs. unpartitioned {plain_row * decade / 2**30:.0f} GB, its indexes "
         f"{plain_index / rows * decade / 2**30:.0f} GB"
     )
     for recent in (True, False):

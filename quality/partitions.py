@@ -158,8 +158,11 @@ def partition_scan_events(cursor, *, months_ahead: int = MONTHS_AHEAD) -> None:
         cursor.execute(definition)
     for name, definition in foreign_keys:
         cursor.execute(f"ALTER TABLE {PARENT} ADD CONSTRAINT {name} {definition}")
-    # ScanKey's key is looked up by equality only: Django's second index on it (the LIKE one,
-    # varchar_pattern_ops) would double the bytes of every key for nothing.
+
+
+def scan_key_like_index_drop(cursor) -> None:
+    """ScanKey's key is looked up by equality only: Django's second index on it (the LIKE one,
+    varchar_pattern_ops) would double the bytes of every key for nothing. Migration 0009."""
     cursor.execute(
         "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
         "AND tablename = 'quality_scankey' AND indexname LIKE '%%_like'"
