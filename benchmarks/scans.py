@@ -13,6 +13,9 @@
 2. Bulk ingest: 10,000 scans as ten ``POST /api/v1/scans/bulk`` bodies of 1,000, sent by two
    clients at once (a phone fleet reconnecting). Prints scans/s (target ≥ 10,000).
 
+``--decade`` measures instead what ten years of scans cost, partitioned by month or not
+(``benchmarks/_scan_decade.py``).
+
 The bare endpoint exists only in this module's URLconf (gunicorn serves
 ``benchmarks.scans:application``, which mounts it in front of the project's URLs); the project's
 own URLs are untouched. The database is migrated and the fixtures are made fresh each run.
@@ -45,7 +48,7 @@ from django.db import connection  # noqa: E402
 from django.urls import include, path  # noqa: E402
 from ninja import NinjaAPI  # noqa: E402
 
-from accounts.auth import api_auth  # noqa: E402
+from integrations.auth import api_auth  # noqa: E402
 from quality.schemas import ScanIn  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -219,6 +222,10 @@ def free_port() -> int:
 
 
 def main(argv: list[str]) -> int:
+    if "--decade" in argv:  # a decade of scans, partitioned vs. not (benchmarks/_scan_decade.py)
+        from benchmarks._scan_decade import main as decade
+
+        return decade(argv)
     parser = argparse.ArgumentParser(prog="python -m benchmarks scans")
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--clients", type=int, default=8)

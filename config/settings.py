@@ -351,6 +351,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "jobs.tasks.jobs_reap_stalled_task",
         "schedule": timedelta(minutes=1),
     },
+    # The scan events' monthly partitions, made months ahead (quality/partitions.py).
+    "make-scan-partitions": {
+        "task": "quality.tasks.scan_partitions_ensure_task",
+        "schedule": timedelta(days=1),
+    },
 }
 
 # --- Webhooks (integrations/) ----------------------------------------------------------------

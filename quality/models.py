@@ -147,7 +147,9 @@ class ScanEvent(models.Model):
         EARLIER_ROUND = "earlier_round", _("属于返工前的轮次")
         SKIPPED_STAGE = "skipped_stage", _("跳过了中间环节")
 
-    key = models.CharField(_("客户端键"), max_length=64, unique=True)
+    # Unique through ``ScanKey`` (on PostgreSQL this table is partitioned by month, and a
+    # unique constraint there could only be per month).
+    key = models.CharField(_("客户端键"), max_length=64)
     body_hash = models.CharField(max_length=64)
     # No index of its own: (lot, device_time) below leads with it (one index fewer per scan).
     lot = models.ForeignKey(
@@ -178,6 +180,28 @@ class ScanEvent(models.Model):
         return f"{self.lot_id} {self.action} @ {self.device_time:%Y-%m-%d %H:%M}"
 
 
+class ScanKey(models.Model):
+    """Each scan's client key, once: the idempotency of every scan.
+
+    On PostgreSQL ``quality_scanevent`` is partitioned by month of ``recorded_at`` (migration
+    0008), and a unique constraint on a partitioned table must include the partition key, so
+    a key is held here, in a small unpartitioned table written in the same statement as its
+    event. ``(event_id, recorded_at)`` find the event in one partition.
+    """
+
+    key = models.CharField(max_length=64, primary_key=True)
+    body_hash = models.CharField(max_length=64)
+    event_id = models.BigIntegerField()
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("扫描客户端键")
+        verbose_name_plural = _("扫描客户端键")
+
+    def __str__(self) -> str:
+        return self.key
+
+
 class LotDelivery(models.Model):
     """Goods received: the merchant's count of a finished lot's accepted pieces, once per lot.
 
@@ -200,10 +224,14 @@ class LotDelivery(models.Model):
     )
     received_at = models.DateTimeField(_("收货时间"), default=timezone.now)
     key = models.UUIDField(_("客户端键"), unique=True)
+    # No database constraint: PostgreSQL's foreign keys to a partitioned table must name its
+    # whole primary key (id, recorded_at). Written by ``lot_deliver`` with its event, in one
+    # transaction.
     scan = models.OneToOneField(
         ScanEvent,
         verbose_name=_("交付扫描"),
         on_delete=models.PROTECT,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="+",
@@ -290,8 +318,14 @@ class ScanException(models.Model):
         BATCH_REOPENED = "batch_reopened", _("批次已退回待认领，不能自动恢复")
         BATCH_CANCELLED = "batch_cancelled", _("批次已取消")
 
+    # No database constraint (see ``LotDelivery.scan``): written by the scan ingest with its
+    # event, in one transaction.
     scan = models.OneToOneField(
-        ScanEvent, verbose_name=_("扫描记录"), on_delete=models.PROTECT, related_name="exception"
+        ScanEvent,
+        verbose_name=_("扫描记录"),
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        related_name="exception",
     )
     lot = models.ForeignKey(
         Lot, verbose_name=_("货批"), on_delete=models.PROTECT, related_name="exceptions"

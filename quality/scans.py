@@ -3,7 +3,8 @@
 A phone makes a key (a UUID) for each scan when it is taken and sends it until it hears back,
 maybe days later, in any order, maybe three times. The server:
 
-- records a new key once (a unique constraint decides between racing requests);
+- records a new key once (the primary key of ``ScanKey`` decides between racing requests: the
+  events themselves are partitioned by month on PostgreSQL, see ``quality/partitions.py``);
 - answers a repeated key with the same body by the first answer, recording nothing;
 - answers a repeated key with a different body by 409 ``scan_key_reused``;
 - applies scans of one lot in device-time order; a scan that no longer fits (the lot already
@@ -46,7 +47,7 @@ from .errors import (
     ScanItemInvalid,
     ScanKeyReused,
 )
-from .models import Lot, ScanEvent
+from .models import Lot, ScanEvent, ScanKey
 from .selectors import lot_scope
 from .webhooks import emit_lots_shipped
 
@@ -194,8 +195,7 @@ def _ingest_once(*, actor: User, items: list[ScanItem]) -> list[ScanResult]:
             known |= _known_hashes({i.key for i in parsed if i.key not in known})
         # Whole rows only for the keys that are replays.
         replayed_keys = [i.key for i in parsed if known.get(i.key) == i.body_hash]
-        replays = ScanEvent.objects.filter(key__in=replayed_keys).select_related("lot")
-        existing = {e.key: e for e in replays} if replayed_keys else {}
+        existing = _events_by_key(replayed_keys) if replayed_keys else {}
         for item in parsed:
             first = existing.get(item.key)
             first_hash = known.get(item.key)
@@ -237,8 +237,20 @@ def _known_hashes(keys: set[str]) -> dict[str, str]:
     """key → body hash of the keys already recorded."""
     if not keys:
         return {}
-    rows = ScanEvent.objects.filter(_among(ScanEvent, "key", keys)).values_list("key", "body_hash")
-    return dict(rows)
+    return dict(
+        ScanKey.objects.filter(_among(ScanKey, "key", keys)).values_list("key", "body_hash")
+    )
+
+
+def _events_by_key(keys: list[str]) -> dict[str, ScanEvent]:
+    """The recorded events of these keys, found by (id, recorded_at): on PostgreSQL the
+    recorded times name the partitions to read, the others are never opened."""
+    found = list(
+        ScanKey.objects.filter(_among(ScanKey, "key", keys)).values_list("event_id", "recorded_at")
+    )
+    ids, times = {event_id for event_id, _at in found}, {at for _id, at in found}
+    events = ScanEvent.objects.filter(pk__in=ids, recorded_at__in=times).select_related("lot")
+    return {event.key: event for event in events}
 
 
 def _lock_lots(*, actor: User, codes: set[str]) -> dict[str, Lot]:
@@ -314,11 +326,12 @@ def _record(
 #
 # The common single scan (a new key, a lot the scanner may see, no side effect on the batch)
 # is one statement, in one round trip: lock the lot, decide as ``_fit`` does (the same rules
-# in SQL; tests/quality/test_scans.py checks the two agree on every case), insert the event
-# (ON CONFLICT on the key: nothing if the key arrived meanwhile) and move the lot only if the
-# event was inserted and applies. When it writes nothing (a known key, a lot not found or not
-# in scope, a material lot's scan that is refused or may start production) the general path
-# above answers: replay, 409, 404, production start.
+# in SQL; tests/quality/test_scans.py checks the two agree on every case), claim the key in
+# ``ScanKey`` with the event's id (ON CONFLICT: nothing if the key arrived meanwhile), insert
+# the event only if the key was claimed, and move the lot only if the event applies. When it
+# writes nothing (a known key, a lot not found or not in scope, a material lot's scan that is
+# refused or may start production) the general path above answers: replay, 409, 404,
+# production start.
 
 
 def _scope_sql(actor: User) -> tuple[str, list[Any]] | None:
@@ -352,7 +365,7 @@ WITH lot AS (
         array_position(%(stages)s::text[], lot."stage") AS current,
         array_position(%(stages)s::text[], %(action)s::text) AS wanted
     FROM lot
-    WHERE NOT EXISTS (SELECT 1 FROM "{events}" e WHERE e."key" = %(key)s)
+    WHERE NOT EXISTS (SELECT 1 FROM "{keys}" k WHERE k."key" = %(key)s)
       AND (lot."kind" <> %(material)s OR %(action)s::text = ANY(%(material_quiet)s::text[]))
 ), fit AS (
     SELECT rank."id", rank."stage",
@@ -362,14 +375,18 @@ WITH lot AS (
              WHEN rank.wanted >= rank.current THEN ''
              ELSE %(already_past)s END AS flag
     FROM rank
-), ins AS (
-    INSERT INTO "{events}" ("key", "body_hash", "lot_id", "action", "device_time",
-        "recorded_at", "actor_id", "applied", "flag", "stage_before", "stage_after", "note")
-    SELECT %(key)s, %(body_hash)s, fit."id", %(action)s, %(device_time)s, %(now)s, %(actor)s,
-        fit.applied, fit.flag, fit."stage",
-        CASE WHEN fit.applied THEN %(action)s ELSE fit."stage" END, %(note)s
-    FROM fit
+), keyed AS (
+    INSERT INTO "{keys}" ("key", "body_hash", "event_id", "recorded_at")
+    SELECT %(key)s, %(body_hash)s, nextval('{events}_id_seq'), %(now)s FROM fit
     ON CONFLICT ("key") DO NOTHING
+    RETURNING "event_id"
+), ins AS (
+    INSERT INTO "{events}" ("id", "key", "body_hash", "lot_id", "action", "device_time",
+        "recorded_at", "actor_id", "applied", "flag", "stage_before", "stage_after", "note")
+    SELECT keyed."event_id", %(key)s, %(body_hash)s, fit."id", %(action)s, %(device_time)s,
+        %(now)s, %(actor)s, fit.applied, fit.flag, fit."stage",
+        CASE WHEN fit.applied THEN %(action)s ELSE fit."stage" END, %(note)s
+    FROM fit, keyed
     RETURNING "id", "lot_id", "applied", "flag", "stage_before", "stage_after"
 ), moved AS (
     UPDATE "{lots}" SET "stage" = ins."stage_after", "stage_changed_at" = %(now)s
@@ -392,6 +409,7 @@ def _record_single_fast(*, actor: User, item: ScanItem) -> ScanResult | None:
     sql = _SINGLE_SQL.format(
         lots=Lot._meta.db_table,
         events=ScanEvent._meta.db_table,
+        keys=ScanKey._meta.db_table,
         join_where=join_where.replace("%s", "%(scope)s") or " WHERE",
     )
     params = {
@@ -436,25 +454,41 @@ _EVENT_COLUMNS = [
 
 
 def _insert_events(events: list[ScanEvent]) -> None:
-    """Insert new events; a key recorded meanwhile raises IntegrityError (the caller retries).
+    """Insert new events and their keys, giving each event its id; a key recorded meanwhile
+    raises IntegrityError (the caller retries).
 
-    PostgreSQL: one INSERT … SELECT FROM unnest(column arrays), twelve parameters whatever the
-    count, instead of the ORM's twelve per row. Elsewhere: ``bulk_create``.
+    PostgreSQL: one statement, INSERT … SELECT FROM unnest(column arrays), twelve parameters
+    whatever the count, instead of the ORM's twelve per row; the keys go into ``ScanKey`` in
+    the same statement. Elsewhere: ``bulk_create`` twice, in the caller's transaction.
     """
     if connection.vendor != "postgresql":
         ScanEvent.objects.bulk_create(events)
+        ScanKey.objects.bulk_create(
+            ScanKey(key=e.key, body_hash=e.body_hash, event_id=e.pk, recorded_at=e.recorded_at)
+            for e in events
+        )
         return
     import psycopg
 
+    table, keys = ScanEvent._meta.db_table, ScanKey._meta.db_table
     names = ", ".join(f'"{name}"' for name, _type in _EVENT_COLUMNS)
     arrays = ", ".join(f"%s::{sqltype}[]" for _name, sqltype in _EVENT_COLUMNS)
     columns = [[getattr(e, name) for e in events] for name, _type in _EVENT_COLUMNS]
-    sql = f'INSERT INTO "{ScanEvent._meta.db_table}" ({names}) SELECT * FROM unnest({arrays})'  # noqa: S608
+    sql = (
+        f"WITH fresh AS (SELECT nextval('{table}_id_seq') AS id, * FROM unnest({arrays}) "  # noqa: S608
+        f"AS u ({names})), "
+        f'keyed AS (INSERT INTO "{keys}" ("key", "body_hash", "event_id", "recorded_at") '
+        f'SELECT "key", "body_hash", id, "recorded_at" FROM fresh) '
+        f'INSERT INTO "{table}" ("id", {names}) SELECT * FROM fresh RETURNING "id", "key"'
+    )
     connection.ensure_connection()
     # psycopg's own cursor binds the arrays server-side in binary (its C dumpers), where
     # Django's client-side binding would quote 12,000 values into the SQL text.
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, columns, binary=True)
+        ids = dict((key, event_id) for event_id, key in cursor.fetchall())
+    for event in events:
+        event.id = ids[event.key]
 
 
 def _fit(*, lot: Lot, action: str, device_time: datetime) -> tuple[bool, str]:

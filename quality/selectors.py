@@ -401,8 +401,10 @@ def lot_scans(*, viewer: User, code: str) -> QuerySet:
     from .models import ScanEvent
 
     lot = lot_get(viewer=viewer, code=code)
+    # Every scan of a lot is recorded after the lot was made: on PostgreSQL the bound prunes
+    # the monthly partitions to the few of the lot's life (quality/partitions.py).
     return (
-        ScanEvent.objects.filter(lot=lot)
+        ScanEvent.objects.filter(lot=lot, recorded_at__gte=lot.created_at)
         .select_related("lot", "actor")
         .order_by("device_time", "pk")
     )

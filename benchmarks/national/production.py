@@ -271,6 +271,14 @@ def add_lot(world, lot: dict) -> None:
 def write_scans(world, lot, scans) -> None:
     """Custody scans (action, device time, actor), in order; the lot ends at the last one."""
     ScanEvent = apps.get_model("quality", "ScanEvent")
+    ScanKey = apps.get_model("quality", "ScanKey")
+    if not getattr(world, "scan_months_made", False):
+        # The year's monthly partitions before its first scan (PostgreSQL; quality/partitions.py),
+        # so that COPY puts each row in its month, not in DEFAULT.
+        from quality.partitions import scan_partitions_ensure
+
+        scan_partitions_ensure(since=world.start - timedelta(days=31))
+        world.scan_months_made = True
     rng = world.rng
     for action, at, actor in scans:
         key = uuid.UUID(int=rng.getrandbits(128)).hex
@@ -280,7 +288,8 @@ def write_scans(world, lot, scans) -> None:
             if rng.random() < 0.05
             else timedelta(seconds=rng.uniform(1, 60))
         )
-        world.sink.add(
+        recorded_at = min(world.now, at + late)
+        event_id = world.sink.add(
             ScanEvent,
             {
                 "key": key,
@@ -288,7 +297,7 @@ def write_scans(world, lot, scans) -> None:
                 "lot_id": lot["id"],
                 "action": action,
                 "device_time": at,
-                "recorded_at": min(world.now, at + late),
+                "recorded_at": recorded_at,
                 "actor_id": actor,
                 "applied": True,
                 "flag": "",
@@ -296,6 +305,10 @@ def write_scans(world, lot, scans) -> None:
                 "stage_after": action,
                 "note": "",
             },
+        )
+        world.sink.add(
+            ScanKey,
+            {"key": key, "body_hash": key + key, "event_id": event_id, "recorded_at": recorded_at},
         )
         lot["stage"], lot["stage_changed_at"] = action, at
         world.counts["scans"] += 1

@@ -40,7 +40,7 @@ from ..errors import (
     LotAlreadyReceived,
     LotNotDeliverable,
 )
-from ..models import Lot, LotDelivery, ScanEvent
+from ..models import Lot, LotDelivery, ScanEvent, ScanKey
 from ..selectors import lot_get
 
 Role = User.Role
@@ -111,6 +111,9 @@ def lot_receive(
         stage_before=lot.stage,
         stage_after=Lot.Stage.DELIVERED,
         note=reason,
+    )
+    ScanKey.objects.create(
+        key=scan.key, body_hash=scan.body_hash, event_id=scan.pk, recorded_at=scan.recorded_at
     )
     try:
         with transaction.atomic():

@@ -235,15 +235,10 @@ def material_lots_received(*, events: list[ScanEvent], actor: User) -> list[Scan
             raised.append((event, lot, arrival))
     if not raised:
         return []
-    # Bulk-inserted events may not carry their ids (PostgreSQL's unnest insert): by key.
-    scan_ids = dict(
-        ScanEvent.objects.filter(key__in=[event.key for event, _lot, _a in raised]).values_list(
-            "key", "pk"
-        )
-    )
+    # Every event inserted by the ingest carries its id (quality.scans._insert_events).
     return ScanException.objects.bulk_create(
         ScanException(
-            scan_id=scan_ids[event.key],
+            scan_id=event.pk,
             lot_id=lot.pk,
             batch_id=lot.batch_id,
             workshop_id=lot.workshop_id,
