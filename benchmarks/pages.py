@@ -280,6 +280,9 @@ def main(argv: list[str]) -> int:
             f"({time.perf_counter() - started:.1f} s); load average {os.getloadavg()[0]:.1f}",
             flush=True,
         )
+        for person in people["household"]:  # URLconf, templates, connections: not timed
+            person.client.get("/healthz")
+            person.client.get(f"/s/{person.me['token']}/")
         rows: list[Row] = []
         for name, make in requests_of(data, rng).items():
             if args.only and args.only not in name and not name.startswith("reference"):
