@@ -32,9 +32,22 @@ from .services import assessment_record, assessment_revoke, progress_log
 TRAINER = "trainer"
 
 
+COHORTS_PAGE = 20  # cohorts per page on /train/ (a trainer of the base may teach 200)
+MAX_OFFSET = 100_000
+
+
 @page(TRAINER)
 def cohorts(request: HttpRequest) -> HttpResponse:
-    return render(request, "trainees/cohorts.html", {"cohorts": cohort_list(viewer=request.user)})
+    """The trainer's cohorts, newest first, a page at a time (``?from=20``)."""
+    raw = request.GET.get("from", "")
+    offset = min(int(raw), MAX_OFFSET) if raw.isdigit() else 0
+    rows = list(cohort_list(viewer=request.user)[offset : offset + COHORTS_PAGE + 1])
+    context = {
+        "cohorts": rows[:COHORTS_PAGE],
+        "more": offset + COHORTS_PAGE if len(rows) > COHORTS_PAGE else None,
+        "earlier": max(0, offset - COHORTS_PAGE) if offset else None,
+    }
+    return render(request, "trainees/cohorts.html", context)
 
 
 @page(TRAINER)
