@@ -232,8 +232,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--sign-in-allowance",
         type=int,
-        default=60,
-        help="seconds added to the run for the users to sign in; not measured",
+        default=300,
+        help="at most this many seconds for the users to sign in (not measured): the window "
+        "of --duration starts when the last one has, and the run ends with it",
     )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
@@ -279,6 +280,7 @@ def main(argv: list[str]) -> int:
         "LOG_LEVEL": "WARNING",
         "NATIONAL_MANIFEST": str(out / "manifest.json"),
         "QUERY_STATS": str(out / f"queries-{args.users}u.json"),
+        "LOAD_WINDOW_S": str(args.duration),
     }
     bin_dir = Path(sys.executable).parent
     server = subprocess.Popen(
@@ -323,6 +325,9 @@ def main(argv: list[str]) -> int:
             samples.append(loadavg())
             time.sleep(5)
         wall = time.perf_counter() - began
+        # gunicorn or the worker gone before the end: the run measured a dying server
+        processes = (("gunicorn", server), ("celery worker", worker))
+        died = [name for name, process in processes if process.poll() is not None]
     finally:
         for process in (server, worker):
             try:
@@ -334,6 +339,9 @@ def main(argv: list[str]) -> int:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+    if not Path(f"{prefix}_stats.csv").exists():
+        print(f"INCOMPLETE RUN: Locust wrote no statistics (exit {locust.returncode})")
+        return 1
     rows, extra = read_stats(prefix, out / f"queries-{args.users}u.json")
     roles = extra.get("roles", {})
     window = extra.get("window_s") or args.duration
@@ -363,17 +371,55 @@ def main(argv: list[str]) -> int:
             )
         report.append("")
     report.append(table(rows))
+    problems = half_run(args, extra, rows, total, window, died)
+    if problems:
+        report += ["", "**INCOMPLETE RUN** (not a result): " + "; ".join(problems)]
     text = "\n".join(report)
     print(text)
     (out / f"report-{args.users}u.md").write_text(text + "\n")
     (out / f"report-{args.users}u.json").write_text(
         json.dumps(
-            {"conditions": conditions, "total": total, "roles": roles, "rows": rows},
+            {
+                "conditions": conditions,
+                "total": total,
+                "roles": roles,
+                "rows": rows,
+                "incomplete": problems,
+            },
             indent=1,
             ensure_ascii=False,
         )
     )
+    if problems:
+        print("INCOMPLETE RUN: " + "; ".join(problems), file=sys.stderr)
+        return 1
     return 0
+
+
+ROLES = ("lead", "checker", "household", "merchant", "trainer", "operator")
+
+
+def half_run(args, extra: dict, rows: list[dict], total, window: float, died: list) -> list[str]:
+    """Why this run is not a result, if it is not: a report of half a run must not pass for one."""
+    problems = []
+    if not extra:
+        problems.append("Locust wrote no query statistics (it did not end normally)")
+    elif not extra.get("window_started"):
+        problems.append(
+            f"only {extra.get('signed_in', 0)} of {args.users} users signed in: the measured "
+            "window never started (raise --sign-in-allowance)"
+        )
+    if window < 0.9 * args.duration:
+        problems.append(f"measured window {window:.0f} s, asked for {args.duration} s")
+    if not total or not total["requests"]:
+        problems.append("no request measured")
+    seen = {r["name"].split(":", 1)[0] for r in rows}
+    missing = [role for role in ROLES if role not in seen]
+    if missing and args.users >= 20:  # fewer users: Locust's weights may leave a role out
+        problems.append("no request from " + ", ".join(missing))
+    if died:
+        problems.append(" and ".join(died) + " died during the run")
+    return problems
 
 
 if __name__ == "__main__":

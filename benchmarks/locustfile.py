@@ -33,6 +33,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
+import gevent
 from locust import FastHttpUser, between, events, task
 
 MANIFEST_PATH = os.environ.get("NATIONAL_MANIFEST", "var/load/manifest.json")
@@ -46,7 +47,7 @@ _times: dict[str, list[float]] = defaultdict(list)  # per role, sign-in left out
 _lock = threading.Lock()
 
 
-_window = {"started": time.time(), "signed_in": 0}
+_window = {"started": time.time(), "signed_in": 0, "target": 0, "complete": False}
 
 
 def _everyone_signed_in(environment) -> None:
@@ -54,8 +55,13 @@ def _everyone_signed_in(environment) -> None:
     checks (PBKDF2, about a second of CPU each) are not what a working day looks like."""
     with _lock:
         _window["signed_in"] += 1
+        _window["target"] = environment.runner.target_user_count
         if _window["signed_in"] != environment.runner.target_user_count:
             return
+        _window["complete"] = True
+        if window := float(os.environ.get("LOAD_WINDOW_S") or 0):
+            # the measured window is exactly --duration however long the sign-ins took
+            gevent.spawn_later(window, environment.runner.quit)
         environment.runner.stats.reset_all()
         _stats.clear()
         _times.clear()
@@ -101,7 +107,15 @@ def _write_queries(environment, **kwargs):
         window = time.time() - _window["started"]
         with open(path, "w") as out:
             json.dump(
-                {"names": _stats, "roles": roles, "window_s": window},
+                {
+                    "names": _stats,
+                    "roles": roles,
+                    "window_s": window,
+                    # the runner refuses a report whose window never started (a half run)
+                    "signed_in": _window["signed_in"],
+                    "target_users": _window["target"],
+                    "window_started": _window["complete"],
+                },
                 out,
                 indent=1,
                 ensure_ascii=False,

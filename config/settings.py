@@ -418,6 +418,10 @@ if REDIS_URL:
     # django-ratelimit (the SMS per-number limit) lists django-redis, not Django's own Redis
     # cache, as supported; Django's RedisCache does what it needs (add, then an atomic INCRBY).
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+    # Page sessions read from the shared cache, written through to the database: a page saves
+    # its session query (one of the four every signed-in page pays). Ending sessions stays the
+    # auth hash's job (sign-out everywhere raises the epoch), so a cached session ends as well.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     # Zero set-up: no broker, so background tasks run in-process when they are sent.
     CELERY_BROKER_URL = "memory://localhost/"  # with a host: kombu warns of none otherwise

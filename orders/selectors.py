@@ -399,8 +399,11 @@ def _visible_tickets(viewer: User) -> QuerySet[Ticket]:
     )
 
 
-def ticket_list(*, viewer: User, batch_id: int) -> QuerySet[Ticket]:
-    batch_get(viewer=viewer, batch_id=batch_id)
+def ticket_list(*, viewer: User, batch_id: int, batch: Batch | None = None) -> QuerySet[Ticket]:
+    """A batch's tickets. ``batch``: the same batch, already read through ``batch_get`` for
+    this viewer (the batch page), so its visibility is not checked twice."""
+    if batch is None or batch.pk != batch_id:
+        batch_get(viewer=viewer, batch_id=batch_id)
     return _visible_tickets(viewer).filter(batch_id=batch_id).order_by("pk")
 
 

@@ -20,7 +20,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from accounts.models import User
-from orders.models import Batch, Ticket
+from orders.models import Batch, Order, Ticket
 from orders.selectors import order_get
 
 from .models import Inspection, Lot, LotDelivery, PieceLoss, PieceOutcome
@@ -174,11 +174,13 @@ def _local_day(moment: datetime) -> date:
     return timezone.localtime(moment).date()
 
 
-def order_summary(*, viewer: User, order_id: int) -> dict:
+def order_summary(*, viewer: User, order_id: int, order: Order | None = None) -> dict:
     """What an order came to: pieces accepted / rejected / reworked / lost, first-pass yield,
     on-time share, fees owed and paid, households and workshops reached (its merchant and
-    operators; others 404 through ``order_get``)."""
-    order = order_get(viewer=viewer, order_id=order_id)
+    operators; others 404 through ``order_get``). ``order``: the same order, already read
+    through ``order_get`` for this viewer (the order page), so it is not read twice."""
+    if order is None or order.pk != order_id:
+        order = order_get(viewer=viewer, order_id=order_id)
     figures = quality_figures_by_order([order.pk]).get(
         order.pk, {"accepted": 0, "rejected": 0, "reworked": 0, "first_pass_yield": None}
     )

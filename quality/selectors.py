@@ -65,6 +65,21 @@ def lot_list(*, viewer: User, batch_id: int | None = None, kind: str | None = No
     return lots.order_by("-created_at", "-pk")
 
 
+def newest_finished_lots(*, viewer: User, order_id: int) -> dict[int, Lot]:
+    """Batch id → its newest finished lot (code, stage, verdict only): where an order's goods
+    are, for its page. One query, no shares or households."""
+    newest: dict[int, Lot] = {}
+    lots = (
+        lot_scope(Lot.objects.all(), viewer=viewer)
+        .filter(kind=Lot.Kind.FINISHED, batch__order_id=order_id)
+        .only("code", "batch_id", "stage", "verdict", "created_at")
+        .order_by("-created_at", "-pk")
+    )
+    for lot in lots:
+        newest.setdefault(lot.batch_id, lot)
+    return newest
+
+
 def lot_get(*, viewer: User, code: str) -> Lot:
     normalised = parse_code(code)
     lot = (

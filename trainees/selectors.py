@@ -192,7 +192,10 @@ def effective_logs() -> QuerySet[ProgressLog]:
 
 
 def progress_log_list(*, viewer: User, trainee_id: int) -> QuerySet[ProgressLog]:
-    trainee = trainee_get(viewer=viewer, trainee_id=trainee_id)
+    return _logs_of(trainee_get(viewer=viewer, trainee_id=trainee_id))
+
+
+def _logs_of(trainee: Trainee) -> QuerySet[ProgressLog]:
     return (
         ProgressLog.objects.filter(trainee=trainee)
         .select_related("module", "trainer", "corrected_by")
@@ -221,7 +224,10 @@ def effective_assessments() -> QuerySet[Assessment]:
 
 def assessment_list(*, viewer: User, trainee_id: int) -> QuerySet[Assessment]:
     """All of a trainee's assessments, revoked ones too (with their revocation), newest first."""
-    trainee = trainee_get(viewer=viewer, trainee_id=trainee_id)
+    return _assessments_of(trainee_get(viewer=viewer, trainee_id=trainee_id))
+
+
+def _assessments_of(trainee: Trainee) -> QuerySet[Assessment]:
     return (
         Assessment.objects.filter(trainee=trainee)
         .select_related("module", "skill", "assessor", "revocation__revoked_by")
@@ -440,6 +446,29 @@ def trainee_summaries(
 def trainee_summary(*, viewer: User, trainee_id: int, today: date | None = None) -> TraineeSummary:
     trainee = trainee_get(viewer=viewer, trainee_id=trainee_id)
     return trainee_summaries([trainee], today=today)[trainee.pk]
+
+
+@dataclass
+class TraineeRecord:
+    """A trainee's page: the trainee, its progress summary, its newest log entries and all its
+    assessments (the trainee's scope is checked once, not once per part)."""
+
+    trainee: Trainee
+    summary: TraineeSummary
+    logs: list[ProgressLog]
+    assessments: list[Assessment]
+
+
+def trainee_record(
+    *, viewer: User, trainee_id: int, logs: int = 10, today: date | None = None
+) -> TraineeRecord:
+    trainee = trainee_get(viewer=viewer, trainee_id=trainee_id)
+    return TraineeRecord(
+        trainee=trainee,
+        summary=trainee_summaries([trainee], today=today)[trainee.pk],
+        logs=list(_logs_of(trainee)[:logs]),
+        assessments=list(_assessments_of(trainee)),
+    )
 
 
 def cohort_summary(*, viewer: User, cohort_id: int, today: date | None = None) -> dict[str, Any]:

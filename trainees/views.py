@@ -19,24 +19,35 @@ from workshops.models import SkillLevel
 
 from .models import MAX_HOURS_PER_DAY, MAX_SCORE, Trainee
 from .selectors import (
-    assessment_list,
     cohort_get,
     cohort_list,
     cohort_summary,
     programme_get,
-    progress_log_list,
     trainee_get,
     trainee_list,
-    trainee_summary,
+    trainee_record,
 )
 from .services import assessment_record, assessment_revoke, progress_log
 
 TRAINER = "trainer"
 
 
+COHORTS_PAGE = 20  # cohorts per page on /train/ (a trainer of the base may teach 200)
+MAX_OFFSET = 100_000
+
+
 @page(TRAINER)
 def cohorts(request: HttpRequest) -> HttpResponse:
-    return render(request, "trainees/cohorts.html", {"cohorts": cohort_list(viewer=request.user)})
+    """The trainer's cohorts, newest first, a page at a time (``?from=20``)."""
+    raw = request.GET.get("from", "")
+    offset = min(int(raw), MAX_OFFSET) if raw.isdigit() else 0
+    rows = list(cohort_list(viewer=request.user)[offset : offset + COHORTS_PAGE + 1])
+    context = {
+        "cohorts": rows[:COHORTS_PAGE],
+        "more": offset + COHORTS_PAGE if len(rows) > COHORTS_PAGE else None,
+        "earlier": max(0, offset - COHORTS_PAGE) if offset else None,
+    }
+    return render(request, "trainees/cohorts.html", context)
 
 
 @page(TRAINER)
@@ -47,12 +58,13 @@ def cohort_detail(request: HttpRequest, cohort_id: int) -> HttpResponse:
 
 @page(TRAINER)
 def trainee_detail(request: HttpRequest, trainee_id: int) -> HttpResponse:
-    trainee = trainee_get(viewer=request.user, trainee_id=trainee_id)
+    record = trainee_record(viewer=request.user, trainee_id=trainee_id, logs=10)
+    trainee = record.trainee
     context = {
         "trainee": trainee,
-        "summary": trainee_summary(viewer=request.user, trainee_id=trainee_id),
-        "logs": progress_log_list(viewer=request.user, trainee_id=trainee_id)[:10],
-        "assessments": assessment_list(viewer=request.user, trainee_id=trainee_id),
+        "summary": record.summary,
+        "logs": record.logs,
+        "assessments": record.assessments,
         "assessable": trainee.status in (Trainee.Status.ENROLLED, Trainee.Status.IN_TRAINING),
     }
     return render(request, "trainees/trainee.html", context)

@@ -123,7 +123,7 @@ def claim(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 @page(LEAD)
 def my_batches(request: HttpRequest) -> HttpResponse:
-    batches = [b for b in batch_list(viewer=request.user) if b.status in HELD]
+    batches = batch_list(viewer=request.user).filter(status__in=HELD)  # not a year of them
     return render(request, "orders/my_batches.html", {"batches": batches})
 
 
@@ -188,11 +188,18 @@ def _batch_page(
 ):
     batch = batch_get(viewer=request.user, batch_id=batch_id)
     held = batch.status != Batch.Status.OPEN
-    tickets = list(ticket_list(viewer=request.user, batch_id=batch_id)) if held else []
+    tickets = list(ticket_list(viewer=request.user, batch_id=batch_id, batch=batch)) if held else []
     prefetch_related_objects(tickets, "returns", "corrections")
+    remaining = batch.quantity - sum(t.issued for t in tickets)
+    in_production = batch.status == Batch.Status.IN_PRODUCTION
+    # The picker of households (up to 400 in a big workshop) only where work can be handed out.
     households = (
-        list(household_list(viewer=request.user, workshop_id=batch.workshop_id))
-        if batch.workshop_id
+        list(
+            household_list(viewer=request.user, workshop_id=batch.workshop_id).prefetch_related(
+                None
+            )
+        )
+        if batch.workshop_id and in_production and remaining > 0
         else []
     )
     if issue_form is None:
@@ -212,8 +219,6 @@ def _batch_page(
             [*ticket.returns.all(), *ticket.corrections.all()],
             key=lambda row: (row.recorded_at, row.pk),
         )
-    remaining = batch.quantity - sum(t.issued for t in tickets)
-    in_production = batch.status == Batch.Status.IN_PRODUCTION
     materials = (
         material_lots_of_batch(batch_id=batch.pk, workshop_id=batch.workshop_id) if held else []
     )

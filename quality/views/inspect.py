@@ -30,8 +30,10 @@ DEFECT_ROWS = 3
 
 @page(CHECKER)
 def lots_to_inspect(request: HttpRequest) -> HttpResponse:
-    lots = lot_list(viewer=request.user, kind=Lot.Kind.FINISHED).filter(
-        verdict__in=[Lot.Verdict.PENDING, Lot.Verdict.REWORK]
+    lots = (
+        lot_list(viewer=request.user, kind=Lot.Kind.FINISHED)
+        .filter(verdict__in=[Lot.Verdict.PENDING, Lot.Verdict.REWORK])
+        .prefetch_related(None)  # the cards show no households
     )
     return render(request, "quality/lot_list.html", {"lots": lots[:50]})
 

@@ -13,8 +13,7 @@ from orders.selectors import order_batches, order_get
 from orders.views import progress_bar
 
 from ..accounting import order_summary
-from ..models import Lot
-from ..selectors import lot_list
+from ..selectors import newest_finished_lots
 
 MERCHANT = "merchant"
 
@@ -50,9 +49,7 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
         label = batch.get_status_display()
         by_status[label] = by_status.get(label, 0) + batch.quantity
     # Where the goods are: the newest finished lot of each batch (stage of custody, verdict).
-    newest: dict[int, Lot] = {}
-    for lot in lot_list(viewer=request.user, kind="finished").filter(batch__order_id=order.pk):
-        newest.setdefault(lot.batch_id, lot)  # lot_list is newest first
+    newest = newest_finished_lots(viewer=request.user, order_id=order.pk)
     for batch in batches:
         batch.lot = newest.get(batch.pk)
     context = {
@@ -68,7 +65,7 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
             list(by_status.items()), unit=_("件"), title=_("各状态件数"), colour="#1a56c4"
         ),
         "quality": _quality_charts(order.pk, batches),
-        "summary": order_summary(viewer=request.user, order_id=order.pk)
+        "summary": order_summary(viewer=request.user, order_id=order.pk, order=order)
         if order.status != order.Status.DRAFT
         else None,
     }
