@@ -94,6 +94,21 @@ def lot_get(*, viewer: User, code: str) -> Lot:
     return lot
 
 
+def lot_get_for_update(*, viewer: User, code: str) -> Lot:
+    """The lot the viewer may see, locked with its batch and order (one query): what
+    ``lot_get`` finds, without the shares and households it reads for a page."""
+    normalised = parse_code(code)
+    locked = Lot.objects.select_for_update(of=("self", "batch", "batch__order"))
+    lot = (
+        lot_scope(locked.select_related("batch__order"), viewer=viewer)
+        .filter(code=normalised)
+        .first()
+    )
+    if lot is None:
+        raise LotNotFound(detail={"code": normalised})
+    return lot
+
+
 def inspection_get(*, viewer: User, inspection_id: int) -> Inspection:
     from .errors import InspectionNotFound
 

@@ -46,7 +46,7 @@ from ..models import (
     SwitchingEvent,
     SwitchingState,
 )
-from ..selectors import lot_get
+from ..selectors import lot_get_for_update
 from ..webhooks import emit_lot_inspected
 from .switching import _switching_record, _switching_state_for_update
 
@@ -63,11 +63,18 @@ class DefectIn:
     household_id: int | None = None
 
 
-def lot_plan(*, lot: Lot) -> sampling.SamplingPlan:
-    """The plan a checker gets for a finished lot now (current severity for its workshop)."""
-    state = SwitchingState.objects.filter(
-        workshop_id=lot.workshop_id, product=lot.batch.order.product_name
-    ).first()
+_READ = object()  # lot_plan's ``state`` not given: read it
+
+
+def lot_plan(*, lot: Lot, state: SwitchingState | object | None = _READ) -> sampling.SamplingPlan:
+    """The plan a checker gets for a finished lot now (current severity for its workshop).
+
+    ``state``: the workshop's switching state for the lot's product when the caller has it
+    already (None: there is none), so that it is not read again."""
+    if state is _READ:
+        state = SwitchingState.objects.filter(
+            workshop_id=lot.workshop_id, product=lot.batch.order.product_name
+        ).first()
     severity = state.severity if state else Severity.NORMAL
     order = lot.batch.order
     try:
@@ -115,7 +122,10 @@ def next_lot_plan(*, lot: Lot, inspection: Inspection | None = None) -> NextPlan
         return NextPlan(plan=None, stopped=True, next_lot=next_lot, switched=switched)
     reference = next_lot or lot
     return NextPlan(
-        plan=lot_plan(lot=reference), stopped=False, next_lot=next_lot, switched=switched
+        plan=lot_plan(lot=reference, state=state),
+        stopped=False,
+        next_lot=next_lot,
+        switched=switched,
     )
 
 
@@ -136,8 +146,7 @@ def lot_inspect(
     rejected lot waits for its disposition (sort, rework, scrap).
     """
     ensure_role(actor, Role.CHECKER, Role.OPERATOR)
-    lot = lot_get(viewer=actor, code=code)
-    lot = Lot.objects.select_for_update().select_related("batch__order").get(pk=lot.pk)
+    lot = lot_get_for_update(viewer=actor, code=code)
     if lot.kind != Lot.Kind.FINISHED or lot.verdict not in (
         Lot.Verdict.PENDING,
         Lot.Verdict.REWORK,
@@ -149,7 +158,7 @@ def lot_inspect(
     state = _switching_state_for_update(workshop_id=lot.workshop_id, product=product)
     if state.stopped:
         raise InspectionStopped(detail={"workshop_id": lot.workshop_id, "product": product})
-    plan = lot_plan(lot=lot)
+    plan = lot_plan(lot=lot, state=state)
     shares = dict(lot.shares.values_list("household_id", "quantity"))
     nonconforming = sum(defect.count for defect in defects)
     if nonconforming > plan.sample_size:

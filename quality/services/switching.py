@@ -24,8 +24,13 @@ Role = User.Role
 
 
 def _switching_state_for_update(*, workshop_id: int, product: str) -> SwitchingState:
-    SwitchingState.objects.get_or_create(workshop_id=workshop_id, product=product)
-    return SwitchingState.objects.select_for_update().get(workshop_id=workshop_id, product=product)
+    """The workshop's switching state for the product, locked; made on its first inspection."""
+    locked = SwitchingState.objects.select_for_update()
+    state = locked.filter(workshop_id=workshop_id, product=product).first()
+    if state is None:  # the first lot of this workshop and product (a racer may make it too)
+        SwitchingState.objects.get_or_create(workshop_id=workshop_id, product=product)
+        state = locked.get(workshop_id=workshop_id, product=product)
+    return state
 
 
 def _switching_record(

@@ -34,14 +34,14 @@ PINNED = {
     "/shop/": 11,
     # the order read once (its summary reuses it), the newest lot per batch without shares
     "/shop/orders/{id}/": 22,
-    "POST /api/v1/lots/{code}/inspections": 27,
+    "POST /api/v1/lots/{code}/inspections": 24,
     "/scan/": 4,
     # the statement, its lines, adjustments, premiums, advance recoveries, its payment, its
     # conversion (paid abroad) and the household: flat in the lines
     "/s/{token}/": 8,
 }
 # Where PostgreSQL runs one query fewer than SQLite (the inspection's locking path differs).
-PINNED_ON_POSTGRES = {"POST /api/v1/lots/{code}/inspections": 26}
+PINNED_ON_POSTGRES = {"POST /api/v1/lots/{code}/inspections": 23}
 # Pages signed in by a session read it from the database, unless Redis is configured: then
 # sessions are cached_db (config/settings.py) and a warmed page reads its session from the cache.
 SESSION_PAGES = {"/work/", "/shop/", "/shop/orders/{id}/", "/scan/"}
