@@ -181,13 +181,10 @@ def approve_steps(*, period: PayoutPeriod, still_ours, progress) -> None:
             todo = set(chunk) - _households_done(period.pk, first_id, last_id)
             if todo:
                 totals = household_totals(period.pk, first_id=first_id, last_id=last_id)
+                # the ledger first: it writes the rows of the range's households that have
+                # no statement yet, which are ``todo`` until the statements below are in
                 ledger_record_households(
-                    period=period,
-                    first_id=first_id,
-                    last_id=last_id,
-                    household_ids=todo,
-                    actor=actor,
-                    at=at,
+                    period=period, first_id=first_id, last_id=last_id, actor=actor, at=at
                 )
                 statements_issue(
                     period=period,
