@@ -30,19 +30,37 @@ def statements_issue(
     *, period: PayoutPeriod, household_totals: dict[int, int], at: datetime
 ) -> None:
     """One statement per household with a total in the period (called as it is approved), in
-    household order: one INSERT sent for many rows, no model instance per household."""
+    household order, written in one statement (PostgreSQL: the rows as three arrays; others: one
+    INSERT sent for many rows): no model instance per household."""
     table = connection.ops.quote_name(Statement._meta.db_table)
     created_at = connection.ops.adapt_datetimefield_value(at)
-    rows = [
-        (period.pk, household_id, new_statement_token(), total, created_at)
-        for household_id, total in sorted(household_totals.items())
-    ]
+    rows = sorted(household_totals.items())
+    tokens = [new_statement_token() for _row in rows]
+    columns = f"INSERT INTO {table} (period_id, household_id, token, total_fen, created_at)"
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} (period_id, household_id, token, total_fen, created_at)"  # noqa: S608 - a quoted table name
-            " VALUES (%s, %s, %s, %s, %s)",
-            rows,
-        )
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"""{columns}
+                SELECT %s, x.household_id, x.token, x.total_fen, %s
+                FROM unnest(%s::bigint[], %s::text[], %s::bigint[])
+                     AS x(household_id, token, total_fen)
+                ORDER BY x.household_id""",  # noqa: S608 - a quoted table name, placeholders
+                [
+                    period.pk,
+                    created_at,
+                    [household_id for household_id, _total in rows],
+                    tokens,
+                    [total for _household_id, total in rows],
+                ],
+            )
+        else:
+            cursor.executemany(
+                f"{columns} VALUES (%s, %s, %s, %s, %s)",
+                [
+                    (period.pk, household_id, token, total, created_at)
+                    for (household_id, total), token in zip(rows, tokens, strict=True)
+                ],
+            )
 
 
 @transaction.atomic
