@@ -440,6 +440,7 @@ def start_worker() -> subprocess.Popen:
             "--pool=solo",
             "--concurrency=1",
             "--loglevel=WARNING",
+            "--quiet",
             "--without-gossip",
             "--without-mingle",
         ],
@@ -454,6 +455,29 @@ def start_worker() -> subprocess.Popen:
             break
     worker.terminate()
     raise SystemExit("the Celery worker did not start")
+
+
+def wait_for_notices(period, timeout: float = 300.0) -> None:
+    """--worker: the leads' notices are a task the worker runs after the approval: wait for
+    them (not timed with the approval) so that stopping the worker leaves nothing queued."""
+    from accounts.models import InboxItem
+    from payouts.models import PayoutLine
+
+    leads = (
+        PayoutLine.objects.filter(pool__period=period, amount_fen__gt=0, pool__lead__isnull=False)
+        .values("pool__workshop_id", "pool__lead_id")
+        .distinct()
+        .count()
+    )
+    told = InboxItem.objects.filter(kind="payout_ready", data__period_id=period.pk)
+    started = time.perf_counter()
+    while told.count() < leads and time.perf_counter() - started < timeout:
+        time.sleep(0.2)
+    print(
+        f"leads' notices (a task of their own, on the worker after the approval): "
+        f"{told.count()} of {leads} in {time.perf_counter() - started:.2f} s",
+        flush=True,
+    )
 
 
 def approve_timed(*, period, operator, worker: bool) -> tuple[float, float, list]:
@@ -490,6 +514,8 @@ def approve_timed(*, period, operator, worker: bool) -> tuple[float, float, list
             for _task, args in sent:
                 period_approve_task.run(*args)
     total = time.perf_counter() - started
+    if worker:
+        wait_for_notices(period)
     if notices:
         from payouts.tasks import payout_ready_notify_task
 
