@@ -384,12 +384,15 @@ def reference_seconds() -> tuple[float, tuple[int, int, int]]:
 
 
 def empty_payouts() -> None:
-    """``--reuse``: every period and what hangs on it, the impact figures and the jobs go; the
-    generated people, orders and outcomes stay (benchmark only: TRUNCATE, no row triggers)."""
+    """``--reuse``: every period and what hangs on it, the impact figures, the inboxes and the
+    jobs go; the generated people, orders and outcomes stay (benchmark only: TRUNCATE, no row
+    triggers)."""
+    from accounts.models import InboxItem
     from payouts.models import ImpactMonth, ImpactTotals, PayoutLine, PayoutPeriod
 
-    # lines have no foreign key to follow (see the model): named too
-    models = (PayoutPeriod, PayoutLine, ImpactMonth, ImpactTotals)
+    # lines have no foreign key to follow (see the model): named too; the leads' inboxes go,
+    # as period ids start again at 1
+    models = (PayoutPeriod, PayoutLine, ImpactMonth, ImpactTotals, InboxItem)
     tables = [model._meta.db_table for model in models]
     tables += [model._meta.db_table for model in apps.get_app_config("jobs").get_models()]
     with connection.cursor() as cursor:
@@ -436,11 +439,11 @@ def start_worker() -> subprocess.Popen:
             "celery",
             "-A",
             "config",
+            "--quiet",
             "worker",
             "--pool=solo",
             "--concurrency=1",
             "--loglevel=WARNING",
-            "--quiet",
             "--without-gossip",
             "--without-mingle",
         ],
