@@ -22,6 +22,7 @@ leaves the period ``approving`` and is retried (from the period's page, or by se
 ``POST /payouts/periods/{id}/approve`` again) until it completes.
 """
 
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -48,7 +49,6 @@ from ..selectors import period_figures_compute
 from ..webhooks import emit_payout_approved
 from .currency import conversions_record, conversions_recorded, rates_check
 from .ledger import ledger_charges_recorded, ledger_record_charges, ledger_record_households
-from .notices import payout_ready_notify
 from .periods import (
     PeriodEmpty,
     PeriodLocked,
@@ -181,13 +181,10 @@ def approve_steps(*, period: PayoutPeriod, still_ours, progress) -> None:
             todo = set(chunk) - _households_done(period.pk, first_id, last_id)
             if todo:
                 totals = household_totals(period.pk, first_id=first_id, last_id=last_id)
+                # the ledger first: it writes the rows of the range's households that have
+                # no statement yet, which are ``todo`` until the statements below are in
                 ledger_record_households(
-                    period=period,
-                    first_id=first_id,
-                    last_id=last_id,
-                    household_ids=todo,
-                    actor=actor,
-                    at=at,
+                    period=period, first_id=first_id, last_id=last_id, actor=actor, at=at
                 )
                 statements_issue(
                     period=period,
@@ -222,10 +219,18 @@ def _approve_finish(*, period: PayoutPeriod) -> PayoutPeriod:
         refusal=PeriodNotComputed,
     )
     # Only the run whose UPDATE flipped the period gets here (a second run of the job finds it
-    # approved and stops before), so each lead is told once, and only once it is committed.
-    transaction.on_commit(lambda: payout_ready_notify(period_id=period.pk))
+    # approved and stops before), and only once it is committed: the leads are told by a task
+    # of its own (a national period has thousands of leads; approval is done without them),
+    # which skips a lead already told of this period if it is delivered twice.
+    transaction.on_commit(partial(_send_ready_notices, period.pk))
     emit_payout_approved(period=approved)
     return approved
+
+
+def _send_ready_notices(period_id: int) -> None:
+    from ..tasks import payout_ready_notify_task
+
+    payout_ready_notify_task.delay(period_id)
 
 
 def _approve_result(period: PayoutPeriod) -> dict[str, Any]:

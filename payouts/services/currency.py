@@ -26,6 +26,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -70,23 +71,22 @@ def household_currencies(household_ids) -> dict[int, str]:
     }
 
 
-def period_household_ids(period_id: int) -> set[int]:
-    lines = PayoutLine.objects.filter(pool__period_id=period_id).values_list(
-        "household_id", flat=True
-    )
-    adjusted = PayoutAdjustment.objects.filter(period_id=period_id).values_list(
-        "household_id", flat=True
-    )
-    return set(lines.distinct()) | set(adjusted.distinct())
-
-
 def period_currencies_needed(period_id: int) -> dict[str, int]:
-    """Foreign currency → how many of the period's households are paid in it."""
-    needed: dict[str, int] = defaultdict(int)
-    for code in household_currencies(period_household_ids(period_id)).values():
-        if code != currency.HOME:
-            needed[code] += 1
-    return dict(sorted(needed.items()))
+    """Foreign currency → how many of the period's households are paid in it (one grouped
+    query: the households' currencies as ``household_currencies`` reads them)."""
+    code = "workshop__organisation__service_center__payout_currency"
+    in_period = Q(
+        pk__in=PayoutLine.objects.filter(pool__period_id=period_id).values("household_id")
+    ) | Q(pk__in=PayoutAdjustment.objects.filter(period_id=period_id).values("household_id"))
+    rows = (
+        Household.objects.filter(in_period)
+        .exclude(**{f"{code}__isnull": True})
+        .exclude(**{f"{code}__in": ["", currency.HOME]})
+        .values(code)
+        .annotate(households=Count("pk"))
+        .values_list(code, "households")
+    )
+    return dict(sorted(rows))
 
 
 def _clean_rate(raw_currency: str, raw_rate, source: str, rate_date) -> tuple[str, Decimal, str]:

@@ -14,11 +14,10 @@ is recovered is closed in the step that writes that recovery's line.
 """
 
 from collections import defaultdict
-from collections.abc import Collection
 from datetime import datetime
 
-from django.db import models
-from django.db.models import Sum
+from django.db import connection, models
+from django.db.models import Exists, OuterRef, Sum
 
 from accounts.models import User
 
@@ -32,6 +31,7 @@ from ..models import (
     PayoutPool,
     PayoutPremium,
     PremiumKind,
+    Statement,
 )
 
 CHARGE_KINDS = (
@@ -112,84 +112,85 @@ def ledger_record_charges(*, period: PayoutPeriod, actor: User, at: datetime) ->
     LedgerEntry.objects.bulk_create(entries, batch_size=5000)
 
 
+def _quoted(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
 def ledger_record_households(
     *,
     period: PayoutPeriod,
     first_id: int,
     last_id: int,
-    household_ids: Collection[int],
     actor: User,
     at: datetime,
 ) -> None:
-    """Payables (per household and workshop) and adjustments of ``household_ids``, which lie
-    in [first_id, last_id]: the range keeps the queries free of long IN lists."""
-    entries: list[LedgerEntry] = []
-    common = {"period": period, "created_by": actor, "created_at": at}
-    in_range = {"household_id__gte": first_id, "household_id__lte": last_id}
-    for row in (
-        PayoutLine.objects.filter(pool__period=period, **in_range)
-        .values("household_id", "pool__workshop_id")
-        .annotate(total=Sum("amount_fen"))
-        .order_by("household_id", "pool__workshop_id")
-    ):
-        if row["household_id"] not in household_ids:
-            continue
-        entries.append(
-            LedgerEntry(
-                kind=LedgerEntry.Kind.HOUSEHOLD_PAYABLE,
-                household_id=row["household_id"],
-                workshop_id=row["pool__workshop_id"],
-                amount_fen=row["total"],
-                **common,
-            )
+    """Payables (per household and workshop), adjustments, premiums and advance recoveries of
+    the households in [first_id, last_id] that have no statement yet (the mark of a household
+    done, see ``approval``): one ``INSERT … SELECT`` per kind, in the order and with the memos
+    the rows always had. Called in the step's transaction, before the step's statements."""
+    Kind = LedgerEntry.Kind
+    ledger, statement = _quoted(LedgerEntry), _quoted(Statement)
+    insert = (
+        f"INSERT INTO {ledger} (period_id, created_by_id, created_at, kind, household_id,"
+        " workshop_id, order_id, adjustment_id, amount_fen, memo)"
+        " SELECT %s, %s, %s, %s,"
+    )
+    not_done = f"SELECT 1 FROM {statement} s WHERE s.period_id = %s"  # noqa: S608
+    household_rows = (
+        " x.household_id >= %s AND x.household_id <= %s"
+        f" AND NOT EXISTS ({not_done} AND s.household_id = x.household_id)"
+    )
+    head = [period.pk, actor.pk, connection.ops.adapt_datetimefield_value(at)]
+    rows = [period.pk, first_id, last_id, period.pk]
+    premium_memo = " ".join("WHEN %s THEN %s" for _kind in PremiumKind)
+    premium_labels = [value for kind in PremiumKind for value in (kind.value, str(kind.label))]
+    steps = [
+        (
+            f"""{insert} x.household_id, p.workshop_id, NULL, NULL, SUM(x.amount_fen), ''
+            FROM {_quoted(PayoutLine)} x JOIN {_quoted(PayoutPool)} p ON p.id = x.pool_id
+            WHERE p.period_id = %s AND {household_rows}
+            GROUP BY x.household_id, p.workshop_id
+            ORDER BY x.household_id, p.workshop_id""",
+            [*head, Kind.HOUSEHOLD_PAYABLE.value, *rows],
+        ),
+        (
+            f"""{insert} x.household_id, NULL, NULL, x.id,
+                   CASE WHEN x.kind = %s THEN x.amount_fen ELSE -x.amount_fen END,
+                   SUBSTR(x.reason, 1, 200)
+            FROM {_quoted(PayoutAdjustment)} x
+            WHERE x.period_id = %s AND {household_rows}
+            ORDER BY x.id""",
+            [*head, Kind.ADJUSTMENT.value, PayoutAdjustment.Kind.BONUS.value, *rows],
+        ),
+        (
+            f"""{insert} x.household_id, x.workshop_id, x.order_id, NULL, x.amount_fen,
+                   CASE x.kind {premium_memo} ELSE x.kind END
+            FROM {_quoted(PayoutPremium)} x
+            WHERE x.period_id = %s AND {household_rows}
+            ORDER BY x.id""",
+            [*head, Kind.PREMIUM_PAYABLE.value, *premium_labels, *rows],
+        ),
+        (
+            f"""{insert} x.household_id, a.workshop_id, NULL, NULL, -x.amount_fen,
+                   SUBSTR('#' || CAST(x.advance_id AS TEXT) || ' ' || a.reason, 1, 200)
+            FROM {_quoted(AdvanceRecovery)} x JOIN {_quoted(Advance)} a ON a.id = x.advance_id
+            WHERE x.period_id = %s AND {household_rows}
+            ORDER BY x.id""",
+            [*head, Kind.ADVANCE_RECOVERY.value, *rows],
+        ),
+    ]
+    recovered_advances = list(
+        AdvanceRecovery.objects.filter(
+            period=period, household_id__gte=first_id, household_id__lte=last_id
         )
-    for adjustment in PayoutAdjustment.objects.filter(period=period, **in_range).order_by("pk"):
-        if adjustment.household_id not in household_ids:
-            continue
-        entries.append(
-            LedgerEntry(
-                kind=LedgerEntry.Kind.ADJUSTMENT,
-                household_id=adjustment.household_id,
-                adjustment=adjustment,
-                amount_fen=adjustment.signed_fen,
-                memo=adjustment.reason[:200],
-                **common,
-            )
+        .exclude(
+            Exists(Statement.objects.filter(period=period, household_id=OuterRef("household_id")))
         )
-    for premium in PayoutPremium.objects.filter(period=period, **in_range).order_by("pk"):
-        if premium.household_id not in household_ids:
-            continue
-        entries.append(
-            LedgerEntry(
-                kind=LedgerEntry.Kind.PREMIUM_PAYABLE,
-                household_id=premium.household_id,
-                workshop_id=premium.workshop_id,
-                order_id=premium.order_id,
-                amount_fen=premium.amount_fen,
-                memo=str(PremiumKind(premium.kind).label),
-                **common,
-            )
-        )
-    recovered_advances = []
-    for recovery in (
-        AdvanceRecovery.objects.filter(period=period, **in_range)
-        .select_related("advance")
-        .order_by("pk")
-    ):
-        if recovery.household_id not in household_ids:
-            continue
-        recovered_advances.append(recovery.advance_id)
-        entries.append(
-            LedgerEntry(
-                kind=LedgerEntry.Kind.ADVANCE_RECOVERY,
-                household_id=recovery.household_id,
-                workshop_id=recovery.advance.workshop_id,
-                amount_fen=-recovery.amount_fen,
-                memo=f"#{recovery.advance_id} {recovery.advance.reason}"[:200],
-                **common,
-            )
-        )
-    LedgerEntry.objects.bulk_create(entries, batch_size=5000)
+        .values_list("advance_id", flat=True)
+    )
+    with connection.cursor() as cursor:
+        for sql, params in steps:
+            cursor.execute(sql, params)
     advances_close_recovered(advance_ids=recovered_advances, period=period, at=at)
 
 

@@ -1,8 +1,10 @@
 """Telling people about a period: "payout ready" to the leads once it is approved.
 
-Called from ``transaction.on_commit`` of the one transaction that moves the period from
-approving to approved (``approval._approve_finish``): a second run of the resumable approval
-finds the period approved and never reaches it, so each lead hears once.
+Sent (``tasks.payout_ready_notify_task``) from ``transaction.on_commit`` of the one transaction
+that moves the period from approving to approved (``approval._approve_finish``): a second run
+of the resumable approval finds the period approved and never reaches it. The task delivered
+twice (a worker lost half way) skips the (lead, workshop) pairs whose notice is already in the
+lead's inbox, so each lead hears once.
 """
 
 from django.db.models import Count, Sum
@@ -10,7 +12,7 @@ from django.urls import reverse
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 
-from accounts.models import User
+from accounts.models import InboxItem, User
 from accounts.notifications import notify_user
 
 from ..models import PayoutLine, PayoutPeriod
@@ -50,12 +52,18 @@ def payout_ready_notify(*, period_id: int) -> int:
         {row["pool__lead_id"] for row in workshops if row["pool__lead_id"]}
     )
     slips = reverse("payouts:slips", kwargs={"period_id": period_id})
-    told: set[int] = set()
+    told: set[tuple[int, int]] = set()
+    already = set(
+        InboxItem.objects.filter(kind="payout_ready", data__period_id=period_id).values_list(
+            "user_id", "data__workshop_id"
+        )
+    )
     for row in workshops:
         lead = leads.get(row["pool__lead_id"])
-        if lead is None or (lead.pk, row["pool__workshop_id"]) in told:
+        pair = (lead.pk, row["pool__workshop_id"]) if lead is not None else None
+        if pair is None or pair in told or pair in already:
             continue
-        told.add((lead.pk, row["pool__workshop_id"]))
+        told.add(pair)
         notify_user(
             user=lead,
             kind="payout_ready",

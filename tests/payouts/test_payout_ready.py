@@ -76,3 +76,15 @@ def test_an_approved_period_that_pays_nobody_tells_nobody(operator, workshop, ta
     tasks.run()
     assert PayoutPeriod.objects.get(pk=empty.pk).status == "approved"
     assert notifications.outbox == []
+
+
+def test_the_notice_task_delivered_twice_tells_nobody_twice(operator, two_workshops, tasks):
+    from payouts.tasks import payout_ready_notify_task
+
+    period, _paid, _idle = two_workshops
+    period, _job = period_approve_request(period_id=period.pk, actor=operator)
+    tasks.run()
+    assert len(notifications.outbox) == 2
+
+    payout_ready_notify_task(period.pk)  # a worker lost after telling some leads: sent again
+    assert len(notifications.outbox) == 2
