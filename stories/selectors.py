@@ -105,7 +105,8 @@ def story_get(*, code: str) -> Story:
         .first()
     )
     scans = (
-        ScanEvent.objects.filter(lot=lot, applied=True)
+        # Bounded by the lot's making: the scan partitions before it are never opened.
+        ScanEvent.objects.filter(lot=lot, applied=True, recorded_at__gte=lot.created_at)
         .select_related("actor__organisation")
         .order_by("device_time", "pk")
     )
