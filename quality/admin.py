@@ -24,6 +24,7 @@ from .models import (
     PieceOutcome,
     ScanEvent,
     ScanException,
+    ScanKey,
     SwitchingEvent,
     SwitchingState,
 )
@@ -53,7 +54,16 @@ class LotShareAdmin(ReadOnlyAdmin):
 class ScanEventAdmin(ReadOnlyAdmin):
     list_display = ("lot", "action", "device_time", "actor", "applied", "flag")
     list_filter = ("action", "applied", "flag")
-    search_fields = ("lot__code", "key")
+    # Not by key: the events have no index on it (partitioned, docs/scaling.md); ScanKey has.
+    search_fields = ("lot__code",)
+
+
+@admin.register(ScanKey)
+class ScanKeyAdmin(ReadOnlyAdmin):
+    """Each client key once, with its event (``event_id``, ``recorded_at`` name the partition)."""
+
+    list_display = ("key", "event_id", "recorded_at")
+    search_fields = ("=key",)
 
 
 @admin.register(ScanException)

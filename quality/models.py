@@ -189,10 +189,10 @@ class ScanKey(models.Model):
     event. ``(event_id, recorded_at)`` find the event in one partition.
     """
 
-    key = models.CharField(max_length=64, primary_key=True)
-    body_hash = models.CharField(max_length=64)
-    event_id = models.BigIntegerField()
-    recorded_at = models.DateTimeField()
+    key = models.CharField(_("客户端键"), max_length=64, primary_key=True)
+    body_hash = models.CharField(_("内容指纹"), max_length=64)
+    event_id = models.BigIntegerField(_("扫描记录编号"))
+    recorded_at = models.DateTimeField(_("入库时间"))
 
     class Meta:
         verbose_name = _("扫描客户端键")
