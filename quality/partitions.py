@@ -160,6 +160,46 @@ def partition_scan_events(cursor, *, months_ahead: int = MONTHS_AHEAD) -> None:
         cursor.execute(f"ALTER TABLE {PARENT} ADD CONSTRAINT {name} {definition}")
 
 
+def unpartition_scan_events(cursor) -> None:
+    """Migration 0008 backwards: the partitioned ``quality_scanevent`` made one plain table again
+    (the same rows, ids and sequence, indexes and foreign keys; primary key ``id``)."""
+    cursor.execute("LOCK TABLE quality_scanevent IN ACCESS EXCLUSIVE MODE")
+    cursor.execute(
+        "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+        "AND tablename = %s AND indexname <> %s",
+        [PARENT, f"{PARENT}_pkey"],
+    )
+    indexes = [row[0].replace(" ON ONLY ", " ON ") for row in cursor.fetchall()]
+    cursor.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = to_regclass(%s) AND contype = 'f'",
+        [PARENT],
+    )
+    foreign_keys = cursor.fetchall()
+    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [PARENT])
+    (old_sequence,) = cursor.fetchone()
+    cursor.execute(f"SELECT last_value, is_called FROM {old_sequence}")  # noqa: S608
+    last_value, is_called = cursor.fetchone()
+
+    cursor.execute(f"ALTER TABLE {PARENT} RENAME TO {PARENT}_parted")
+    cursor.execute(
+        f"CREATE TABLE {PARENT} (LIKE {PARENT}_parted INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
+    )
+    cursor.execute(f"CREATE SEQUENCE {PARENT}_id_seq_new AS bigint OWNED BY {PARENT}.id")
+    cursor.execute(f"SELECT setval('{PARENT}_id_seq_new', %s, %s)", [last_value, is_called])
+    cursor.execute(
+        f"ALTER TABLE {PARENT} ALTER COLUMN id SET DEFAULT nextval('{PARENT}_id_seq_new')"
+    )
+    cursor.execute(f"INSERT INTO {PARENT} SELECT * FROM {PARENT}_parted")  # noqa: S608
+    cursor.execute(f"DROP TABLE {PARENT}_parted")  # its partitions and its sequence with it
+    cursor.execute(f"ALTER SEQUENCE {PARENT}_id_seq_new RENAME TO {PARENT}_id_seq")
+    cursor.execute(f"ALTER TABLE {PARENT} ADD CONSTRAINT {PARENT}_pkey PRIMARY KEY (id)")
+    for definition in indexes:
+        cursor.execute(definition)
+    for name, definition in foreign_keys:
+        cursor.execute(f"ALTER TABLE {PARENT} ADD CONSTRAINT {name} {definition}")
+
+
 def scan_key_like_index_drop(cursor) -> None:
     """ScanKey's key is looked up by equality only: Django's second index on it (the LIKE one,
     varchar_pattern_ops) would double the bytes of every key for nothing. Migration 0009."""

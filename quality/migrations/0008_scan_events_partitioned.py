@@ -31,6 +31,15 @@ def partition(apps, schema_editor):
         partition_scan_events(cursor)
 
 
+def unpartition(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    from quality.partitions import unpartition_scan_events
+
+    with schema_editor.connection.cursor() as cursor:
+        unpartition_scan_events(cursor)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("quality", "0007_scan_path_fewer_indexes"),
@@ -80,5 +89,5 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(fill_scan_keys, migrations.RunPython.noop),
-        migrations.RunPython(partition),
+        migrations.RunPython(partition, unpartition),
     ]
